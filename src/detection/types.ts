@@ -1,0 +1,34 @@
+/**
+ * The contracts between detectors, the runner and supervisors.
+ */
+import type { Scalar, Tensor4D } from '../engine/tf.js';
+import type { Module } from '../nn/module.js';
+import type { Batch, ImageMeta } from '../data/types.js';
+
+/** Detections of one image in original-image pixels: boxes `[x1, y1, x2, y2]` packed by four. */
+export interface DetectionResult {
+  imageId: number;
+  boxes: Float32Array;
+  scores: Float32Array;
+  /** Contiguous class indices (the dataset maps them back to category ids). */
+  labels: Int32Array;
+}
+
+/** Where training is, for phases and schedules. */
+export interface IterationInfo {
+  /** 0-based index of the current iteration. */
+  iter: number;
+  maxIters: number;
+}
+
+/** Named loss terms, already weighted; the runner sums them and logs each. */
+export type LossTerms = Record<string, Scalar>;
+
+export interface Detector extends Module {
+  /** Training-time losses for a batch; called inside the runner's gradient scope. */
+  forwardTrain(batch: Batch, info: IterationInfo): LossTerms;
+  /** Inference on padded images, mapped back to each image's original pixels. */
+  predict(images: Tensor4D, metas: ImageMeta[]): DetectionResult[];
+  /** The deployed model: backbone, neck and head only (what inference costs). */
+  inferenceModel(): Module;
+}
