@@ -22,7 +22,21 @@ export interface ImageMeta {
   flip: boolean;
   /** Crop window `[x1, y1, x2, y2]` in resized-image pixels, when RandomCrop ran. */
   cropBox?: [number, number, number, number];
+  /**
+   * The geometric transforms in the order they ran (`resize`, `crop`, `flip`,
+   * `pad`), so a point of the network input maps back to the original image
+   * even when a pipeline flips before it crops. Optional: absent means the
+   * MMDetection order resize → crop → flip → pad.
+   */
+  ops?: GeometricOp[];
 }
+
+/** One geometric step recorded in `ImageMeta.ops`. */
+export type GeometricOp =
+  | { op: 'resize'; scaleFactor: [number, number] }
+  | { op: 'crop'; box: [number, number, number, number] }
+  | { op: 'flip'; width: number }
+  | { op: 'pad'; shape: [number, number] };
 
 /** One image after its transforms, before batching. */
 export interface Sample {
@@ -37,6 +51,8 @@ export interface Sample {
   /** Crowd (iscrowd = 1) regions kept as ignore boxes, 4 floats each. */
   ignoreBoxes: Float32Array;
   meta: ImageMeta;
+  /** A second, independently augmented view of the same image (TwoViews), for contrastive supervisors. */
+  secondView?: Omit<Sample, 'secondView'>;
 }
 
 /** A padded NHWC batch and its per-image targets. The consumer disposes `images`. */
