@@ -7,3 +7,4 @@ import * as tf from '@tensorflow/tfjs';
 
 export { tf };
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable, Rank, Scalar, NamedTensorMap } from '@tensorflow/tfjs';
+export type { TensorInfo, KernelConfig, KernelFunc, NamedAttrMap, DataType } from '@tensorflow/tfjs';

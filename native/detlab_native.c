@@ -1,0 +1,193 @@
+/*
+ * detlab native kernels: OpenBLAS SGEMM and NHWC im2col/col2im, working in
+ * place on Float32Array views (in detlab, views of the tfjs wasm heap, so no
+ * copies). Every entry point checks that the arrays are large enough for the
+ * requested geometry and throws a JS error otherwise.
+ */
+#include <node_api.h>
+#include <cblas.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAX_ARGS 16
+
+typedef struct {
+  napi_env env;
+  napi_value argv[MAX_ARGS];
+  size_t argc;
+  bool failed;
+} Args;
+
+static bool fail(Args* a, const char* message) {
+  if (!a->failed) napi_throw_error(a->env, "DETLAB_NATIVE", message);
+  a->failed = true;
+  return false;
+}
+
+static bool get_args(Args* a, napi_callback_info info, size_t expected, const char* usage) {
+  a->argc = MAX_ARGS;
+  a->failed = false;
+  if (napi_get_cb_info(a->env, info, &a->argc, a->argv, NULL, NULL) != napi_ok) return fail(a, usage);
+  if (a->argc != expected) return fail(a, usage);
+  return true;
+}
+
+static int64_t int_arg(Args* a, size_t i) {
+  int64_t v = 0;
+  if (napi_get_value_int64(a->env, a->argv[i], &v) != napi_ok) fail(a, "detlab native: expected an integer argument");
+  return v;
+}
+
+static bool bool_arg(Args* a, size_t i) {
+  bool v = false;
+  if (napi_get_value_bool(a->env, a->argv[i], &v) != napi_ok) fail(a, "detlab native: expected a boolean argument");
+  return v;
+}
+
+static double num_arg(Args* a, size_t i) {
+  double v = 0;
+  if (napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) fail(a, "detlab native: expected a number argument");
+  return v;
+}
+
+/* A Float32Array argument holding at least `need` elements. */
+static float* f32_arg(Args* a, size_t i, int64_t need) {
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = NULL;
+  napi_value buffer;
+  bool is_typed = false;
+  napi_is_typedarray(a->env, a->argv[i], &is_typed);
+  if (!is_typed) { fail(a, "detlab native: expected a Float32Array"); return NULL; }
+  napi_get_typedarray_info(a->env, a->argv[i], &type, &length, &data, &buffer, &offset);
+  if (type != napi_float32_array) { fail(a, "detlab native: expected a Float32Array"); return NULL; }
+  if (need < 0 || (uint64_t)length < (uint64_t)need) { fail(a, "detlab native: array too small for the given shape"); return NULL; }
+  return (float*)data;
+}
+
+/* sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): row-major C = αAB + βC. */
+static napi_value Sgemm(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 13, "sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)")) return NULL;
+  bool ta = bool_arg(&a, 0), tb = bool_arg(&a, 1);
+  int64_t m = int_arg(&a, 2), n = int_arg(&a, 3), k = int_arg(&a, 4);
+  float alpha = (float)num_arg(&a, 5), beta = (float)num_arg(&a, 10);
+  int64_t lda = int_arg(&a, 7), ldb = int_arg(&a, 9), ldc = int_arg(&a, 12);
+  if (a.failed) return NULL;
+  if (m < 0 || n < 0 || k < 0) { fail(&a, "sgemm: negative dimension"); return NULL; }
+  int64_t a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k, b_cols = tb ? k : n;
+  if (lda < a_cols || ldb < b_cols || ldc < n || lda < 1 || ldb < 1 || ldc < 1) { fail(&a, "sgemm: leading dimension too small"); return NULL; }
+  const float* A = f32_arg(&a, 6, a_rows > 0 ? (a_rows - 1) * lda + a_cols : 0);
+  const float* B = f32_arg(&a, 8, b_rows > 0 ? (b_rows - 1) * ldb + b_cols : 0);
+  float* C = f32_arg(&a, 11, m > 0 ? (m - 1) * ldc + n : 0);
+  if (a.failed || m == 0 || n == 0) return NULL;
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              (blasint)m, (blasint)n, (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C, (blasint)ldc);
+  return NULL;
+}
+
+typedef struct { int64_t B, H, W, C, KH, KW, sh, sw, pt, pl, OH, OW; } Geometry;
+
+/* Arguments 1..12 of im2col/col2im: B, H, W, C, KH, KW, sh, sw, pt, pl, OH, OW. */
+static bool geometry_args(Args* a, Geometry* g) {
+  int64_t* f = &g->B;
+  for (size_t i = 0; i < 12; i++) f[i] = int_arg(a, i + 1);
+  if (a->failed) return false;
+  for (size_t i = 0; i < 12; i++) if (f[i] < 0 || (i < 8 && i != 0 && f[i] == 0)) return fail(a, "im2col/col2im: invalid geometry");
+  return true;
+}
+
+/* im2col(x, B,H,W,C, KH,KW, sh,sw, pt,pl, OH,OW, P): P [B·OH·OW, KH·KW·C] from x [B,H,W,C]. */
+static napi_value Im2col(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  Geometry g;
+  if (!get_args(&a, info, 14, "im2col(x, B, H, W, C, KH, KW, sh, sw, pt, pl, OH, OW, P)") || !geometry_args(&a, &g)) return NULL;
+  const float* x = f32_arg(&a, 0, g.B * g.H * g.W * g.C);
+  float* P = f32_arg(&a, 13, g.B * g.OH * g.OW * g.KH * g.KW * g.C);
+  if (a.failed) return NULL;
+  const size_t C = (size_t)g.C, tap_row = (size_t)(g.KW * g.C);
+  for (int64_t b = 0; b < g.B; b++)
+    for (int64_t oh = 0; oh < g.OH; oh++)
+      for (int64_t ow = 0; ow < g.OW; ow++) {
+        const int64_t iw0 = ow * g.sw - g.pl;
+        for (int64_t kh = 0; kh < g.KH; kh++, P += tap_row) {
+          const int64_t ih = oh * g.sh + kh - g.pt;
+          if (ih < 0 || ih >= g.H) { memset(P, 0, sizeof(float) * tap_row); continue; }
+          const float* row = x + (size_t)((b * g.H + ih) * g.W) * C;
+          if (iw0 >= 0 && iw0 + g.KW <= g.W) { memcpy(P, row + (size_t)iw0 * C, sizeof(float) * tap_row); continue; }
+          for (int64_t kw = 0; kw < g.KW; kw++) {
+            const int64_t iw = iw0 + kw;
+            float* dst = P + (size_t)kw * C;
+            if (iw < 0 || iw >= g.W) memset(dst, 0, sizeof(float) * C);
+            else memcpy(dst, row + (size_t)iw * C, sizeof(float) * C);
+          }
+        }
+      }
+  return NULL;
+}
+
+/* col2im(G, B,H,W,C, KH,KW, sh,sw, pt,pl, OH,OW, dx): dx += scatter of G's rows (dx zeroed by the caller). */
+static napi_value Col2im(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  Geometry g;
+  if (!get_args(&a, info, 14, "col2im(G, B, H, W, C, KH, KW, sh, sw, pt, pl, OH, OW, dx)") || !geometry_args(&a, &g)) return NULL;
+  const float* G = f32_arg(&a, 0, g.B * g.OH * g.OW * g.KH * g.KW * g.C);
+  float* dx = f32_arg(&a, 13, g.B * g.H * g.W * g.C);
+  if (a.failed) return NULL;
+  const size_t C = (size_t)g.C;
+  for (int64_t b = 0; b < g.B; b++)
+    for (int64_t oh = 0; oh < g.OH; oh++)
+      for (int64_t ow = 0; ow < g.OW; ow++)
+        for (int64_t kh = 0; kh < g.KH; kh++) {
+          const int64_t ih = oh * g.sh + kh - g.pt;
+          if (ih < 0 || ih >= g.H) { G += g.KW * C; continue; }
+          float* row = dx + (size_t)((b * g.H + ih) * g.W) * C;
+          for (int64_t kw = 0; kw < g.KW; kw++, G += C) {
+            const int64_t iw = ow * g.sw + kw - g.pl;
+            if (iw < 0 || iw >= g.W) continue;
+            float* d = row + (size_t)iw * C;
+            for (size_t c = 0; c < C; c++) d[c] += G[c];
+          }
+        }
+  return NULL;
+}
+
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 1, "setThreads(n)")) return NULL;
+  int64_t n = int_arg(&a, 0);
+  if (a.failed) return NULL;
+  if (n < 1) { fail(&a, "setThreads: n must be at least 1"); return NULL; }
+  openblas_set_num_threads((int)n);
+  return NULL;
+}
+
+static napi_value GetThreads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  napi_create_int32(env, openblas_get_num_threads(), &out);
+  return out;
+}
+
+static napi_value Config(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+    {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"im2col", NULL, Im2col, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"col2im", NULL, Col2im, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

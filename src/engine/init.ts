@@ -1,0 +1,143 @@
+/**
+ * Backend selection. `initEngine` puts tfjs on the requested backend (or the
+ * best available one for `auto`), installs detlab's kernels on wasm, and
+ * returns an EngineInfo that says what was chosen and why; it is printed once
+ * and recorded with the run.
+ */
+import { availableParallelism } from 'node:os';
+import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { UserError } from '../cli/command.js';
+import { tf } from './tf.js';
+import { BACKEND_CHOICES, ENGINE_DEFAULTS, NATIVE_CHOICES, type EngineConfig } from './config.js';
+import { backendUnavailable, importTfBackend, TF_PACKAGES, type NativeTfBackend } from './optional_backends.js';
+import { registerWasmPack } from './wasm/register.js';
+import { loadAddon } from './native/addon.js';
+import { registerNativeKernels } from './native/kernels.js';
+
+export type EngineBackend = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type KernelSet = 'libtensorflow' | 'wasm-pack' | 'wasm-pack+openblas' | 'stock';
+
+export interface EngineInfo {
+  backend: EngineBackend;
+  /** Why this backend (and kernel set) was chosen, e.g. "auto: @tensorflow/tfjs-node is not installed". */
+  reason: string;
+  kernels: KernelSet;
+  /** Threads of the native GEMM (1 for pure wasm: the Node wasm build is single-threaded). */
+  threads: number;
+  versions: Record<string, string>;
+}
+
+export interface EngineOptions extends Partial<EngineConfig> {
+  /** Where the one-line summary goes (default console.log); false prints nothing. */
+  log?: ((line: string) => void) | false;
+}
+
+let current: EngineInfo | null = null;
+let lastPrinted = '';
+
+/** The engine chosen by the last `initEngine`, or null before. */
+export function engineInfo(): EngineInfo | null {
+  return current;
+}
+
+export function describeEngine(info: EngineInfo): string {
+  const threads = info.threads === 1 ? '1 thread' : `${info.threads} threads`;
+  return `engine: ${info.backend} (${info.kernels}, ${threads}; ${info.reason})`;
+}
+
+function validate(options: EngineOptions): EngineConfig {
+  const config = { ...ENGINE_DEFAULTS, ...options };
+  if (!(BACKEND_CHOICES as readonly string[]).includes(config.backend)) {
+    throw new UserError(`engine.backend: unknown backend '${config.backend}' (choose one of ${BACKEND_CHOICES.join(', ')})`);
+  }
+  if (!(NATIVE_CHOICES as readonly string[]).includes(config.native)) {
+    throw new UserError(`engine.native: expected one of ${NATIVE_CHOICES.join(', ')}, got '${config.native}'`);
+  }
+  if (!Number.isInteger(config.threads) || config.threads < 0) {
+    throw new UserError(`engine.threads: expected an integer ≥ 0 (0 = all cores), got ${config.threads}`);
+  }
+  if (config.native === 'on' && config.backend !== 'wasm' && config.backend !== 'auto') {
+    throw new UserError(`engine.native: on needs engine.backend wasm (got ${config.backend})`);
+  }
+  return config;
+}
+
+async function useBackend(name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new UserError(`engine.backend: tfjs failed to initialise the ${name} backend`);
+  await tf.ready();
+}
+
+function baseVersions(): Record<string, string> {
+  return { 'tfjs-core': tf.version_core, node: process.versions.node };
+}
+
+async function initTensorflow(backend: NativeTfBackend, version: string, reason: string, threads: number): Promise<EngineInfo> {
+  // tfjs-node and tfjs-node-gpu both register their backend as 'tensorflow'.
+  await useBackend('tensorflow');
+  return {
+    backend, reason, kernels: 'libtensorflow', threads,
+    versions: { ...baseVersions(), [TF_PACKAGES[backend].name.replace('@tensorflow/', '')]: version },
+  };
+}
+
+async function initWasm(config: EngineConfig, threads: number, reasons: string[]): Promise<EngineInfo> {
+  await useBackend('wasm');
+  registerWasmPack();
+  const versions = { ...baseVersions(), 'tfjs-backend-wasm': version_wasm };
+  if (config.native === 'off') {
+    return { backend: 'wasm', reason: [...reasons, 'native: off'].join('; '), kernels: 'wasm-pack', threads: 1, versions };
+  }
+  const load = loadAddon();
+  if (!load.addon) {
+    if (config.native === 'on') throw new UserError(`engine.native: on, but the OpenBLAS addon is unavailable: ${load.why}`);
+    return { backend: 'wasm', reason: [...reasons, `no native addon: ${load.why}`].join('; '), kernels: 'wasm-pack', threads: 1, versions };
+  }
+  registerNativeKernels(load.addon, threads);
+  return {
+    backend: 'wasm',
+    reason: [...reasons, `OpenBLAS addon ${load.path}`].join('; '),
+    kernels: 'wasm-pack+openblas',
+    threads: load.addon.getThreads(),
+    versions: { ...versions, openblas: load.addon.config() },
+  };
+}
+
+async function choose(config: EngineConfig, threads: number): Promise<EngineInfo> {
+  switch (config.backend) {
+    case 'cpu':
+      await useBackend('cpu');
+      return { backend: 'cpu', reason: 'requested', kernels: 'stock', threads: 1, versions: baseVersions() };
+    case 'wasm':
+      return initWasm(config, threads, ['requested']);
+    case 'tensorflow':
+    case 'tensorflow-gpu': {
+      const outcome = await importTfBackend(config.backend);
+      if (!outcome.ok) throw backendUnavailable(config.backend, outcome);
+      return initTensorflow(config.backend, outcome.version, 'requested', threads);
+    }
+    case 'auto': {
+      const reasons: string[] = [];
+      for (const backend of ['tensorflow-gpu', 'tensorflow'] as const) {
+        const outcome = await importTfBackend(backend);
+        if (outcome.ok && config.native !== 'on') return initTensorflow(backend, outcome.version, `auto: ${TF_PACKAGES[backend].name} found`, threads);
+        if (!outcome.ok) reasons.push(outcome.why);
+      }
+      return initWasm(config, threads, [`auto: ${reasons.join(', ') || 'native: on'}`]);
+    }
+  }
+}
+
+/** Selects and initialises the backend; safe to call again with other options. */
+export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
+  const config = validate(options);
+  const threads = config.threads === 0 ? availableParallelism() : config.threads;
+  const info = await choose(config, threads);
+  current = info;
+  const line = describeEngine(info);
+  if (options.log !== false && line !== lastPrinted) {
+    (options.log ?? console.log)(line);
+    lastPrinted = line;
+  }
+  return info;
+}

@@ -1,0 +1,63 @@
+/**
+ * Loading the optional OpenBLAS addon built by `scripts/build-native.mjs`
+ * into `native/build/detlab_native.node` (or the file named by
+ * DETLAB_NATIVE_ADDON).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeAddon {
+  /** Row-major C = α·op(A)·op(B) + β·C (cblas_sgemm). */
+  sgemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+  ): void;
+  /** P [B·OH·OW, KH·KW·C] from x [B,H,W,C]. */
+  im2col(x: Float32Array, ...geometryAndOut: [...Geometry, Float32Array]): void;
+  /** dx [B,H,W,C] += scatter of G [B·OH·OW, KH·KW·C]. */
+  col2im(g: Float32Array, ...geometryAndOut: [...Geometry, Float32Array]): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  /** OpenBLAS build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell MAX_THREADS=64". */
+  config(): string;
+}
+
+/** B, H, W, C, KH, KW, strideH, strideW, padTop, padLeft, OH, OW. */
+export type Geometry = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+export const ADDON_FILE = join('native', 'build', 'detlab_native.node');
+
+/** Where the addon would be: DETLAB_NATIVE_ADDON, else native/build/ in the nearest ancestor holding it. */
+export function addonPath(): string | null {
+  const override = process.env.DETLAB_NATIVE_ADDON;
+  if (override) return override;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, ADDON_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+export type AddonLoad = { addon: NativeAddon; path: string } | { addon: null; why: string };
+
+let cached: AddonLoad | undefined;
+
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  const path = addonPath();
+  if (!path) {
+    cached = { addon: null, why: `${ADDON_FILE} not built (run \`node scripts/build-native.mjs\`; needs gcc and libopenblas-dev)` };
+    return cached;
+  }
+  try {
+    cached = { addon: createRequire(import.meta.url)(path) as NativeAddon, path };
+  } catch (err) {
+    cached = { addon: null, why: `${path} failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+  }
+  return cached;
+}

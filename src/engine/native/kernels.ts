@@ -1,0 +1,126 @@
+/**
+ * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
+ * the wasm heap: im2col (C) then one SGEMM per conv. Registered over the wasm
+ * pack when the addon loads; anything it does not cover (NCHW, dilation,
+ * non-float32) goes to the kernel it replaced.
+ */
+import type { NamedAttrMap, TensorInfo } from '../tf.js';
+import { alloc, f32, free, putKernel, sizeOf, wasmKernel, type BackendWasm, type WasmKernel, type WasmKernelArgs } from '../wasm/heap.js';
+import { conv2dInfo, type Conv2DInfo } from '../wasm/conv_info.js';
+import { matMulGeometry } from '../wasm/kernels/batch_mat_mul.js';
+import type { Geometry, NativeAddon } from './addon.js';
+
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul'] as const;
+
+function geometry(info: Conv2DInfo): Geometry {
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
+    info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
+  ];
+}
+
+/** A 1×1, stride-1, unpadded conv is a plain GEMM on x itself. */
+function isPointwise(info: Conv2DInfo): boolean {
+  return info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0;
+}
+
+function isPlainNhwc(attrs: NamedAttrMap): boolean {
+  const format = (attrs.dataFormat as string | undefined) ?? 'NHWC';
+  const d = attrs.dilations as number | number[] | undefined;
+  const unitDilation = d === undefined || (Array.isArray(d) ? d.every((v) => v === 1) : d === 1);
+  return format === 'NHWC' && unitDilation;
+}
+
+export function makeNativeKernels(addon: NativeAddon): Record<(typeof NATIVE_KERNELS)[number], WasmKernel> {
+  const fallback = new Map(NATIVE_KERNELS.map((name) => [name, wasmKernel(name)]));
+  const previous = (name: (typeof NATIVE_KERNELS)[number]): WasmKernel => fallback.get(name) as WasmKernel;
+
+  const im2col = (backend: BackendWasm, x: TensorInfo, info: Conv2DInfo): TensorInfo => {
+    const rows = info.batchSize * info.outHeight * info.outWidth;
+    const p = alloc(backend, [rows, info.filterHeight * info.filterWidth * info.inChannels]);
+    addon.im2col(f32(backend, x), ...geometry(info), f32(backend, p));
+    return p;
+  };
+
+  const conv2d = (args: WasmKernelArgs): TensorInfo => {
+    const { inputs: { x, filter }, backend, attrs } = args;
+    if (!isPlainNhwc(attrs) || x.dtype !== 'float32') return previous('Conv2D')(args);
+    const info = conv2dInfo('Conv2D', x.shape, filter.shape, attrs);
+    const rows = info.batchSize * info.outHeight * info.outWidth;
+    const depth = info.filterHeight * info.filterWidth * info.inChannels;
+    const co = info.outChannels;
+    const p = isPointwise(info) ? x : im2col(backend, x, info);
+    const y = alloc(backend, info.outShape);
+    addon.sgemm(false, false, rows, co, depth, 1, f32(backend, p), depth, f32(backend, filter), co, 0, f32(backend, y), co);
+    if (p !== x) free(backend, p);
+    return y;
+  };
+
+  const backpropFilter = (args: WasmKernelArgs): TensorInfo => {
+    const { inputs: { x, dy }, backend, attrs } = args;
+    if (!isPlainNhwc(attrs)) return previous('Conv2DBackpropFilter')(args);
+    const filterShape = attrs.filterShape as number[];
+    const info = conv2dInfo('Conv2DBackpropFilter', x.shape, filterShape, attrs);
+    const rows = info.batchSize * info.outHeight * info.outWidth;
+    const depth = info.filterHeight * info.filterWidth * info.inChannels;
+    const co = info.outChannels;
+    const p = isPointwise(info) ? x : im2col(backend, x, info);
+    const dW = alloc(backend, filterShape);
+    // dW [depth, CO] = Pᵀ [depth, rows] × dY [rows, CO]
+    addon.sgemm(true, false, depth, co, rows, 1, f32(backend, p), depth, f32(backend, dy), co, 0, f32(backend, dW), co);
+    if (p !== x) free(backend, p);
+    return dW;
+  };
+
+  const backpropInput = (args: WasmKernelArgs): TensorInfo => {
+    const { inputs: { dy, filter }, backend, attrs } = args;
+    if (!isPlainNhwc(attrs)) return previous('Conv2DBackpropInput')(args);
+    const inputShape = attrs.inputShape as number[];
+    const info = conv2dInfo('Conv2DBackpropInput', inputShape, filter.shape, attrs);
+    const rows = info.batchSize * info.outHeight * info.outWidth;
+    const depth = info.filterHeight * info.filterWidth * info.inChannels;
+    const co = info.outChannels;
+    const dx = alloc(backend, inputShape);
+    if (isPointwise(info)) {
+      addon.sgemm(false, true, rows, depth, co, 1, f32(backend, dy), co, f32(backend, filter), co, 0, f32(backend, dx), depth);
+      return dx;
+    }
+    // G [rows, depth] = dY [rows, CO] × Wᵀ, then scatter-add into dX.
+    const g = alloc(backend, [rows, depth]);
+    addon.sgemm(false, true, rows, depth, co, 1, f32(backend, dy), co, f32(backend, filter), co, 0, f32(backend, g), depth);
+    const dxView = f32(backend, dx);
+    dxView.fill(0);
+    addon.col2im(f32(backend, g), ...geometry(info), dxView);
+    free(backend, g);
+    return dx;
+  };
+
+  const batchMatMul = (args: WasmKernelArgs): TensorInfo => {
+    const { inputs: { a, b }, backend, attrs } = args;
+    const transposeA = Boolean(attrs.transposeA);
+    const transposeB = Boolean(attrs.transposeB);
+    const geo = a.dtype === 'float32' && b.dtype === 'float32' ? matMulGeometry(a, b, transposeA, transposeB) : null;
+    if (!geo || geo.k === 0 || sizeOf(geo.outShape) === 0) return previous('BatchMatMul')(args);
+    const { m, k, n, batch, aBatch, bBatch } = geo;
+    const out = alloc(backend, geo.outShape);
+    const av = f32(backend, a);
+    const bv = f32(backend, b);
+    const ov = f32(backend, out);
+    for (let i = 0; i < batch; i++) {
+      const aPart = av.subarray((aBatch === 1 ? 0 : i) * m * k);
+      const bPart = bv.subarray((bBatch === 1 ? 0 : i) * k * n);
+      addon.sgemm(transposeA, transposeB, m, n, k, 1, aPart, transposeA ? m : k, bPart, transposeB ? k : n, 0, ov.subarray(i * m * n), n);
+    }
+    return out;
+  };
+
+  return { Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul };
+}
+
+/** Overrides the conv/matmul kernels with the addon's; call after `registerWasmPack`. */
+export function registerNativeKernels(addon: NativeAddon, threads: number): void {
+  addon.setThreads(threads);
+  const kernels = makeNativeKernels(addon);
+  for (const name of NATIVE_KERNELS) putKernel(name, kernels[name]);
+}

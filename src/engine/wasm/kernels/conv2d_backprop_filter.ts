@@ -1,0 +1,64 @@
+/**
+ * Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22).
+ *
+ * dW[kh,kw,c,co] = Σ_n P[n,(kh,kw,c)] · dY[n,co]. We build Pᵀ [KH·KW·C, B·OH·OW]
+ * from a channels-first copy of x (whole output rows are contiguous there, so
+ * stride-1 rows are single `set` copies), then one GEMM Pᵀ × dY on XNNPACK.
+ * The result [KH·KW·C, CO] is already the [KH,KW,C,CO] filter layout.
+ */
+import type { TensorInfo } from '../../tf.js';
+import { alloc, f32, free, reshaped, wasmKernel, type WasmKernelArgs } from '../heap.js';
+import { conv2dInfo, type Conv2DInfo } from '../conv_info.js';
+import { gemm } from '../stock.js';
+
+/** Fills pT ([KH·KW·C, B·OH·OW]) from xT ([C, B, H, W]). */
+export function im2colTransposed(xT: Float32Array, pT: Float32Array, info: Conv2DInfo): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const cols = B * OH * OW;
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      // Output columns whose input column ow·sw + kw − pl lies inside [0, W).
+      const owLo = Math.max(0, Math.ceil((pl - kw) / sw));
+      const owHi = Math.min(OW - 1, Math.floor((W - 1 + pl - kw) / sw));
+      for (let c = 0; c < C; c++) {
+        let o = ((kh * KW + kw) * C + c) * cols;
+        for (let b = 0; b < B; b++) {
+          const plane = (c * B + b) * H;
+          for (let oh = 0; oh < OH; oh++, o += OW) {
+            const ih = oh * sh + kh - pt;
+            if (ih < 0 || ih >= H || owHi < owLo) {
+              pT.fill(0, o, o + OW);
+              continue;
+            }
+            if (owLo > 0) pT.fill(0, o, o + owLo);
+            if (owHi < OW - 1) pT.fill(0, o + owHi + 1, o + OW);
+            let s = (plane + ih) * W + owLo * sw + kw - pl;
+            if (sw === 1) {
+              pT.set(xT.subarray(s, s + owHi - owLo + 1), o + owLo);
+            } else {
+              for (let ow = owLo; ow <= owHi; ow++, s += sw) pT[o + ow] = xT[s];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
+  const { x, dy } = inputs;
+  const filterShape = attrs.filterShape as number[];
+  const info = conv2dInfo('Conv2DBackpropFilter', x.shape, filterShape, attrs);
+  const rows = info.filterHeight * info.filterWidth * info.inChannels;
+  const cols = info.batchSize * info.outHeight * info.outWidth;
+  const xT = wasmKernel('Transpose')({ inputs: { x }, backend, attrs: { perm: [3, 0, 1, 2] } });
+  const pT = alloc(backend, [rows, cols]);
+  im2colTransposed(f32(backend, xT), f32(backend, pT), info);
+  free(backend, xT);
+  const dW = gemm(backend, pT, rows, cols, reshaped(dy, [cols, info.outChannels]), info.outChannels);
+  free(backend, pT);
+  return reshaped(dW, filterShape);
+}
