@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assignAtss } from '../../src/detection/assigners/atss_assigner.js';
+import { centerness, fcosTargets } from '../../src/detection/assigners/fcos_targets.js';
+import { assignMaxIoU, RETINANET_ASSIGNER } from '../../src/detection/assigners/max_iou_assigner.js';
+
+test('MaxIoU assigner: thresholds 0.5 / 0.4 and a low-quality match', () => {
+  const gts = Float32Array.of(0, 0, 10, 10, 40, 40, 50, 50);
+  const priors = Float32Array.of(
+    0, 0, 10, 10, // IoU 1 with gt 0 → positive
+    0, 0, 10, 20, // IoU 0.5 → positive (≥ pos_iou_thr)
+    0, 0, 10, 22, // IoU 0.4545: between the thresholds → ignored (−1)
+    20, 20, 30, 30, // IoU 0 → negative
+    45, 40, 55, 50, // IoU 1/3 with gt 1, its best prior → low-quality positive
+  );
+  const r = assignMaxIoU(priors, gts, RETINANET_ASSIGNER);
+  assert.deepEqual([...r.gtInds], [1, 1, -1, 0, 2]);
+  assert.ok(Math.abs(r.maxOverlaps[4] - 1 / 3) < 1e-6);
+  const strict = assignMaxIoU(priors, gts, { ...RETINANET_ASSIGNER, matchLowQuality: false });
+  assert.deepEqual([...strict.gtInds], [1, 1, -1, 0, 0]);
+  assert.deepEqual([...assignMaxIoU(priors, new Float32Array(0), RETINANET_ASSIGNER).gtInds], [0, 0, 0, 0, 0]);
+});
+
+test('MaxIoU assigner ignores priors inside an ignore region', () => {
+  const r = assignMaxIoU(Float32Array.of(0, 0, 10, 10, 100, 100, 110, 110), Float32Array.of(0, 0, 10, 10), { ...RETINANET_ASSIGNER, ignoreIofThr: 0.5 }, Float32Array.of(95, 95, 120, 120));
+  assert.deepEqual([...r.gtInds], [1, -1]);
+});
+
+test('ATSS assigner: top-k per level, mean + std threshold, centre inside', () => {
+  const gts = Float32Array.of(0, 0, 10, 10);
+  // level 0: IoUs 1, 2/3, 3/7 (nearest three), and one far prior; level 1: IoUs 1/9, 0.
+  const priors = Float32Array.of(0, 0, 10, 10, 2, 0, 12, 10, 0, 4, 10, 14, 50, 50, 60, 60, -10, -10, 20, 20, 20, -10, 50, 20);
+  // candidates' IoUs [1, .667, .429, .111, 0]: mean + unbiased std = 0.8496, so only the first passes.
+  const r = assignAtss(priors, [4, 2], gts, { topk: 3, ignoreIofThr: -1 });
+  assert.deepEqual([...r.gtInds], [1, 0, 0, 0, 0, 0]);
+  // With top-1 per level the candidates are IoUs [1, 1/9]: threshold 0.556 + 0.629 > 1, nobody is positive.
+  assert.deepEqual([...assignAtss(priors, [4, 2], gts, { topk: 1, ignoreIofThr: -1 }).gtInds], [0, 0, 0, 0, 0, 0]);
+  // A prior positive for two gts (IoU 0.909 and 0.917, thresholds ≈ 0.59) goes to the one it overlaps most.
+  const shared = Float32Array.of(0, 0, 10, 11, 40, 40, 50, 50, 60, 40, 70, 50, 40, 60, 50, 70, 60, 60, 70, 70);
+  const two = Float32Array.of(0, 0, 10, 10, 0, 0, 10, 12);
+  assert.deepEqual([...assignAtss(shared, [5], two, { topk: 9, ignoreIofThr: -1 }).gtInds], [2, 0, 0, 0, 0]);
+  assert.deepEqual([...assignAtss(shared, [5], two.subarray(0, 4), { topk: 9, ignoreIofThr: -1 }).gtInds], [1, 0, 0, 0, 0]);
+});
+
+test('FCOS targets: regress ranges, smallest area, centre sampling', () => {
+  // two levels, stride 8 (points at 4, 12, 20, ...) and stride 16; one row of points each.
+  const points = Float32Array.of(4, 4, 12, 4, 20, 4, 28, 4, 8, 8, 24, 8);
+  const gts = Float32Array.of(0, 0, 32, 10, 10, 0, 30, 8);
+  const labels = Int32Array.of(0, 1);
+  const opts = { regressRanges: [[-1, 16], [16, 1e8]] as [number, number][], centerSampling: false, centerSampleRadius: 1.5 };
+  const t = fcosTargets(points, [4, 2], [8, 16], gts, labels, 2, opts);
+  // point (4,4): only gt0, max distance 28 > 16 → background on level 0.
+  // (12,4): gt1 (area 160 < 320) has l,t,r,b = 2,4,18,4, max 18 > 16, gt0 max 20 → background.
+  // (20,4): gt1 max 10 → label 1. (28,4): gt1 max 18, gt0 max 28 → background.
+  // level 1, (8,8): gt0 max(8,8,24,2) = 24 ∈ [16, ∞) → gt0; (24,8): gt1 has b = 0 → not inside; gt0 → label 0.
+  assert.deepEqual([...t.labels], [2, 2, 1, 2, 0, 0]);
+  assert.deepEqual([...t.distances.subarray(16, 20)], [8, 8, 24, 2]);
+  const wide = fcosTargets(points, [4, 2], [8, 16], gts, labels, 2, { ...opts, regressRanges: [[-1, 1e8], [-1, 1e8]] });
+  // (20,4) lies in both gts: the smaller gt1 wins.
+  assert.deepEqual([...wide.labels], [0, 1, 1, 1, 0, 0]);
+  assert.deepEqual([...wide.gtIndex], [0, 1, 1, 1, 0, 0]);
+  // centre sampling, radius 0.5 (open intervals): level 0 (±4): gt0 x ∈ (12, 20), gt1 x ∈ (16, 24) → only (20,4) in gt1;
+  // level 1 (±8, clipped to the gt): gt0 x ∈ (8, 24), gt1 x ∈ (12, 28) but y ∈ (0, 8) → none.
+  const cs = fcosTargets(points, [4, 2], [8, 16], gts, labels, 2, { ...opts, regressRanges: [[-1, 1e8], [-1, 1e8]], centerSampling: true, centerSampleRadius: 0.5 });
+  assert.deepEqual([...cs.labels], [2, 2, 1, 2, 2, 2]);
+  assert.ok(Math.abs(centerness(Float32Array.of(2, 3, 8, 5))[0] - Math.sqrt((2 / 8) * (3 / 5))) < 1e-7);
+});
