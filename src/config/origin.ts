@@ -1,0 +1,51 @@
+/**
+ * Where each config value came from. Origins are kept in a map keyed by the
+ * dotted path of the value (`model.head.num_classes`, list items by index:
+ * `data.train.transforms.0`), so merging, overrides and references can carry
+ * them along and every message can name `file:line`.
+ */
+import { isAbsolute, relative } from 'node:path';
+
+export type Origin =
+  | { readonly kind: 'file'; readonly file: string; readonly line: number; readonly col: number }
+  | { readonly kind: 'set'; readonly text: string };
+
+export type OriginMap = Map<string, Origin>;
+
+export type ConfigPath = readonly (string | number)[];
+
+export function pathKey(path: ConfigPath): string {
+  return path.join('.');
+}
+
+/** A file name as users should read it: relative to the working directory when inside it. */
+export function displayFile(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** `file:line` (with `:col` when asked) or `--set a.b=1`. */
+export function formatOrigin(origin: Origin, withColumn = false): string {
+  if (origin.kind === 'set') return `--set ${origin.text}`;
+  const place = `${displayFile(origin.file)}:${origin.line}`;
+  return withColumn ? `${place}:${origin.col}` : place;
+}
+
+/** The origin of `path`, or of its nearest ancestor that has one (defaults and missing keys have none). */
+export function nearestOrigin(origins: OriginMap, path: ConfigPath): Origin | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const origin = origins.get(pathKey(path.slice(0, n)));
+    if (origin !== undefined) return origin;
+  }
+  return undefined;
+}
+
+/** Whether `key` is `prefix` or lies under it. */
+export function isUnder(key: string, prefix: string): boolean {
+  return prefix === '' || key === prefix || key.startsWith(`${prefix}.`);
+}
+
+/** Removes the origins of `prefix` and everything under it. */
+export function dropOrigins(origins: OriginMap, prefix: string): void {
+  for (const key of [...origins.keys()]) if (isUnder(key, prefix)) origins.delete(key);
+}

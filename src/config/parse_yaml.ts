@@ -1,0 +1,139 @@
+/**
+ * Safe YAML 1.2 loading with origins. Only the core schema's tags are accepted
+ * (map, seq, str, int, float, bool, null): no tag can construct an object or run
+ * code, and an unknown tag is an error at its line instead of a silent string.
+ */
+import { isAlias, isMap as isYamlMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { pathKey, type Origin, type OriginMap } from './origin.js';
+import type { ConfigMap } from './tree.js';
+
+const CORE_TAGS = new Set(['map', 'seq', 'str', 'int', 'float', 'bool', 'null'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** More alias expansions than any real config needs: guards against "billion laughs" documents. */
+const MAX_ALIASES = 1000;
+
+export interface ParsedYaml {
+  value: unknown;
+  origins: OriginMap;
+}
+
+/** Maps a character offset of the parsed text to the origin reported for it. */
+export type OriginAt = (offset: number) => Origin;
+
+export function fileOrigins(file: string, lineCounter: LineCounter): OriginAt {
+  return (offset) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { kind: 'file', file, line, col };
+  };
+}
+
+/** Parses one YAML document; `originAt` names the place of each value. */
+export function parseYaml(text: string, originAt: OriginAt, lineCounter: LineCounter): ParsedYaml {
+  const doc = parseDocument(text, {
+    version: '1.2',
+    schema: 'core',
+    customTags: [],
+    merge: false,
+    uniqueKeys: true,
+    strict: true,
+    prettyErrors: false,
+    lineCounter,
+  });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((e) => ({ origin: originAt(e.pos[0]), message: firstLine(e.message) })));
+  }
+  const origins: OriginMap = new Map();
+  const walker = new Walker(doc, originAt, origins);
+  const value = doc.contents === null ? null : walker.toValue(doc.contents as Node, []);
+  if (walker.issues.length > 0) throw new ConfigError(walker.issues);
+  return { value, origins };
+}
+
+/** Reads a config file's text; the file name is used for origins. */
+export function parseYamlFile(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  return parseYaml(text, fileOrigins(file, lineCounter), lineCounter);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+class Walker {
+  readonly issues: ConfigIssue[] = [];
+  private aliases = 0;
+  private readonly resolving = new Set<Node>();
+
+  constructor(
+    private readonly doc: Document,
+    private readonly originAt: OriginAt,
+    private readonly origins: OriginMap,
+  ) {}
+
+  toValue(node: Node, path: (string | number)[], place?: Origin): unknown {
+    const origin = place ?? this.originAt(node.range?.[0] ?? 0);
+    if (!this.origins.has(pathKey(path))) this.origins.set(pathKey(path), origin);
+    if (isAlias(node)) return this.resolveAlias(node, path, origin);
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
+      this.issues.push({ origin: this.originAt(node.range?.[0] ?? 0), message: `tag '${node.tag}' is not allowed (configs use plain YAML 1.2 core values only)` });
+      return null;
+    }
+    if (isScalar(node)) return node.value;
+    if (isSeq(node)) return node.items.map((item, i) => (item === null ? null : this.toValue(item as Node, [...path, i])));
+    if (isYamlMap(node)) return this.mapValue(node.items as Pair<unknown, unknown>[], path);
+    this.issues.push({ origin, message: 'unsupported YAML node' });
+    return null;
+  }
+
+  private mapValue(pairs: Pair<unknown, unknown>[], path: (string | number)[]): ConfigMap {
+    const map: ConfigMap = {};
+    for (const pair of pairs) {
+      const keyNode = pair.key as Node | null;
+      const keyOrigin = this.originAt(keyNode?.range?.[0] ?? 0);
+      if (!isScalar(keyNode) || (keyNode.tag !== undefined && !CORE_TAGS.has(keyNode.tag))) {
+        this.issues.push({ origin: keyOrigin, message: 'map keys must be plain scalars' });
+        continue;
+      }
+      const key = String(keyNode.value);
+      if (key === '__proto__') {
+        this.issues.push({ origin: keyOrigin, message: "'__proto__' is not allowed as a key" });
+        continue;
+      }
+      const valueNode = pair.value as Node | null;
+      const childPath = [...path, key];
+      if (valueNode === null) {
+        this.origins.set(pathKey(childPath), keyOrigin);
+        map[key] = null;
+      } else {
+        // Collections are reported at their key, scalars at the value itself.
+        const collection = !isScalar(valueNode) && !isAlias(valueNode);
+        map[key] = this.toValue(valueNode, childPath, collection ? keyOrigin : undefined);
+      }
+    }
+    return map;
+  }
+
+  private resolveAlias(node: Node, path: (string | number)[], origin: Origin): unknown {
+    if (!isAlias(node)) return null;
+    this.aliases += 1;
+    const target = node.resolve(this.doc);
+    if (this.aliases > MAX_ALIASES) {
+      this.issues.push({ origin, message: `more than ${MAX_ALIASES} alias expansions` });
+      return null;
+    }
+    if (target === undefined) {
+      this.issues.push({ origin, message: `unknown alias *${node.source}` });
+      return null;
+    }
+    if (this.resolving.has(target)) {
+      this.issues.push({ origin, message: `alias *${node.source} refers to itself` });
+      return null;
+    }
+    this.resolving.add(target);
+    const value = this.toValue(target, path, origin);
+    this.resolving.delete(target);
+    return value;
+  }
+}
