@@ -1,0 +1,57 @@
+/**
+ * One synthetic scene: a textured background and several shapes, later ones
+ * on top of earlier ones. Boxes are each shape's full geometric box (what an
+ * amodal annotator would draw), not its visible part; a shape more than
+ * `MAX_OCCLUSION` hidden by later shapes is not annotated, as an annotator
+ * would skip a fragment. `area` is the shape's full pixel area (coverage),
+ * which puts it in COCO's small/medium/large buckets by its true size.
+ */
+import { randInt, uniform, type Rng } from '../rng.js';
+import { drawBackground, drawShape, shapeTest, SHAPE_CLASSES, type Canvas } from './raster.js';
+
+export const MAX_OCCLUSION = 0.7;
+/** Smallest object side, in pixels. */
+export const MIN_SIDE = 8;
+/** Largest object side, as a fraction of the image side. */
+export const MAX_SIDE_FRACTION = 0.75;
+
+export interface SceneObject {
+  /** Index into `SHAPE_CLASSES`. */
+  label: number;
+  /** `[x1, y1, x2, y2]`, integer pixel edges. */
+  box: [number, number, number, number];
+  area: number;
+}
+
+export interface Scene {
+  pixels: Uint8Array;
+  objects: SceneObject[];
+}
+
+export function renderScene(size: number, rng: Rng): Scene {
+  const canvas: Canvas = { pixels: new Uint8Array(size * size * 3), size, owner: new Uint16Array(size * size) };
+  drawBackground(canvas, rng);
+  const count = randInt(rng, 2, 9);
+  const drawn: (SceneObject & { coverage: number })[] = [];
+  const maxSide = Math.max(MIN_SIDE + 1, Math.floor(size * MAX_SIDE_FRACTION));
+  for (let i = 0; i < count; i += 1) {
+    const label = randInt(rng, 0, SHAPE_CLASSES.length - 1);
+    // Log-uniform sizes spread objects evenly over scales, from MIN_SIDE to most of the image.
+    const side = Math.exp(uniform(rng, Math.log(MIN_SIDE), Math.log(maxSide)));
+    const aspect = Math.exp(uniform(rng, -0.35, 0.35));
+    const w = Math.max(MIN_SIDE, Math.min(size, Math.round(side * aspect)));
+    const h = Math.max(MIN_SIDE, Math.min(size, Math.round(side / aspect)));
+    const x1 = randInt(rng, 0, size - w);
+    const y1 = randInt(rng, 0, size - h);
+    const colour = [randInt(rng, 0, 255), randInt(rng, 0, 255), randInt(rng, 0, 255)];
+    const box: [number, number, number, number] = [x1, y1, x1 + w, y1 + h];
+    const coverage = drawShape(canvas, box, shapeTest(SHAPE_CLASSES[label] as (typeof SHAPE_CLASSES)[number], rng), colour, uniform(rng, 0, 20), i + 1, rng);
+    drawn.push({ label, box, area: coverage, coverage });
+  }
+  const visible = new Float64Array(count + 1);
+  for (const id of canvas.owner) visible[id] = (visible[id] as number) + 1;
+  const objects = drawn
+    .filter((o, i) => (visible[i + 1] as number) >= (1 - MAX_OCCLUSION) * o.coverage)
+    .map(({ label, box, area }) => ({ label, box, area }));
+  return { pixels: canvas.pixels, objects };
+}
