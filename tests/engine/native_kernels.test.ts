@@ -1,0 +1,99 @@
+/**
+ * The OpenBLAS addon path against the JavaScript reference, and against the
+ * pure wasm pack. In CI (CI=true) the addon is built by the install step, so
+ * a missing addon fails here instead of skipping.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../src/engine/tf.js';
+import { initEngine } from '../../src/engine/init.js';
+import { loadAddon } from '../../src/engine/native/addon.js';
+import * as ref from './reference.js';
+import { caseTensors, convCases, randomTensor, runKernel, TOLERANCE, type ConvCase } from './cases.js';
+
+const load = loadAddon();
+const inCi = process.env.CI === 'true';
+const skip = load.addon ? false : `native addon unavailable: ${load.why}`;
+
+function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  const err = ref.relativeError(got, want);
+  assert.ok(err <= TOLERANCE, `${what}: relative error ${err}`);
+}
+
+interface ConvResults {
+  forward: Float32Array;
+  filterGrad: Float32Array;
+  inputGrad: Float32Array;
+}
+
+function convResults(c: ConvCase): ConvResults {
+  const { x, w, dy } = caseTensors(c, 31);
+  const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' as const };
+  const results = {
+    forward: runKernel('Conv2D', { x, filter: w }, { ...attrs, dilations: 1 }),
+    filterGrad: runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape }),
+    inputGrad: runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }),
+  };
+  tf.dispose([x, w, dy]);
+  return results;
+}
+
+const MATMUL_CASES = [
+  { tA: false, tB: false, batchA: 1, batchB: 1 },
+  { tA: true, tB: false, batchA: 2, batchB: 2 },
+  { tA: false, tB: true, batchA: 1, batchB: 3 },
+  { tA: true, tB: true, batchA: 3, batchB: 1 },
+];
+
+function matmulResult(c: (typeof MATMUL_CASES)[number], m: number, k: number, n: number): { got: Float32Array; want: Float64Array } {
+  const a = randomTensor([c.batchA, c.tA ? k : m, c.tA ? m : k], 5);
+  const b = randomTensor([c.batchB, c.tB ? n : k, c.tB ? k : n], 6);
+  const got = runKernel('BatchMatMul', { a, b }, { transposeA: c.tA, transposeB: c.tB });
+  const want = ref.batchMatMul(a.dataSync() as Float32Array, b.dataSync() as Float32Array, { batchA: c.batchA, batchB: c.batchB, m, k, n }, c.tA, c.tB);
+  tf.dispose([a, b]);
+  return { got, want };
+}
+
+describe('native OpenBLAS kernels', () => {
+  it('the addon is built in CI', { skip: inCi ? false : 'not in CI (CI != true)' }, () => {
+    assert.ok(load.addon, `CI builds the addon at install, but: ${load.addon ? '' : load.why}`);
+  });
+
+  it('conv kernels match the reference and the pure wasm pack', { skip }, async () => {
+    const info = await initEngine({ backend: 'wasm', native: 'on', log: false });
+    assert.equal(info.kernels, 'wasm-pack+openblas');
+    const cases = convCases();
+    const native = cases.map(convResults);
+    cases.forEach((c, i) => {
+      const { x, w, dy } = caseTensors(c, 31);
+      const [xv, wv, dyv] = [x, w, dy].map((t) => t.dataSync() as Float32Array);
+      tf.dispose([x, w, dy]);
+      assertClose(native[i].forward, ref.conv2d(xv, wv, c.geometry), `Conv2D ${c.name}`);
+      assertClose(native[i].filterGrad, ref.conv2dFilterGrad(xv, dyv, c.geometry), `Conv2DBackpropFilter ${c.name}`);
+      assertClose(native[i].inputGrad, ref.conv2dInputGrad(dyv, wv, c.geometry), `Conv2DBackpropInput ${c.name}`);
+    });
+    const wasmInfo = await initEngine({ backend: 'wasm', native: 'off', log: false });
+    assert.equal(wasmInfo.kernels, 'wasm-pack');
+    cases.forEach((c, i) => {
+      const pack = convResults(c);
+      assertClose(pack.forward, native[i].forward, `paths differ: Conv2D ${c.name}`);
+      assertClose(pack.filterGrad, native[i].filterGrad, `paths differ: Conv2DBackpropFilter ${c.name}`);
+      assertClose(pack.inputGrad, native[i].inputGrad, `paths differ: Conv2DBackpropInput ${c.name}`);
+    });
+  });
+
+  it('BatchMatMul matches the reference and the pure wasm pack', { skip }, async () => {
+    await initEngine({ backend: 'wasm', native: 'on', log: false });
+    const native = MATMUL_CASES.map((c) => matmulResult(c, 6, 9, 5));
+    native.forEach(({ got, want }, i) => assertClose(got, want, `BatchMatMul ${JSON.stringify(MATMUL_CASES[i])}`));
+    await initEngine({ backend: 'wasm', native: 'off', log: false });
+    MATMUL_CASES.forEach((c, i) => assertClose(matmulResult(c, 6, 9, 5).got, native[i].got, `paths differ: BatchMatMul ${JSON.stringify(c)}`));
+  });
+
+  it('rejects arrays too small for the requested product instead of reading past them', { skip }, () => {
+    assert.ok(load.addon);
+    const small = new Float32Array(3);
+    assert.throws(() => load.addon?.sgemm(false, false, 2, 2, 2, 1, small, 2, small, 2, 0, small, 2), /too small/);
+    assert.throws(() => load.addon?.im2col(small, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 4, 4, small), /too small/);
+  });
+});
