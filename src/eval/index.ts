@@ -17,3 +17,6 @@ export {
 } from './params.js';
 export { STAT_NAMES, type StatSpec } from './summarize.js';
 export { numpyMean, pairwiseSum } from './pairwise_sum.js';
+export { formatFixed3, formatPerClass, formatSummary } from './format.js';
+export { prCurve, type PrCurve, type PrCurveQuery } from './pr_curve.js';
+export { jsonReport, type JsonReport } from './report.js';
