@@ -1,0 +1,34 @@
+/**
+ * A point in a run, written in iterations or as a fraction of it, so a
+ * paper's "30k of 180k" carries over to a short CPU run unchanged.
+ *
+ * - an integer >= 1 is an iteration count (`30000`);
+ * - a number in [0, 1) is a fraction of `max_iters` (`0.1667`);
+ * - a string `'<x>%'` is a percentage (`'25%'`, `'100%'`).
+ * Fractions round to the nearest iteration.
+ */
+export type IterPoint = number | string;
+
+export const ITER_POINT_SCHEMA = {
+  oneOf: [
+    { type: 'number', minimum: 0 },
+    { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' },
+  ],
+} as const;
+
+export function resolvePoint(point: IterPoint, maxIters: number, where: string): number {
+  if (typeof point === 'string') {
+    const m = /^(\d+(?:\.\d+)?)%$/.exec(point.trim());
+    if (m === null) throw new Error(`${where}: '${point}' is not an iteration, a fraction in [0, 1) or a percentage like '25%'`);
+    const pct = Number(m[1]);
+    if (pct > 100) throw new Error(`${where}: ${point} is beyond the end of the run`);
+    return Math.round((pct / 100) * maxIters);
+  }
+  if (!Number.isFinite(point) || point < 0) throw new Error(`${where}: ${point} is not a valid point (iterations >= 0 or a fraction)`);
+  if (point < 1) return Math.round(point * maxIters);
+  if (!Number.isInteger(point)) {
+    throw new Error(`${where}: ${point} is neither an integer iteration nor a fraction in [0, 1) (write '${point}%' for a percentage)`);
+  }
+  if (point > maxIters) throw new Error(`${where}: iteration ${point} is beyond max_iters ${maxIters}`);
+  return point;
+}

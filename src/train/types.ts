@@ -1,0 +1,24 @@
+/**
+ * What the runner trains and what feeds it, kept generic over the batch type
+ * so toy models and toy data drive the same loop as detectors.
+ */
+import type { IterationInfo, LossTerms } from '../detection/types.js';
+import type { Module } from '../nn/module.js';
+
+/** A module that returns named, already-weighted scalar losses for a batch (every Detector is one). */
+export interface TrainModel<B> extends Module {
+  forwardTrain(batch: B, info: IterationInfo): LossTerms;
+}
+
+/**
+ * An endless, deterministic, resumable stream of batches. `state()` is taken
+ * after a batch was consumed and, given to `loadState`, makes the next `next()`
+ * return what the uninterrupted stream would have returned.
+ */
+export interface BatchSource<B> {
+  /** Images per batch, for images/s. */
+  readonly batchSize: number;
+  next(): B | Promise<B>;
+  state(): unknown;
+  loadState(state: unknown): void;
+}
