@@ -8,11 +8,11 @@ import type { Module } from './module.js';
 export interface MultiScaleModule extends Module {
   /** Channels of each returned map, in order. */
   readonly outChannels: readonly number[];
-  /** Stride (input pixels per output pixel) of each returned map, in order. */
-  readonly strides: readonly number[];
 }
 
 export interface Backbone extends MultiScaleModule {
+  /** Stride (input pixels per output pixel) of each returned map, in order. */
+  readonly strides: readonly number[];
   forward(images: Tensor4D): Tensor4D[];
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Feature Pyramid Network (Lin et al. 2017) as mmdet's `FPN`: 1x1 lateral
+ * convs, nearest-neighbour top-down pathway to the finer map's size, 3x3
+ * output convs, and `num_outs - used levels` extra levels: max-pool
+ * subsampling when `add_extra_convs` is false, else stride-2 3x3 convs fed
+ * from the last input (`on_input`, RetinaNet), lateral (`on_lateral`) or
+ * output (`on_output`, FCOS, with `relu_before_extra_convs`). The ReLU, as in
+ * mmdet, precedes only the second and later extra convs. Names follow mmdet
+ * (`lateral_convs.0.conv.weight`, `fpn_convs.3.conv.weight` for P6).
+ */
+import { tf, type Tensor4D } from '../../src/engine/tf.js';
+import type { Neck } from '../../src/nn/backbone.js';
+import { ConvModule } from '../../src/nn/conv_module.js';
+import { fill, xavierUniform } from '../../src/nn/init.js';
+import { Module } from '../../src/nn/module.js';
+import { ModuleList } from '../../src/nn/module_list.js';
+import { defineComponent } from '../../src/registry/component.js';
+
+export type ExtraConvs = false | 'on_input' | 'on_lateral' | 'on_output';
+
+export interface FPNOptions {
+  in_channels: number[];
+  out_channels: number;
+  num_outs: number;
+  start_level: number;
+  add_extra_convs: ExtraConvs;
+  relu_before_extra_convs: boolean;
+}
+
+export class FPN extends Module implements Neck {
+  readonly outChannels: number[];
+  private readonly lateralConvs: ModuleList<ConvModule>;
+  private readonly fpnConvs: ModuleList<ConvModule>;
+
+  constructor(readonly options: FPNOptions) {
+    super();
+    const { in_channels: inC, out_channels: out, num_outs: numOuts, start_level: start, add_extra_convs: extra } = options;
+    if (inC.length === 0) throw new Error('FPN in_channels must list at least one level');
+    if (!Number.isInteger(start) || start < 0 || start >= inC.length) throw new Error(`FPN start_level ${start} is outside the ${inC.length} input levels`);
+    const used = inC.length - start;
+    if (numOuts < used) throw new Error(`FPN num_outs (${numOuts}) must be at least the ${used} used input levels`);
+    const plain = { activation: null, norm: null } as const;
+    this.lateralConvs = this.child('lateral_convs', new ModuleList(inC.slice(start).map((c) => new ConvModule(c, out, { kernelSize: 1, ...plain }))));
+    this.fpnConvs = this.child('fpn_convs', new ModuleList(inC.slice(start).map(() => new ConvModule(out, out, { kernelSize: 3, padding: 1, ...plain }))));
+    if (extra !== false) {
+      for (let i = 0; i < numOuts - used; i++) {
+        const c = i === 0 && extra === 'on_input' ? inC[inC.length - 1] : out;
+        this.fpnConvs.push(new ConvModule(c, out, { kernelSize: 3, stride: 2, padding: 1, ...plain }));
+      }
+    }
+    this.outChannels = Array.from({ length: numOuts }, () => out);
+    // mmdet's FPN init: xavier_uniform convs, zero biases.
+    for (const [, m] of this.namedModules()) {
+      if (m instanceof ConvModule) {
+        fill(m.conv.weight, xavierUniform(m.conv.weight.shape, m.conv.fanIn, m.conv.fanOut));
+        if (m.conv.bias !== undefined) fill(m.conv.bias, tf.zeros(m.conv.bias.shape));
+      }
+    }
+  }
+
+  forward(features: Tensor4D[]): Tensor4D[] {
+    const { in_channels: inC, start_level: start, num_outs: numOuts, add_extra_convs: extra } = this.options;
+    if (features.length !== inC.length || features.some((f, i) => f.shape[3] !== inC[i])) {
+      throw new Error(`FPN expects ${inC.length} maps with channels [${inC.join(', ')}], got [${features.map((f) => f.shape[3]).join(', ')}]`);
+    }
+    const laterals = features.slice(start).map((f, i) => this.lateralConvs.at(i).forward(f));
+    for (let i = laterals.length - 1; i > 0; i--) {
+      const [, h, w] = laterals[i - 1].shape;
+      laterals[i - 1] = tf.add<Tensor4D>(laterals[i - 1], tf.image.resizeNearestNeighbor(laterals[i], [h, w]));
+    }
+    const outs = laterals.map((l, i) => this.fpnConvs.at(i).forward(l));
+    const used = laterals.length;
+    if (extra === false) {
+      // mmdet: F.max_pool2d(out, 1, stride=2), i.e. subsampling.
+      while (outs.length < numOuts) outs.push(tf.maxPool(outs[outs.length - 1], 1, 2, 'valid'));
+      return outs;
+    }
+    const source = extra === 'on_input' ? features[features.length - 1] : extra === 'on_lateral' ? laterals[used - 1] : outs[used - 1];
+    if (numOuts > used) outs.push(this.fpnConvs.at(used).forward(source));
+    for (let i = used + 1; i < numOuts; i++) {
+      const prev = outs[outs.length - 1];
+      outs.push(this.fpnConvs.at(i).forward(this.options.relu_before_extra_convs ? tf.relu(prev) : prev));
+    }
+    return outs;
+  }
+}
+
+export const fpn = defineComponent<FPNOptions, FPN>({
+  kind: 'neck',
+  name: 'FPN',
+  description: 'Feature Pyramid Network with optional P6/P7 extra convs (mmdet FPN)',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      in_channels: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, description: 'channels of each input map, finest first', default: [256, 512, 1024, 2048] },
+      out_channels: { type: 'integer', minimum: 1, description: 'channels of every output map', default: 256 },
+      num_outs: { type: 'integer', minimum: 1, description: 'number of output maps (used inputs plus extra levels)', default: 5 },
+      start_level: { type: 'integer', minimum: 0, description: 'index of the first input map used', default: 0 },
+      add_extra_convs: {
+        enum: [false, 'on_input', 'on_lateral', 'on_output'],
+        description: 'source of the stride-2 convs making extra levels; false subsamples the last output',
+        default: false,
+      },
+      relu_before_extra_convs: { type: 'boolean', description: 'apply ReLU before the second and later extra convs (FCOS)', default: false },
+    },
+  },
+  build: (options) => new FPN(options),
+});
