@@ -165,8 +165,29 @@ export class DataLoader implements AsyncIterable<Batch> {
     }
   }
 
+  /** Images per batch (the last batch of a finite loader may have fewer). */
+  get batchSize(): number {
+    return this.options.batchSize;
+  }
+
+  /** The next batch; a finite loader past its end throws (iterate it with `for await` instead). */
+  async next(): Promise<Batch> {
+    const batch = await this.take();
+    if (batch === undefined) throw new Error(`${this.dataset.source}: the finite loader is exhausted (${this.size} samples)`);
+    return batch;
+  }
+
+  /** `restore` for the training runner, which keeps the state as opaque JSON. */
+  loadState(state: unknown): void {
+    const s = state as Partial<LoaderState> | null;
+    if (s === null || typeof s !== 'object' || !Number.isInteger(s.position) || !Number.isInteger(s.iter)) {
+      throw new Error(`loader state must be {position, iter} integers, got ${JSON.stringify(state)}`);
+    }
+    this.restore(s as LoaderState);
+  }
+
   /** The next batch, or `undefined` when a finite loader is exhausted. */
-  async next(): Promise<Batch | undefined> {
+  async take(): Promise<Batch | undefined> {
     if (this.closed) throw new Error('loader used after close()');
     const samples: Sample[] = [];
     let skippedInARow = 0;
@@ -192,7 +213,7 @@ export class DataLoader implements AsyncIterable<Batch> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
     for (;;) {
-      const batch = await this.next();
+      const batch = await this.take();
       if (batch === undefined) return;
       yield batch;
     }
