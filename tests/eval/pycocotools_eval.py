@@ -1,0 +1,61 @@
+"""Reference numbers from pycocotools for the cocoeval tests and bench.
+
+Reads one JSON request on stdin:
+  {"cases": [{"gt": path, "dt": path, "maxDets"?, "useCats"?, "imgIds"?, "catIds"?}], "means": [[float, ...], ...]}
+and prints one JSON line:
+  {"stats": [[12 floats], ...], "seconds": [{"load", "evaluate", "accumulate", "summarize"}, ...],
+   "means": [np.mean(x), ...]}
+json.dumps writes floats with repr, so every double survives exactly.
+"""
+import contextlib
+import io
+import json
+import sys
+import time
+
+import numpy as np
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+
+def run_case(case):
+    timings = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        start = time.perf_counter()
+        gt = COCO(case["gt"])
+        dt = gt.loadRes(case["dt"])
+        timings["load"] = time.perf_counter() - start
+        ev = COCOeval(gt, dt, "bbox")
+        if "maxDets" in case:
+            ev.params.maxDets = case["maxDets"]
+        if "useCats" in case:
+            ev.params.useCats = case["useCats"]
+        if "imgIds" in case:
+            ev.params.imgIds = case["imgIds"]
+        if "catIds" in case:
+            ev.params.catIds = case["catIds"]
+        start = time.perf_counter()
+        ev.evaluate()
+        timings["evaluate"] = time.perf_counter() - start
+        start = time.perf_counter()
+        ev.accumulate()
+        timings["accumulate"] = time.perf_counter() - start
+        start = time.perf_counter()
+        ev.summarize()
+        timings["summarize"] = time.perf_counter() - start
+    return [float(s) for s in ev.stats], timings
+
+
+def main():
+    request = json.load(sys.stdin)
+    stats, seconds = [], []
+    for case in request.get("cases", []):
+        s, t = run_case(case)
+        stats.append(s)
+        seconds.append(t)
+    means = [float(np.mean(np.array(x, dtype=np.float64))) for x in request.get("means", [])]
+    print(json.dumps({"stats": stats, "seconds": seconds, "means": means}))
+
+
+if __name__ == "__main__":
+    main()
