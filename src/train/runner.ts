@@ -81,7 +81,7 @@ export class Runner<B> implements RunControl {
           disposeTensorsIn(batch);
         }
         if (!checkedTerms) {
-          this.o.phases.checkTerms(Object.keys(result.terms));
+          this.o.phases.checkTerms(result.modelTerms);
           checkedTerms = true;
         }
         this.iter += 1;

@@ -26,6 +26,8 @@ export interface OptimizerEntry {
 export interface StepResult {
   /** Each term after its phase weight (terms weighted 0 are absent). */
   terms: Record<string, number>;
+  /** Every term name the model returned, weighted 0 or not. */
+  modelTerms: string[];
   total: number;
   /** The base LR of each optimizer at this iteration. */
   lr: Record<string, number>;
@@ -46,6 +48,7 @@ export function trainStep<B>(
   const dotted = new Map(vars.map(([n, v]) => [v.name, n]));
   const kept: Tensor[] = [];
   const names: string[] = [];
+  const modelTerms: string[] = [];
   let grads: Record<string, Tensor> = {};
   let value: Scalar | undefined;
   try {
@@ -53,6 +56,7 @@ export function trainStep<B>(
       const terms = model.forwardTrain(batch, info);
       const parts: Scalar[] = [];
       for (const [name, t] of Object.entries(terms)) {
+        modelTerms.push(name);
         if (t.rank !== 0) throw new Error(`loss term '${name}' has shape [${t.shape.join(', ')}]; a loss term must be a scalar`);
         const w = phases.lossWeight(name, info.iter);
         if (w === 0) continue;
@@ -98,7 +102,7 @@ export function trainStep<B>(
       }
       if (clipped.norm !== undefined) gradNorm[e.name] = clipped.norm;
     }
-    return { terms, total, lr, gradNorm };
+    return { terms, modelTerms, total, lr, gradNorm };
   } finally {
     tf.dispose(kept);
     value?.dispose();

@@ -33,7 +33,7 @@ export class ToyModel extends Module implements TrainModel<ToyBatch> {
     this.head = this.child('head', new Linear(6, 1));
     const init = new Rng(initSeed);
     for (const [, v] of this.namedParameters()) {
-      v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => 0.5 * init.normal()), v.shape));
+      tf.tidy(() => v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => 0.5 * init.normal()), v.shape)));
     }
   }
 
