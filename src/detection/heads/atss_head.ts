@@ -18,7 +18,7 @@ import type { LevelScores } from '../postprocess.js';
 import { AnchorGenerator, type AnchorGeneratorOptions } from '../priors/anchor_generator.js';
 import type { LossTerms } from '../types.js';
 import { anchorAvgFactor, anchorTargets, multiLevelAnchors, type AnchorTargets } from './anchor_targets.js';
-import { predictionConv, Scale } from './conv_module.js';
+import { predictionConv, Scale } from './tower.js';
 import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type ReadOutputs } from './dense_head.js';
 import { pick } from './retina_head.js';
 

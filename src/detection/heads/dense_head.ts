@@ -15,15 +15,16 @@ import { Module } from '../../nn/module.js';
 import type { ModuleList } from '../../nn/module_list.js';
 import { postprocessImage, type LevelScores, type TestConfig } from '../postprocess.js';
 import type { DetectionResult, LossTerms } from '../types.js';
-import { buildTower, runTower, type ConvModule, type TowerOptions } from './conv_module.js';
+import type { ConvModule } from '../../nn/conv_module.js';
+import { buildTower, runTower, type TowerOptions } from './tower.js';
 
 /** Per-level NHWC head outputs: `cls` `[B, H, W, A·C]` logits, `reg` `[B, H, W, A·4]`, `quality` `[B, H, W, A]` logits. */
-export interface HeadOutputs {
+export type HeadOutputs = {
   cls: Tensor4D[];
   reg: Tensor4D[];
   /** Centerness (FCOS, ATSS) or IoU (PAA-style) logits. */
   quality?: Tensor4D[];
-}
+};
 
 /** Targets of a batch in network-input pixels (as `Batch` holds them). */
 export interface GroundTruth {

@@ -18,7 +18,7 @@ import type { Loss } from '../losses/loss.js';
 import type { LevelScores } from '../postprocess.js';
 import { PointGenerator } from '../priors/point_generator.js';
 import type { LossTerms } from '../types.js';
-import { predictionConv, Scale } from './conv_module.js';
+import { predictionConv, Scale } from './tower.js';
 import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type ReadOutputs } from './dense_head.js';
 
 export interface FcosHeadOptions extends DenseHeadOptions {

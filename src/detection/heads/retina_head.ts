@@ -16,7 +16,7 @@ import type { LevelScores } from '../postprocess.js';
 import { AnchorGenerator, type AnchorGeneratorOptions } from '../priors/anchor_generator.js';
 import type { LossTerms } from '../types.js';
 import { anchorAvgFactor, anchorTargets, multiLevelAnchors } from './anchor_targets.js';
-import { predictionConv } from './conv_module.js';
+import { predictionConv } from './tower.js';
 import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type ReadOutputs } from './dense_head.js';
 
 export interface RetinaHeadOptions extends Omit<DenseHeadOptions, 'strides'> {

@@ -1,30 +1,16 @@
 /**
- * Building blocks of the dense heads, named as mmcv's so state dicts line up
- * with mmdet checkpoints: `ConvModule` (`conv`, then `gn`/`bn`, then ReLU)
- * and the learnable per-level `Scale` of FCOS/ATSS.
+ * Building blocks of the dense heads, named as mmdet's so state dicts line up
+ * with its checkpoints: towers of nn's ConvModule (`cls_convs.0.conv`,
+ * `cls_convs.0.gn`), prediction convs, and the learnable per-level `Scale`
+ * of FCOS/ATSS.
  */
 import { tf, type Tensor4D, type Variable } from '../../engine/tf.js';
 import { Conv2d } from '../../nn/conv2d.js';
 import { fill, normal } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module_list.js';
-import { buildNorm, type NormConfig, type NormLayer } from '../../nn/norm.js';
-
-export class ConvModule extends Module {
-  readonly conv: Conv2d;
-  readonly norm?: NormLayer;
-
-  constructor(inChannels: number, outChannels: number, norm: NormConfig | undefined, bias: boolean) {
-    super();
-    this.conv = this.child('conv', new Conv2d(inChannels, outChannels, { kernelSize: 3, padding: 1, bias }));
-    if (norm !== undefined) this.norm = this.child(norm.type === 'GN' ? 'gn' : 'bn', buildNorm(norm, outChannels));
-  }
-
-  forward(x: Tensor4D): Tensor4D {
-    const y = this.conv.forward(x);
-    return tf.relu(this.norm === undefined ? y : this.norm.forward(y));
-  }
-}
+import type { NormConfig } from '../../nn/norm.js';
+import { ConvModule } from '../../nn/conv_module.js';
 
 export interface TowerOptions {
   inChannels: number;
@@ -40,7 +26,7 @@ export interface TowerOptions {
 export function buildTower(opts: TowerOptions): ModuleList<ConvModule> {
   const tower = new ModuleList<ConvModule>();
   for (let i = 0; i < opts.stackedConvs; i++) {
-    const m = tower.push(new ConvModule(i === 0 ? opts.inChannels : opts.featChannels, opts.featChannels, opts.norm, opts.convBias));
+    const m = tower.push(new ConvModule(i === 0 ? opts.inChannels : opts.featChannels, opts.featChannels, { kernelSize: 3, padding: 1, norm: opts.norm ?? null, bias: opts.convBias }));
     initConv(m.conv, 0);
   }
   return tower;
