@@ -20,6 +20,7 @@ export const ENGINE_CONFIG_SCHEMA = {
   type: 'object',
   description: 'Compute engine: TensorFlow.js backend, threads and the optional native OpenBLAS kernels.',
   additionalProperties: false,
+  default: ENGINE_DEFAULTS,
   properties: {
     backend: {
       type: 'string',
