@@ -5,9 +5,8 @@
  * state to resume (the best metric so far) exposes `stateDict`/`loadStateDict`
  * and the runner saves it in every checkpoint under the hook's name.
  *
- * Ordering contract at one iteration: logging (10) before evaluation (50)
- * before checkpointing (90), so a checkpoint at step N is written after every
- * metrics line of steps <= N (see metrics_log.ts).
+ * Order at one iteration: logging (10), evaluation (50), checkpointing (90),
+ * so a checkpoint at step N is written after every metrics line of step N.
  */
 import type { IterationInfo } from '../detection/types.js';
 import type { Module } from '../nn/module.js';
@@ -25,7 +24,7 @@ export interface RunControl {
   readonly runDir: string;
   readonly model: Module;
   readonly rng: Rng;
-  /** Appends metrics lines (fsynced) and forwards them to the trackers. */
+  /** Logs metrics lines to metrics.jsonl (and so to the tracker), under the resume rule of metrics_log.ts. */
   log(records: MetricsRecord[]): void;
   /** Prints a line for the user (above the progress bar on a terminal). */
   print(line: string): void;

@@ -1,39 +1,67 @@
 /**
- * `metrics.jsonl`: the run's ground truth, one JSON object per line, each with
- * `step` (the 1-based iteration it belongs to). Each `append` writes its lines
- * in one write and fsyncs, so a SIGKILL loses at most the group in flight
- * (a torn last line is recognised and dropped on resume).
+ * `metrics.jsonl`, the run's ground truth, in the tracking format
+ * (src/track/metrics_log.ts): one `{"step","ts","metrics":{...}}` line per
+ * logged group, `step` being the 1-based iteration. Lines are written by the
+ * MLflow tracker when there is one (it reconciles the server against this
+ * file), otherwise appended here with one write and an fsync per group.
+ * Either way each line is written whole or, on a kill, torn at the end.
  *
- * Resume rule: a checkpoint at iteration N is written after every line of
- * steps <= N (hooks log before they checkpoint). Resuming from it keeps the
- * lines with `step <= N` and drops the later ones, which the resumed run
- * writes again; so the file ends up with every line exactly once.
+ * Resume rule (exactly once): on resume the torn tail, if any, is cut, and a
+ * metric already in the file at a step is not written again for that step.
+ * The resumed run recomputes steps after its checkpoint (identically, see the
+ * resume tests) but logs only what the killed run had not logged yet, so
+ * nothing already sent to MLflow is sent twice and nothing is lost.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { formatMetricsLine, decodeMetricValue, type JsonMetricValue } from '../track/metrics_log.js';
 
 export interface MetricsRecord {
   step: number;
-  [key: string]: unknown;
+  /** Wall-clock ms; defaults to the time of logging. */
+  ts?: number;
+  metrics: Record<string, number>;
 }
 
+/** Writes one line for `step` (the tracker's `logMetrics` has this shape). */
+export type MetricsWriter = (step: number, metrics: Record<string, number>, ts: number) => void;
+
 export class MetricsLog {
+  private readonly logged = new Map<number, Set<string>>();
   private fd: number | undefined;
+  private readonly write: MetricsWriter;
 
-  private constructor(readonly path: string) {
-    this.fd = openSync(path, 'a');
-  }
-
-  /** Opens (creating) the log; with `keepUpTo`, first drops the lines of later steps and any torn line. */
-  static open(path: string, keepUpTo?: number): MetricsLog {
-    if (keepUpTo !== undefined && existsSync(path)) truncateAfter(path, keepUpTo);
-    return new MetricsLog(path);
+  /**
+   * @param resume continue an existing file under the resume rule (a fresh run starts a new file)
+   * @param writer where lines go instead of this file's own fsynced appends (the tracker)
+   */
+  constructor(readonly path: string, resume: boolean, writer?: MetricsWriter) {
+    if (resume && existsSync(path)) {
+      cutTornTail(path);
+      for (const line of readMetricsLines(path)) {
+        const keys = this.logged.get(line.step) ?? new Set<string>();
+        for (const k of Object.keys(line.metrics)) keys.add(k);
+        this.logged.set(line.step, keys);
+      }
+    }
+    if (writer !== undefined) {
+      this.write = writer;
+    } else {
+      const fd = openSync(path, 'a');
+      this.fd = fd;
+      this.write = (step, metrics, ts) => {
+        writeSync(fd, formatMetricsLine(step, ts, metrics));
+        fsyncSync(fd);
+      };
+    }
   }
 
   append(records: readonly MetricsRecord[]): void {
-    if (this.fd === undefined) throw new Error(`metrics log ${this.path} is closed`);
-    if (records.length === 0) return;
-    writeSync(this.fd, records.map((r) => `${JSON.stringify(r, finite)}\n`).join(''));
-    fsyncSync(this.fd);
+    for (const r of records) {
+      const seen = this.logged.get(r.step);
+      const fresh = seen === undefined ? r.metrics : Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !seen.has(k)));
+      if (Object.keys(fresh).length === 0) continue;
+      this.write(r.step, fresh, r.ts ?? Date.now());
+    }
   }
 
   close(): void {
@@ -42,40 +70,35 @@ export class MetricsLog {
   }
 }
 
-/** JSON has no NaN/Infinity: they are written as strings, as MLflow's REST API spells them. */
-function finite(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-  return value;
+export interface MetricsLine {
+  step: number;
+  ts: number;
+  metrics: Record<string, number>;
 }
 
-/** Every complete line of a metrics file. */
-export function readMetrics(path: string): MetricsRecord[] {
-  return completeLines(readFileSync(path, 'utf8')).map((line) => JSON.parse(line) as MetricsRecord);
-}
-
-function completeLines(text: string): string[] {
-  const lines = text.split('\n');
-  lines.pop(); // the text after the last newline: empty, or a torn write
-  return lines.filter((l) => {
-    if (l.length === 0) return false;
+/** Every complete line of a metrics file (a torn last line is skipped). */
+export function readMetricsLines(path: string): MetricsLine[] {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const out: MetricsLine[] = [];
+  lines.forEach((text, i) => {
+    if (text.trim() === '') return;
+    let parsed: { step: number; ts: number; metrics: Record<string, JsonMetricValue> };
     try {
-      JSON.parse(l);
-      return true;
+      parsed = JSON.parse(text) as typeof parsed;
     } catch {
-      return false;
+      if (i === lines.length - 1) return;
+      throw new Error(`${path}:${i + 1}: not a JSON line`);
     }
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(parsed.metrics)) metrics[k] = decodeMetricValue(v);
+    out.push({ step: parsed.step, ts: parsed.ts, metrics });
   });
+  return out;
 }
 
-function truncateAfter(path: string, step: number): void {
-  const kept = completeLines(readFileSync(path, 'utf8')).filter((l) => (JSON.parse(l) as MetricsRecord).step <= step);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, kept.map((l) => `${l}\n`).join(''));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+/** Drops bytes after the last newline: the remains of a write cut by a kill. */
+function cutTornTail(path: string): void {
+  const buf = readFileSync(path);
+  const end = buf.lastIndexOf(0x0a) + 1;
+  if (end < buf.length) truncateSync(path, end);
 }

@@ -9,7 +9,7 @@ import { tf, type Tensor, type Variable } from '../engine/tf.js';
 import type { Module } from '../nn/module.js';
 import { CHECKPOINT_FORMAT, checkpointName, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { HookList, type Hook, type RunControl, type RunOutcome } from './hooks.js';
-import { MetricsLog, type MetricsRecord } from './metrics_log.js';
+import { MetricsLog, type MetricsRecord, type MetricsWriter } from './metrics_log.js';
 import type { PhasePlan } from './phases.js';
 import type { Rng } from './rng.js';
 import { trainStep, type OptimizerEntry } from './train_step.js';
@@ -27,8 +27,8 @@ export interface RunnerOptions<B> {
   hooks?: Hook[];
   /** Runs the evaluation (the model is in eval mode meanwhile). */
   evaluate?: (model: Module) => Promise<Record<string, number>>;
-  /** Receivers of every metrics line after it is on disk (e.g. the MLflow tracker). */
-  sinks?: ((records: MetricsRecord[]) => void)[];
+  /** Writes the metrics lines instead of the runner's own appends: the MLflow tracker's `logMetrics`. */
+  metricsWriter?: MetricsWriter;
   print?: (line: string) => void;
   /** A checkpoint directory to continue from. */
   resumeFrom?: string;
@@ -62,7 +62,7 @@ export class Runner<B> implements RunControl {
 
   async run(): Promise<RunOutcome> {
     if (this.o.resumeFrom !== undefined) this.restore(this.o.resumeFrom);
-    this.log_ = MetricsLog.open(join(this.runDir, 'metrics.jsonl'), this.o.resumeFrom === undefined ? undefined : this.iter);
+    this.log_ = new MetricsLog(join(this.runDir, 'metrics.jsonl'), this.o.resumeFrom !== undefined, this.o.metricsWriter);
     let outcome: RunOutcome = { status: 'finished' };
     try {
       this.model.train();
@@ -107,7 +107,6 @@ export class Runner<B> implements RunControl {
   log(records: MetricsRecord[]): void {
     if (this.log_ === undefined) throw new Error('the run has not started');
     this.log_.append(records);
-    for (const sink of this.o.sinks ?? []) sink(records);
   }
 
   print(line: string): void {
@@ -123,7 +122,7 @@ export class Runner<B> implements RunControl {
     } finally {
       this.model.train();
     }
-    this.log([{ step: this.iter, time: Date.now(), ...metrics }]);
+    this.log([{ step: this.iter, metrics }]);
     await this.hooks.call('afterEval', this, metrics);
     return metrics;
   }

@@ -1,10 +1,11 @@
 /**
  * One optimisation step: losses and gradients under `tf.variableGrads` over
  * the trainable parameters minus the dropped ones, the NaN/Inf guard, then each
- * optimizer's clipping and update on its own parameters. Every tensor made
- * here is disposed before returning, also when something throws: only
- * variables and optimizer slots outlive a step.
+ * optimizer's clipping and update on its own parameters. The step runs in the
+ * engine's scope (`inScope`), so every tensor made here is freed on return and
+ * on throw: only variables and optimizer slots outlive a step.
  */
+import { inScope } from '../engine/step.js';
 import { tf, type Scalar, type Tensor, type Variable } from '../engine/tf.js';
 import type { IterationInfo } from '../detection/types.js';
 import type { GradClip } from './grad_clip.js';
@@ -36,6 +37,17 @@ export interface StepResult {
 }
 
 export function trainStep<B>(
+  model: TrainModel<B>,
+  batch: B,
+  info: IterationInfo,
+  trainable: readonly [string, Variable][],
+  optimizers: readonly OptimizerEntry[],
+  phases: PhasePlan,
+): StepResult {
+  return inScope(() => step(model, batch, info, trainable, optimizers, phases));
+}
+
+function step<B>(
   model: TrainModel<B>,
   batch: B,
   info: IterationInfo,

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listCheckpoints } from '../../src/train/checkpoint.js';
-import { readMetrics } from '../../src/train/metrics_log.js';
+import { readMetricsLines } from '../../src/train/metrics_log.js';
 import { buildToyRun } from './toy_run.js';
 
 const child = join(import.meta.dirname, 'fixtures', 'toy_train_child.js');
@@ -37,7 +37,7 @@ test('a SIGKILLed run resumes from its last checkpoint with no metrics line lost
     first.proc.kill('SIGKILL');
     const killed = await first.exit;
     assert.equal(killed.signal, 'SIGKILL');
-    const linesAtKill = readMetrics(metrics).length;
+    const linesAtKill = readMetricsLines(metrics).length;
     const lastCkpt = listCheckpoints(join(runDir, 'checkpoints')).at(-1)!;
     const ckptIter = Number(/iter_(\d+)$/.exec(lastCkpt)![1]);
     assert.ok(ckptIter >= 20 && ckptIter < MAX_ITERS);
@@ -50,10 +50,10 @@ test('a SIGKILLed run resumes from its last checkpoint with no metrics line lost
     const ref = buildToyRun({ runDir: refDir, maxIters: MAX_ITERS });
     await ref.runner.run();
     ref.model.dispose();
-    const got = readMetrics(metrics);
-    const want = readMetrics(join(refDir, 'metrics.jsonl'));
+    const got = readMetricsLines(metrics);
+    const want = readMetricsLines(join(refDir, 'metrics.jsonl'));
     assert.deepEqual(got.map((l) => l.step), Array.from({ length: MAX_ITERS }, (_, i) => i + 1), 'each step exactly once');
-    assert.deepEqual(got.map((l) => [l.loss, l.loss_mse, l.loss_aux, l.lr]), want.map((l) => [l.loss, l.loss_mse, l.loss_aux, l.lr]), 'same values as an uninterrupted run');
+    assert.deepEqual(got.map((l) => l.metrics.loss_mse), want.map((l) => l.metrics.loss_mse), 'same values as an uninterrupted run');
   } finally {
     rmSync(runDir, { recursive: true, force: true });
     rmSync(refDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readMetrics } from '../../src/train/metrics_log.js';
+import { readMetricsLines } from '../../src/train/metrics_log.js';
 import { NonFiniteLossError } from '../../src/train/nan_guard.js';
 import { buildToyRun } from './toy_run.js';
 
@@ -24,7 +24,7 @@ test('a NaN loss stops the run naming the term and the iteration; the last good 
     assert.deepEqual(ckpts, ['iter_000005', 'iter_000010'], 'no checkpoint after the NaN, no temporary left');
     const state = JSON.parse(readFileSync(join(dir, 'checkpoints', 'iter_000010', 'state.json'), 'utf8')) as { iter: number };
     assert.equal(state.iter, 10);
-    assert.deepEqual(readMetrics(join(dir, 'metrics.jsonl')).map((l) => l.step), Array.from({ length: 11 }, (_, i) => i + 1));
+    assert.deepEqual(readMetricsLines(join(dir, 'metrics.jsonl')).map((l) => l.step), Array.from({ length: 11 }, (_, i) => i + 1));
     r.model.dispose();
 
     // The bad step never updates the weights: they stay those after step 11.

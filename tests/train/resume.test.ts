@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../src/engine/tf.js';
-import { readMetrics } from '../../src/train/metrics_log.js';
+import { readMetricsLines } from '../../src/train/metrics_log.js';
 import { buildToyRun } from './toy_run.js';
 
 function fresh(): string {
@@ -37,10 +37,10 @@ for (const optimizer of ['sgd', 'adamw'] as const) {
       const resumed = c.steps.map((s) => s.result.terms);
       assert.deepEqual(resumed, uninterrupted.slice(50), 'every loss term of iterations 51-100 is bit-identical');
 
-      const lines = readMetrics(join(dirB, 'metrics.jsonl'));
+      const lines = readMetricsLines(join(dirB, 'metrics.jsonl'));
       assert.deepEqual(lines.map((l) => l.step), Array.from({ length: 100 }, (_, i) => i + 1), 'one metrics line per step, none duplicated');
-      const linesA = readMetrics(join(dirA, 'metrics.jsonl'));
-      assert.deepEqual(lines.map((l) => l.loss), linesA.map((l) => l.loss));
+      const linesA = readMetricsLines(join(dirA, 'metrics.jsonl'));
+      assert.deepEqual(lines.map((l) => l.metrics.loss), linesA.map((l) => l.metrics.loss));
       for (const r of [a, b, c]) {
         r.model.dispose();
         for (const e of r.optimizers) e.optimizer.dispose();

@@ -5,7 +5,6 @@
  * values.
  */
 import { PRIORITY, type Hook, type RunControl, type StepRecord } from '../hooks.js';
-import type { MetricsRecord } from '../metrics_log.js';
 import type { Progress } from '../progress.js';
 
 export class LoggerHook implements Hook {
@@ -22,12 +21,12 @@ export class LoggerHook implements Hook {
   afterStep(run: RunControl, s: StepRecord): void {
     const lrs = Object.entries(s.result.lr);
     if (s.step % this.interval === 0 || s.step === run.maxIters) {
-      const record: MetricsRecord = { step: s.step, time: Date.now(), loss: s.result.total, ...s.result.terms };
-      for (const [name, lr] of lrs) record[lrs.length === 1 ? 'lr' : `lr/${name}`] = lr;
-      for (const [name, n] of Object.entries(s.result.gradNorm)) record[`grad_norm/${name}`] = n;
-      record.step_time = s.seconds;
-      record.images_per_s = s.images / Math.max(s.seconds, 1e-9);
-      run.log([record]);
+      const m: Record<string, number> = { loss: s.result.total, ...s.result.terms };
+      for (const [name, lr] of lrs) m[lrs.length === 1 ? 'lr' : `lr/${name}`] = lr;
+      for (const [name, n] of Object.entries(s.result.gradNorm)) m[`grad_norm/${name}`] = n;
+      m.step_time = s.seconds;
+      m.images_per_s = s.images / Math.max(s.seconds, 1e-9);
+      run.log([{ step: s.step, metrics: m }]);
     }
     this.progress?.update({ step: s.step, loss: s.result.total, lr: lrs[0]?.[1] ?? 0, seconds: s.seconds, images: s.images });
   }
