@@ -34,7 +34,7 @@ export class WorkerPool {
       worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
       worker.on('error', (err) => this.fail(new Error(`loader worker ${i} failed: ${err.message}`)));
       worker.on('exit', (code) => {
-        if (code !== 0 && this.failure === undefined) this.fail(new Error(`loader worker ${i} exited with code ${code}`));
+        if (this.failure === undefined) this.fail(new Error(`loader worker ${i} exited unexpectedly (code ${code})`));
       });
       worker.unref();
       this.slots.push(slot);
