@@ -6,13 +6,13 @@
  * `num_batches_tracked` are skipped). Returns C2..C5 selected by `out_indices`.
  */
 import { resolve } from 'node:path';
-import { tf, type Tensor4D } from '../../src/engine/tf.js';
+import { tf, type Tensor, type Tensor4D } from '../../src/engine/tf.js';
 import type { Backbone } from '../../src/nn/backbone.js';
 import { BatchNorm2d } from '../../src/nn/batch_norm.js';
 import { loadTorchCheckpoint } from '../../src/nn/checkpoint.js';
 import { Conv2d } from '../../src/nn/conv2d.js';
 import { GroupNorm } from '../../src/nn/group_norm.js';
-import { fill, kaimingNormal } from '../../src/nn/init.js';
+import { kaimingNormal } from '../../src/nn/init.js';
 import { Module } from '../../src/nn/module.js';
 import { ModuleList } from '../../src/nn/module_list.js';
 import { buildNorm, normOptionSchema, type NormConfig, type NormLayer } from '../../src/nn/norm.js';
@@ -28,16 +28,27 @@ const ARCH: Record<ResNetDepth, { block: 'basic' | 'bottleneck'; layers: [number
   101: { block: 'bottleneck', layers: [3, 4, 23, 3] },
 };
 
-function conv(inC: number, outC: number, k: number, stride = 1): Conv2d {
-  return new Conv2d(inC, outC, { kernelSize: k, stride, padding: (k - 1) / 2, bias: false });
+/** How blocks make their layers: the norm and the conv weight init. */
+interface LayerSpec {
+  norm: NormConfig;
+  initWeight: (shape: number[], fans: { fanIn: number; fanOut: number }) => Tensor;
+}
+
+/** torchvision's init: kaiming_normal(fan_out, relu) convs; norms start at weight 1, bias 0. */
+function kaimingFanOut(shape: number[], fans: { fanOut: number }): Tensor {
+  return kaimingNormal(shape, { fan: fans.fanOut, nonlinearity: 'relu' });
+}
+
+function conv(spec: LayerSpec, inC: number, outC: number, k: number, stride = 1): Conv2d {
+  return new Conv2d(inC, outC, { kernelSize: k, stride, padding: (k - 1) / 2, bias: false, initWeight: spec.initWeight });
 }
 
 /** 1x1 conv + norm projecting the identity when the shape changes (`downsample.0/1`). */
 class Downsample extends Module {
-  constructor(inC: number, outC: number, stride: number, norm: NormConfig) {
+  constructor(spec: LayerSpec, inC: number, outC: number, stride: number) {
     super();
-    this.child('0', conv(inC, outC, 1, stride));
-    this.child('1', buildNorm(norm, outC));
+    this.child('0', conv(spec, inC, outC, 1, stride));
+    this.child('1', buildNorm(spec.norm, outC));
   }
 
   forward(x: Tensor4D): Tensor4D {
@@ -54,13 +65,13 @@ class BasicBlock extends Module {
   private readonly bn2: NormLayer;
   private readonly downsample?: Downsample;
 
-  constructor(inC: number, planes: number, stride: number, norm: NormConfig) {
+  constructor(spec: LayerSpec, inC: number, planes: number, stride: number) {
     super();
-    this.conv1 = this.child('conv1', conv(inC, planes, 3, stride));
-    this.bn1 = this.child('bn1', buildNorm(norm, planes));
-    this.conv2 = this.child('conv2', conv(planes, planes, 3));
-    this.bn2 = this.child('bn2', buildNorm(norm, planes));
-    if (stride !== 1 || inC !== planes) this.downsample = this.child('downsample', new Downsample(inC, planes, stride, norm));
+    this.conv1 = this.child('conv1', conv(spec, inC, planes, 3, stride));
+    this.bn1 = this.child('bn1', buildNorm(spec.norm, planes));
+    this.conv2 = this.child('conv2', conv(spec, planes, planes, 3));
+    this.bn2 = this.child('bn2', buildNorm(spec.norm, planes));
+    if (stride !== 1 || inC !== planes) this.downsample = this.child('downsample', new Downsample(spec, inC, planes, stride));
   }
 
   forward(x: Tensor4D): Tensor4D {
@@ -79,16 +90,16 @@ class Bottleneck extends Module {
   private readonly bn3: NormLayer;
   private readonly downsample?: Downsample;
 
-  constructor(inC: number, planes: number, stride: number, norm: NormConfig) {
+  constructor(spec: LayerSpec, inC: number, planes: number, stride: number) {
     super();
     const outC = planes * Bottleneck.expansion;
-    this.conv1 = this.child('conv1', conv(inC, planes, 1));
-    this.bn1 = this.child('bn1', buildNorm(norm, planes));
-    this.conv2 = this.child('conv2', conv(planes, planes, 3, stride));
-    this.bn2 = this.child('bn2', buildNorm(norm, planes));
-    this.conv3 = this.child('conv3', conv(planes, outC, 1));
-    this.bn3 = this.child('bn3', buildNorm(norm, outC));
-    if (stride !== 1 || inC !== outC) this.downsample = this.child('downsample', new Downsample(inC, outC, stride, norm));
+    this.conv1 = this.child('conv1', conv(spec, inC, planes, 1));
+    this.bn1 = this.child('bn1', buildNorm(spec.norm, planes));
+    this.conv2 = this.child('conv2', conv(spec, planes, planes, 3, stride));
+    this.bn2 = this.child('bn2', buildNorm(spec.norm, planes));
+    this.conv3 = this.child('conv3', conv(spec, planes, outC, 1));
+    this.bn3 = this.child('bn3', buildNorm(spec.norm, outC));
+    if (stride !== 1 || inC !== outC) this.downsample = this.child('downsample', new Downsample(spec, inC, outC, stride));
   }
 
   forward(x: Tensor4D): Tensor4D {
@@ -132,7 +143,9 @@ export class ResNet extends Module implements Backbone {
     }
     if (!Number.isInteger(frozen) || frozen < -1 || frozen > 4) throw new Error(`ResNet frozen_stages must be in -1..4, got ${frozen}`);
     const norm: NormConfig = options.norm_eval && options.norm.type === 'BN' ? { ...options.norm, type: 'BN_eval' } : options.norm;
-    this.conv1 = this.child('conv1', new Conv2d(options.in_channels, 64, { kernelSize: 7, stride: 2, padding: 3, bias: false }));
+    // With a checkpoint every tensor is overwritten (strictly), so no random weights are drawn.
+    const spec: LayerSpec = { norm, initWeight: options.init.checkpoint === null ? kaimingFanOut : (shape) => tf.zeros(shape) };
+    this.conv1 = this.child('conv1', new Conv2d(options.in_channels, 64, { kernelSize: 7, stride: 2, padding: 3, bias: false, initWeight: spec.initWeight }));
     this.bn1 = this.child('bn1', buildNorm(norm, 64));
     const Block = arch.block === 'basic' ? BasicBlock : Bottleneck;
     let inC = 64;
@@ -141,7 +154,7 @@ export class ResNet extends Module implements Backbone {
       const planes = 64 * 2 ** s;
       const blocks = new ModuleList<Block>();
       for (let b = 0; b < n; b++) {
-        blocks.push(new Block(inC, planes, b === 0 && s > 0 ? 2 : 1, norm));
+        blocks.push(new Block(spec, inC, planes, b === 0 && s > 0 ? 2 : 1));
         inC = planes * Block.expansion;
       }
       this.layers.push(this.child(`layer${s + 1}`, blocks));
@@ -150,18 +163,10 @@ export class ResNet extends Module implements Backbone {
     this.outIndices = outIndices;
     this.outChannels = outIndices.map((i) => stageChannels[i]);
     this.strides = outIndices.map((i) => 4 * 2 ** i);
-    this.initWeights();
     if (options.init.checkpoint !== null) {
       loadTorchCheckpoint(this, resolve(options.init.checkpoint), { ignore: (k) => k.startsWith('fc.') || k.endsWith('.num_batches_tracked') });
     }
     this.freezeStages(frozen);
-  }
-
-  /** torchvision's init: kaiming_normal(fan_out, relu) convs, norms weight 1 bias 0 (their defaults). */
-  private initWeights(): void {
-    for (const [, m] of this.namedModules()) {
-      if (m instanceof Conv2d) fill(m.weight, kaimingNormal(m.weight.shape, { fan: m.fanOut, nonlinearity: 'relu' }));
-    }
   }
 
   /** Stage 0 is the stem (conv1, bn1); stage k is layer k. Frozen stages train nothing and keep BN on running stats. */

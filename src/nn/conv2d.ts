@@ -21,6 +21,8 @@ export interface Conv2dOptions {
   dilation?: number;
   groups?: number;
   bias?: boolean;
+  /** Makes the initial HWIO weight instead of torch's default (e.g. kaiming_normal fan_out, or zeros before loading a checkpoint). */
+  initWeight?: (shape: number[], fans: { fanIn: number; fanOut: number }) => Tensor;
 }
 
 export class Conv2d extends Module implements TorchLayout {
@@ -44,7 +46,8 @@ export class Conv2d extends Module implements TorchLayout {
     }
     const [kh, kw] = this.kernelSize;
     const fanIn = this.fanIn;
-    this.weight = this.param('weight', kaimingUniform([kh, kw, inChannels / this.groups, outChannels], { fan: fanIn, a: Math.sqrt(5) }));
+    const shape = [kh, kw, inChannels / this.groups, outChannels];
+    this.weight = this.param('weight', opts.initWeight?.(shape, { fanIn, fanOut: this.fanOut }) ?? kaimingUniform(shape, { fan: fanIn, a: Math.sqrt(5) }));
     if (opts.bias ?? true) {
       const bound = 1 / Math.sqrt(fanIn);
       this.bias = this.param('bias', uniform([outChannels], -bound, bound));

@@ -11,6 +11,7 @@
  * with spaces to a multiple of 8 bytes as the reference writer does.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { tf, type Tensor } from '../engine/tf.js';
 
 interface TensorEntry {
@@ -18,6 +19,8 @@ interface TensorEntry {
   shape: number[];
   data_offsets: [number, number];
 }
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 const ELEMENT_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 
@@ -93,6 +96,10 @@ function toTensor(dtype: string, shape: number[], d: DataView, n: number, overfl
     }
     return tf.tensor(out, shape, 'int32');
   }
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+    // Copy (not view): the source buffer need not be 4-byte aligned.
+    return tf.tensor(new Float32Array(d.buffer.slice(d.byteOffset, d.byteOffset + 4 * n)), shape, 'float32');
+  }
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     switch (dtype) {
@@ -131,6 +138,7 @@ export function halfToFloat(h: number): number {
 
 /** Encodes tensors (float32, int32, bool) in the given order. */
 export function encodeSafetensors(tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
+  if (!LITTLE_ENDIAN_HOST) throw new Error('writing safetensors needs a little-endian host');
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const chunks: Uint8Array[] = [];

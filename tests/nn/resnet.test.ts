@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.js';
+import { initEngine } from '../../src/engine/init.js';
 import { BatchNorm2d } from '../../src/nn/batch_norm.js';
 import { GroupNorm } from '../../src/nn/group_norm.js';
 import { ResNet, type ResNetOptions } from '../../registry/backbones/resnet.js';
 
-await tf.setBackend('cpu');
+await initEngine({ backend: 'wasm', log: false });
 
 function opts(over: Partial<ResNetOptions>): ResNetOptions {
   return { depth: 18, in_channels: 3, out_indices: [0, 1, 2, 3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: false, init: { checkpoint: null }, ...over };
@@ -72,6 +73,18 @@ test('norm options: norm_eval, FrozenBN and GN', () => {
   assert.equal(gns.length, 1 + 8 * 2 + 3);
   assert.equal(gn.namedBuffers().length, 0);
   for (const x of [ev, fr, gn]) x.dispose();
+});
+
+test('torchvision init: kaiming_normal(fan_out, relu) convs, BN weight 1 bias 0', () => {
+  const m = new ResNet(opts({ depth: 18 }));
+  const params = new Map(m.namedParameters());
+  const w = Array.from(params.get('layer3.0.conv2.weight')!.dataSync());
+  const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
+  const want = Math.sqrt(2 / (256 * 9));
+  assert.ok(Math.abs(std - want) < 0.02 * want, `std ${std} vs ${want}`);
+  assert.ok(params.get('layer3.0.bn2.weight')!.dataSync().every((v) => v === 1));
+  assert.ok(params.get('layer3.0.bn2.bias')!.dataSync().every((v) => v === 0));
+  m.dispose();
 });
 
 test('invalid options are clear errors', () => {
