@@ -44,7 +44,7 @@ function loadWithBases(file: string, chain: string[], includedAt: Origin | undef
   const parsed = parseYamlFile(text, file);
   if (parsed.value === null) parsed.value = {};
   if (!isMap(parsed.value)) {
-    throw new ConfigError({ origin: fileOrigin(file, 1), message: 'a config file must hold a map of keys at its top level' });
+    throw new ConfigError({ origin: parsed.origins.get('') ?? fileOrigin(file, 1), message: 'a config file must hold a map of keys at its top level' });
   }
   const own: Layer = { value: parsed.value, origins: parsed.origins };
   const bases = basePaths(own, file);

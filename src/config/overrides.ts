@@ -87,6 +87,9 @@ function applyOne(layer: Layer, override: Override): void {
   const exists = child(container, last) !== undefined;
   const full = path.join('.');
   if (op === 'add' && exists) fail(`${full} already exists; write ${full}=... to change it`);
+  if (Array.isArray(container) && op !== 'force' && !exists) {
+    fail(`${full}: list index out of range (the list has ${container.length} items)`);
+  }
   if ((op === 'set' || op === 'delete') && !exists) {
     const hint = op === 'set' ? `; write +${override.text} to add a new key` : '';
     fail(`no key ${full} in the config${suggestion(container, last, path.slice(0, -1))}${hint}`);

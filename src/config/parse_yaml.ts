@@ -42,7 +42,7 @@ export function parseYaml(text: string, originAt: OriginAt, lineCounter: LineCou
   });
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
-    throw new ConfigError(problems.map((e) => ({ origin: originAt(e.pos[0]), message: firstLine(e.message) })));
+    throw new ConfigError(problems.map((e) => ({ origin: originAt(e.pos[0]), message: problemMessage(e.code, e.message) })));
   }
   const origins: OriginMap = new Map();
   const walker = new Walker(doc, originAt, origins);
@@ -57,8 +57,17 @@ export function parseYamlFile(text: string, file: string): ParsedYaml {
   return parseYaml(text, fileOrigins(file, lineCounter), lineCounter);
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+/** The parser's message, reworded where it speaks of the parser's API rather than of the config. */
+function problemMessage(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return "a config file holds one YAML document (found a second '---')";
+  const text = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const tag = /^Unresolved tag: (.*)$/.exec(text);
+  if (tag !== null) return tagMessage(tag[1]);
+  return text;
+}
+
+function tagMessage(tag: string): string {
+  return `tag '${tag.replace(/^tag:yaml\.org,2002:/, '!!')}' is not allowed (configs use plain YAML 1.2 core values only)`;
 }
 
 class Walker {
@@ -77,7 +86,7 @@ class Walker {
     if (!this.origins.has(pathKey(path))) this.origins.set(pathKey(path), origin);
     if (isAlias(node)) return this.resolveAlias(node, path, origin);
     if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
-      this.issues.push({ origin: this.originAt(node.range?.[0] ?? 0), message: `tag '${node.tag}' is not allowed (configs use plain YAML 1.2 core values only)` });
+      this.issues.push({ origin: this.originAt(node.range?.[0] ?? 0), message: tagMessage(node.tag) });
       return null;
     }
     if (isScalar(node)) return node.value;

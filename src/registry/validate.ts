@@ -72,7 +72,8 @@ export class Validator {
       issues.push({ path: typePath, message: unknownTypeMessage(this.registry, kind, type, names) });
       return;
     }
-    this.validateValue(this.componentSchema(entry.value), value, path, `${kind} '${type}'`, issues);
+    const label = path.length === 0 ? `${kind} '${type}'` : `${pathKey(path)} (${kind} '${type}')`;
+    this.validateValue(this.componentSchema(entry.value), value, path, label, issues, true);
   }
 
   /** The component's options plus `type`; unknown options are rejected unless the component says otherwise. */
@@ -90,9 +91,9 @@ export class Validator {
     return schema;
   }
 
-  private validateValue(schema: JsonSchema, value: unknown, path: ValuePath, label: string, issues: ValidationIssue[]): void {
+  private validateValue(schema: JsonSchema, value: unknown, path: ValuePath, label: string, issues: ValidationIssue[], component = false): void {
     const validate = compileSchema(schema);
-    if (!validate(value)) issues.push(...convertErrors(validate.errors ?? [], path, label));
+    if (!validate(value)) issues.push(...convertErrors(validate.errors ?? [], path, label, component));
     this.nestedComponents(schema, value, path, issues);
   }
 
@@ -140,13 +141,13 @@ function pointerSegments(pointer: string): string[] {
 }
 
 /** Turns ajv errors into issues with clear messages; branches of a failed anyOf/oneOf are summarised by it. */
-export function convertErrors(errors: readonly AjvError[], base: ValuePath, label: string): ValidationIssue[] {
+export function convertErrors(errors: readonly AjvError[], base: ValuePath, label: string, component = false): ValidationIssue[] {
   const alternatives = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => `${e.schemaPath}/`);
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
     if (alternatives.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
-    const issue = convertError(error, base, label);
+    const issue = convertError(error, base, label, component);
     const key = `${pathKey(issue.path)}\u0000${issue.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -155,7 +156,7 @@ export function convertErrors(errors: readonly AjvError[], base: ValuePath, labe
   return issues;
 }
 
-function convertError(error: AjvError, base: ValuePath, label: string): ValidationIssue {
+function convertError(error: AjvError, base: ValuePath, label: string, component: boolean): ValidationIssue {
   const relative = pointerSegments(error.instancePath);
   const path = [...base, ...relative];
   const where = relative.length === 0 ? label : pathKey(path);
@@ -165,7 +166,7 @@ function convertError(error: AjvError, base: ValuePath, label: string): Validati
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const known = Object.keys((error.parentSchema as JsonSchema | undefined)?.properties ?? {}).filter((k) => k !== 'type');
-      const noun = relative.length === 0 && label.includes("'") ? 'option' : 'key';
+      const noun = relative.length === 0 && component ? 'option' : 'key';
       return { path: [...path, key], message: `unknown ${noun} '${key}' in ${where}${didYouMean(key, known)}` };
     }
     case 'required':
@@ -177,6 +178,9 @@ function convertError(error: AjvError, base: ValuePath, label: string): Validati
       const hint = typeof error.data === 'string' ? didYouMean(error.data, (params.allowedValues as unknown[]).map(String)) : '';
       return { path, message: `${where} must be one of ${allowed.join(', ')}${got}${hint}` };
     }
+    case 'minLength':
+      if (params.limit === 1) return { path, message: `${where} must not be empty` };
+      return { path, message: `${where} ${error.message ?? 'is too short'}${got}` };
     case 'anyOf':
     case 'oneOf':
       return { path, message: `${where} does not match any allowed form${describeAlternatives(error.schema)}${got}` };

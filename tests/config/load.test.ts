@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { formatOrigin } from '../../src/config/origin.js';
+import { writeTree } from './files.js';
+
+test('three levels of _base_ merge deeply, the child last', () => {
+  const dir = writeTree({
+    'base.yaml': 'model:\n  type: A\n  backbone: {depth: 50, frozen: true}\n  sizes: [1, 2, 3]\nseed: 1\n',
+    'mid.yaml': '_base_: base.yaml\nmodel:\n  backbone: {depth: 101}\n  sizes: [4]\n',
+    'leaf.yaml': '_base_: mid.yaml\nseed: 7\nmodel: {type: B}\n',
+  });
+  const { config, files } = loadConfig(join(dir, 'leaf.yaml'));
+  assert.deepEqual(config, { model: { type: 'B', backbone: { depth: 101, frozen: true }, sizes: [4] }, seed: 7 });
+  assert.deepEqual(files, ['leaf.yaml', 'mid.yaml', 'base.yaml'].map((f) => join(dir, f)));
+});
+
+test('a list of bases merges left to right, then the file itself', () => {
+  const dir = writeTree({
+    'a.yaml': 'x: a\ny: a\nz: a\nonly_a: 1\n',
+    'b.yaml': 'x: b\ny: b\n',
+    'sub/c.yaml': 'x: c\n',
+    'leaf.yaml': '_base_: [a.yaml, b.yaml, sub/c.yaml]\nz: leaf\n',
+  });
+  assert.deepEqual(loadConfig(join(dir, 'leaf.yaml')).config, { x: 'c', y: 'b', z: 'leaf', only_a: 1 });
+});
+
+test('bases are relative to the file that names them, and a shared base may be reached twice', () => {
+  const dir = writeTree({
+    'common/shared.yaml': 'k: 1\n',
+    'common/left.yaml': '_base_: shared.yaml\nleft: true\n',
+    'common/right.yaml': '_base_: ./shared.yaml\nright: true\n',
+    'exp/leaf.yaml': '_base_: [../common/left.yaml, ../common/right.yaml]\n',
+  });
+  assert.deepEqual(loadConfig(join(dir, 'exp/leaf.yaml')).config, { k: 1, left: true, right: true });
+});
+
+test('_delete_: true replaces the base map and is removed', () => {
+  const dir = writeTree({
+    'base.yaml': 'model:\n  neck: {type: FPN, channels: 256, extra: 2}\n',
+    'leaf.yaml': '_base_: base.yaml\nmodel:\n  neck:\n    _delete_: true\n    type: PAFPN\n',
+  });
+  assert.deepEqual(loadConfig(join(dir, 'leaf.yaml')).config, { model: { neck: { type: 'PAFPN' } } });
+});
+
+test('_delete_ is removed also where the base lacks the key, in list items and when false', () => {
+  const dir = writeTree({
+    'base.yaml': 'a: {x: 1}\n',
+    'leaf.yaml':
+      '_base_: base.yaml\na: {_delete_: false, y: 2}\nnew:\n  _delete_: true\n  inner: {_delete_: true, v: 1}\nlist:\n  - {_delete_: true, t: 1}\n',
+  });
+  assert.deepEqual(loadConfig(join(dir, 'leaf.yaml')).config, { a: { x: 1, y: 2 }, new: { inner: { v: 1 } }, list: [{ t: 1 }] });
+});
+
+test('a file without bases still has its _delete_ keys removed', () => {
+  const dir = writeTree({ 'one.yaml': 'head: {_delete_: true, type: H}\n' });
+  assert.deepEqual(loadConfig(join(dir, 'one.yaml')).config, { head: { type: 'H' } });
+});
+
+test('a _base_ cycle is an error at the _base_ line, printing the chain of files', () => {
+  const dir = writeTree({
+    'a.yaml': '_base_: b.yaml\n',
+    'b.yaml': 'x: 1\n_base_: [c.yaml]\n',
+    'c.yaml': '_base_: a.yaml\n',
+  });
+  assert.throws(
+    () => loadConfig(join(dir, 'a.yaml')),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /c\.yaml:1: _base_ cycle: .*a\.yaml -> .*b\.yaml -> .*c\.yaml -> .*a\.yaml$/);
+      return true;
+    },
+  );
+});
+
+test('a missing base is an error at the line that names it, with the chain', () => {
+  const dir = writeTree({ 'a.yaml': 'seed: 1\n_base_: b.yaml\n', 'b.yaml': 'x: 1\n_base_:\n  - gone.yaml\n' });
+  assert.throws(() => loadConfig(join(dir, 'a.yaml')), /b\.yaml:3: base file .*gone\.yaml not found \(chain: .*a\.yaml -> .*b\.yaml\)/);
+});
+
+test('a value set in a base file keeps that file and line as its origin', () => {
+  const dir = writeTree({
+    'base.yaml': '# the base\nmodel:\n  head:\n    num_classes: 80\n',
+    'leaf.yaml': '_base_: base.yaml\nmodel:\n  head:\n    loss: focal\n',
+  });
+  const { origins } = loadConfig(join(dir, 'leaf.yaml'));
+  const numClasses = origins.get('model.head.num_classes');
+  assert.ok(numClasses !== undefined && numClasses.kind === 'file');
+  assert.equal(numClasses.file, join(dir, 'base.yaml'));
+  assert.equal(numClasses.line, 4);
+  assert.match(formatOrigin(numClasses), /base\.yaml:4$/);
+  assert.match(formatOrigin(origins.get('model.head.loss')!), /leaf\.yaml:4$/);
+});
+
+test('an empty file is an empty config, a missing top-level file an error naming it', () => {
+  const dir = writeTree({ 'empty.yaml': '# nothing\n' });
+  assert.deepEqual(loadConfig(join(dir, 'empty.yaml')).config, {});
+  assert.throws(() => loadConfig(join(dir, 'nope.yaml')), /config file .*nope\.yaml not found/);
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config/config.js';
+import { parseOverride } from '../../src/config/overrides.js';
+import { writeTree } from './files.js';
+
+const dir = writeTree({
+  'c.yaml': 'model:\n  head: {type: RetinaHead, num_classes: 80}\n  sizes: [1, 2, 3]\nname: run\n',
+});
+const file = join(dir, 'c.yaml');
+const load = (...overrides: string[]) => loadConfig(file, { overrides });
+
+test('a.b=v changes a key; values are parsed as YAML', () => {
+  const { config } = load('model.head.num_classes=20', 'model.sizes=[4, 5]', 'name=null', 'model.head.type=FCOSHead');
+  assert.deepEqual(config, { model: { head: { type: 'FCOSHead', num_classes: 20 }, sizes: [4, 5] }, name: null });
+  assert.deepEqual(load("name='007'", 'model.head={type: H}').config, { model: { head: { type: 'H' }, sizes: [1, 2, 3] }, name: '007' });
+});
+
+test('list items are addressed by index', () => {
+  assert.deepEqual(load('model.sizes.1=9').config.model, { head: { type: 'RetinaHead', num_classes: 80 }, sizes: [1, 9, 3] });
+  assert.throws(() => load('model.sizes.3=9'), /list index out of range \(the list has 3 items\)/);
+});
+
+test('a plain key=value on a missing key is an error with a did-you-mean', () => {
+  assert.throws(() => load('model.head.num_clases=3'), (err: Error) => {
+    assert.equal(
+      err.message,
+      "--set model.head.num_clases=3: no key model.head.num_clases in the config (did you mean 'model.head.num_classes'?); write +model.head.num_clases=3 to add a new key",
+    );
+    return true;
+  });
+  assert.throws(() => load('modle.head.type=X'), /no key modle in the config \(did you mean 'model'\?\)/);
+});
+
+test('+a.b=v adds a new key (creating maps on the way) and refuses an existing one', () => {
+  assert.deepEqual(load('+model.neck.type=FPN', '+seed=3').config, {
+    model: { head: { type: 'RetinaHead', num_classes: 80 }, sizes: [1, 2, 3], neck: { type: 'FPN' } },
+    name: 'run',
+    seed: 3,
+  });
+  assert.throws(() => load('+name=other'), /--set \+name=other: name already exists; write name=\.\.\. to change it/);
+});
+
+test('++a.b=v adds or changes', () => {
+  assert.equal(load('++name=x').config.name, 'x');
+  assert.equal(load('++extra=1').config.extra, 1);
+});
+
+test('~a.b deletes, a missing key is an error, and a deletion takes no value', () => {
+  assert.deepEqual(load('~model.head', '~name').config, { model: { sizes: [1, 2, 3] } });
+  assert.throws(() => load('~model.hed'), /no key model\.hed in the config \(did you mean 'model\.head'\?\)/);
+  assert.throws(() => load('~name=1'), /a deletion takes no value/);
+});
+
+test('overrides apply in order and record --set as the origin', () => {
+  const { config, origins } = load('+x={a: 1}', 'x.a=2');
+  assert.deepEqual(config.x, { a: 2 });
+  assert.deepEqual(origins.get('x.a'), { kind: 'set', text: 'x.a=2' });
+  assert.deepEqual(origins.get('x'), { kind: 'set', text: '+x={a: 1}' });
+});
+
+test('malformed overrides are clear errors', () => {
+  assert.throws(() => parseOverride('name'), /expected key=value/);
+  assert.throws(() => parseOverride('a..b=1'), /'a\.\.b' is not a key path/);
+  assert.throws(() => parseOverride('a=[1, 2'), /the value is not valid YAML/);
+  assert.throws(() => parseOverride('a=!tag 1'), /tag '!tag' is not allowed/);
+  assert.throws(() => load('name.first=1'), /name is a string, not a map or list/);
+});
+
+test('parseOverride recognises the four forms', () => {
+  assert.deepEqual(parseOverride('a.b=1'), { op: 'set', path: ['a', 'b'], value: 1, text: 'a.b=1' });
+  assert.deepEqual(parseOverride('+a=x=y'), { op: 'add', path: ['a'], value: 'x=y', text: '+a=x=y' });
+  assert.deepEqual(parseOverride('++a='), { op: 'force', path: ['a'], value: null, text: '++a=' });
+  assert.deepEqual(parseOverride('~a.b'), { op: 'delete', path: ['a', 'b'], text: '~a.b' });
+});
