@@ -116,6 +116,7 @@ class MlflowRunTracker implements RunTracker {
   private timer?: NodeJS.Timeout;
   private unregister?: () => void;
   private readonly checkedKeys = new Set<string>();
+  private warnedClosed = false;
   private readonly metricsFile: string;
 
   constructor(
@@ -147,9 +148,19 @@ class MlflowRunTracker implements RunTracker {
     void this.flush();
   }
 
+  /**
+   * After finish (possibly started by a signal handler while the training loop
+   * still runs) further logging is dropped with one notice instead of throwing.
+   */
+  private closed(): boolean {
+    if (this.finishing === undefined) return false;
+    if (!this.warnedClosed) this.opts.log(`tracking: run ${this.runId ?? this.link.state.clientRunId} has ended; further logging is ignored`);
+    this.warnedClosed = true;
+    return true;
+  }
+
   private spool(event: SpoolEvent): void {
-    if (this.finishing !== undefined) throw new Error(`run ${this.runId ?? this.link.state.clientRunId} is finished; nothing more can be logged`);
-    appendSpool(this.workDir, event);
+    if (!this.closed()) appendSpool(this.workDir, event);
   }
 
   logParams(params: Record<string, string | number | boolean>): void {
@@ -180,7 +191,7 @@ class MlflowRunTracker implements RunTracker {
   }
 
   logMetrics(step: number, values: Record<string, number>, timestamp = Date.now()): void {
-    if (this.finishing !== undefined) throw new Error(`run ${this.runId ?? this.link.state.clientRunId} is finished; nothing more can be logged`);
+    if (this.closed()) return;
     if (!Number.isInteger(step)) throw new Error(`metric step must be an integer, got ${step}`);
     for (const [key, value] of Object.entries(values)) {
       if (!this.checkedKeys.has(key)) {
