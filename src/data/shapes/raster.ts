@@ -90,13 +90,18 @@ export function drawBackground(canvas: Canvas, rng: Rng): void {
     return { kx: Math.cos(a) * f, ky: Math.sin(a) * f, phase: uniform(rng, 0, 6.3), amp: [uniform(rng, -25, 25), uniform(rng, -25, 25), uniform(rng, -25, 25)] };
   });
   const noise = uniform(rng, 4, 24);
+  const phases = new Float64Array(waves.length);
   for (let y = 0; y < size; y += 1) {
     for (let x = 0; x < size; x += 1) {
       const t = Math.min(Math.max(0.5 + (x - size / 2) * dx + (y - size / 2) * dy, 0), 1);
       const o = 3 * (y * size + x);
+      for (let k = 0; k < waves.length; k += 1) {
+        const w = waves[k] as (typeof waves)[number];
+        phases[k] = Math.sin(w.kx * x + w.ky * y + w.phase);
+      }
       for (let c = 0; c < 3; c += 1) {
         let value = (c0[c] as number) * (1 - t) + (c1[c] as number) * t;
-        for (const w of waves) value += (w.amp[c] as number) * Math.sin(w.kx * x + w.ky * y + w.phase);
+        for (let k = 0; k < waves.length; k += 1) value += ((waves[k] as (typeof waves)[number]).amp[c] as number) * (phases[k] as number);
         value += (rng.next() - 0.5) * 2 * noise;
         pixels[o + c] = value < 0 ? 0 : value > 255 ? 255 : value;
       }
