@@ -81,18 +81,20 @@ function groupRows(image: Int32Array, category: Int32Array, nImages: number, nCa
 
 /** Keeps rows whose image and category are evaluated; returns their positions and indices. */
 function selectRows(imageIds: Float64Array, categoryIds: Float64Array, imgIndex: Map<number, number>, catIndex: Map<number, number>) {
-  const rows: number[] = [];
-  const img: number[] = [];
-  const cat: number[] = [];
+  const rows = new Int32Array(imageIds.length);
+  const image = new Int32Array(imageIds.length);
+  const category = new Int32Array(imageIds.length);
+  let n = 0;
   for (let i = 0; i < imageIds.length; i++) {
     const ii = imgIndex.get(imageIds[i]);
     const ci = catIndex.get(categoryIds[i]);
     if (ii === undefined || ci === undefined) continue;
-    rows.push(i);
-    img.push(ii);
-    cat.push(ci);
+    rows[n] = i;
+    image[n] = ii;
+    category[n] = ci;
+    n++;
   }
-  return { rows, image: Int32Array.from(img), category: Int32Array.from(cat) };
+  return { rows: rows.subarray(0, n), image: image.subarray(0, n), category: category.subarray(0, n) };
 }
 
 export interface PrepareParams {
