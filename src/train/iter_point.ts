@@ -7,14 +7,16 @@
  * - a string `'<x>%'` is a percentage (`'25%'`, `'100%'`).
  * Fractions round to the nearest iteration.
  */
+import type { JsonSchema } from '../registry/component.js';
+
 export type IterPoint = number | string;
 
-export const ITER_POINT_SCHEMA = {
+export const ITER_POINT_SCHEMA: JsonSchema = {
   oneOf: [
     { type: 'number', minimum: 0 },
     { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' },
   ],
-} as const;
+};
 
 export function resolvePoint(point: IterPoint, maxIters: number, where: string): number {
   if (typeof point === 'string') {

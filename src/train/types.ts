@@ -4,6 +4,8 @@
  */
 import type { IterationInfo, LossTerms } from '../detection/types.js';
 import type { Module } from '../nn/module.js';
+import type { ScheduleFactory } from './lr_schedules.js';
+import type { OptimizerFactory } from './optimizers/options.js';
 
 /** A module that returns named, already-weighted scalar losses for a batch (every Detector is one). */
 export interface TrainModel<B> extends Module {
@@ -21,4 +23,22 @@ export interface BatchSource<B> {
   next(): B | Promise<B>;
   state(): unknown;
   loadState(state: unknown): void;
+}
+
+/** An optimizer over some of the model's parameters, declared by config (`train.optimizers`) or by a supervisor. */
+export interface DeclaredOptimizer {
+  name: string;
+  /** Dotted parameter prefixes it owns (disjoint from every other optimizer's). */
+  params: string[];
+  optimizer: OptimizerFactory;
+  schedule: ScheduleFactory;
+}
+
+/** Implemented by a detector whose supervisors train some parameters with optimizers of their own (LGD's teacher). */
+export interface OptimizerProvider {
+  trainingOptimizers(): DeclaredOptimizer[];
+}
+
+export function hasOptimizers(x: unknown): x is OptimizerProvider {
+  return typeof x === 'object' && x !== null && typeof (x as OptimizerProvider).trainingOptimizers === 'function';
 }

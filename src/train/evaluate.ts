@@ -1,0 +1,54 @@
+/**
+ * COCO bbox evaluation of a detector on a validation loader: predictions in
+ * original-image pixels become COCO results, scored by src/eval (pycocotools'
+ * numbers). Used by the EvalHook during training and by
+ * `detlab eval CONFIG --checkpoint CKPT`.
+ */
+import { inScope } from '../engine/step.js';
+import type { DetectionDataset } from '../data/dataset.js';
+import type { Batch } from '../data/types.js';
+import type { Detector } from '../detection/types.js';
+import { evaluateCoco, loadGroundTruth, loadResults, type CocoEvalResult } from '../eval/index.js';
+
+/** MMDetection's metric names for pycocotools' 12 stats, in order. */
+export const BBOX_METRICS = [
+  'bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l',
+  'bbox_AR_1', 'bbox_AR_10', 'bbox_AR_100', 'bbox_AR_s', 'bbox_AR_m', 'bbox_AR_l',
+] as const;
+
+interface CocoResult {
+  image_id: number;
+  category_id: number;
+  bbox: [number, number, number, number];
+  score: number;
+}
+
+export interface DetectorEvaluation {
+  metrics: Record<string, number>;
+  result: CocoEvalResult;
+  /** The COCO results file content, for the run's artifacts. */
+  detections: CocoResult[];
+}
+
+export async function evaluateDetector(model: Detector, batches: AsyncIterable<Batch>, dataset: DetectionDataset): Promise<DetectorEvaluation> {
+  const detections: CocoResult[] = [];
+  for await (const batch of batches) {
+    try {
+      const results = inScope(() => model.predict(batch.images, batch.metas));
+      for (const r of results) {
+        for (let i = 0; i < r.scores.length; i++) {
+          const [x1, y1, x2, y2] = r.boxes.subarray(4 * i, 4 * i + 4);
+          detections.push({ image_id: r.imageId, category_id: dataset.labelToCategoryId(r.labels[i]), bbox: [x1, y1, x2 - x1, y2 - y1], score: r.scores[i] });
+        }
+      }
+    } finally {
+      batch.images.dispose();
+      batch.secondView?.images.dispose();
+    }
+  }
+  const gt = loadGroundTruth(dataset.cocoGt(), dataset.source);
+  const result = await evaluateCoco(gt, loadResults(detections, gt, `detections of ${dataset.source}`));
+  const metrics: Record<string, number> = {};
+  BBOX_METRICS.forEach((name, i) => (metrics[name] = result.stats[i]));
+  return { metrics, result, detections };
+}

@@ -1,0 +1,246 @@
+/**
+ * One training run from a config file, as `detlab train` and `detlab demo`
+ * run it: the run directory (new, or the one being resumed), the resolved
+ * config and environment, the engine, data, model, optimizers, phases, hooks,
+ * the MLflow tracker, then the runner. Everything the loop needs is built
+ * here; the loop itself is runner.ts.
+ */
+import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '../cli/command.js';
+import { diffConfigs } from '../config/diff.js';
+import { dumpYaml } from '../config/dump.js';
+import type { ConfigMap } from '../config/tree.js';
+import { trainLoader, valLoader, type DataSplitConfig } from '../data/build.js';
+import type { DetectionDataset } from '../data/dataset.js';
+import type { Batch } from '../data/types.js';
+import type { Detector } from '../detection/types.js';
+import { initEngine, type EngineInfo } from '../engine/init.js';
+import { tf } from '../engine/tf.js';
+import { jsonReport } from '../eval/index.js';
+import { build, type BuildOptions } from '../registry/build.js';
+import { loadValidatedConfig, type ValidatedConfig } from '../registry/load_validated.js';
+import { openRun, type RunTracker } from '../track/tracker.js';
+import { buildOptimizers, buildPhasePlan } from './build.js';
+import { latestCheckpoint } from './checkpoint.js';
+import { evaluateDetector, type DetectorEvaluation } from './evaluate.js';
+import type { Hook, RunOutcome } from './hooks.js';
+import { CheckpointHook } from './hooks/checkpoint_hook.js';
+import { EvalHook } from './hooks/eval_hook.js';
+import { LoggerHook } from './hooks/logger_hook.js';
+import type { ScheduleFactory } from './lr_schedules.js';
+import { NonFiniteLossError } from './nan_guard.js';
+import type { OptimizerFactory } from './optimizers/options.js';
+import type { PhaseSpec } from './phases.js';
+import { Progress } from './progress.js';
+import { Rng } from './rng.js';
+import { Runner } from './runner.js';
+import type { TrainSection } from './train.section.js';
+import type { DeclaredOptimizer } from './types.js';
+import { createRunDir, latestRunWithCheckpoint } from './work_dir.js';
+
+export interface TrainOptions {
+  configFile: string;
+  overrides?: readonly string[];
+  plugins?: readonly string[];
+  /** Root of the run directories (default: the config's `work_dir`, else `work_dirs`). */
+  workDir?: string;
+  /** `true`: the newest checkpoint of the newest run of this config; a string: a checkpoint or run directory. */
+  resume?: true | string;
+  /** Where progress and messages go (default process.stdout). */
+  out?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface TrainReport {
+  runDir: string;
+  runId: string;
+  outcome: RunOutcome['status'];
+  lastCheckpoint?: string;
+  /** The last evaluation, when the run evaluated. */
+  evaluation?: DetectorEvaluation;
+  trackingLocation: string;
+  trackingRunId?: string;
+  experimentName: string;
+}
+
+/** The config's name: `name:` or the file name without extension. */
+export function configName(v: ValidatedConfig): string {
+  return typeof v.config.name === 'string' ? v.config.name : basename(v.file, extname(v.file));
+}
+
+function resolveRun(root: string, name: string, resume: TrainOptions['resume']): { runDir: string; checkpoint?: string } {
+  if (resume === undefined) return { runDir: createRunDir(root, name).dir };
+  if (resume === true) {
+    const runDir = latestRunWithCheckpoint(root, name, (d) => latestCheckpoint(join(d, 'checkpoints')) !== undefined);
+    if (runDir === undefined) throw new UserError(`--resume: no run of '${name}' under ${root} has a checkpoint to resume from`);
+    return { runDir, checkpoint: latestCheckpoint(join(runDir, 'checkpoints')) };
+  }
+  const path = resolve(resume);
+  if (existsSync(join(path, 'state.json'))) return { runDir: dirname(dirname(path)), checkpoint: path };
+  if (existsSync(join(path, 'checkpoints'))) {
+    const checkpoint = latestCheckpoint(join(path, 'checkpoints'));
+    if (checkpoint === undefined) throw new UserError(`--resume ${resume}: the run has no complete checkpoint yet`);
+    return { runDir: path, checkpoint };
+  }
+  throw new UserError(`--resume ${resume}: neither a checkpoint directory (with state.json) nor a run directory (with checkpoints/)`);
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function recordEnvironment(runDir: string, engine: EngineInfo, resumedFrom: string | undefined): void {
+  const line = {
+    time: new Date().toISOString(),
+    resumedFrom: resumedFrom ?? null,
+    argv: process.argv.slice(1),
+    cwd: process.cwd(),
+    host: hostname(),
+    pid: process.pid,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    tfjs: tf.version.tfjs,
+    engine,
+    gitCommit: gitCommit() ?? null,
+  };
+  appendFileSync(join(runDir, 'environment.jsonl'), `${JSON.stringify(line)}\n`);
+}
+
+/** Writes the resolved config on a fresh start; on resume, names what changed since. */
+function recordConfig(runDir: string, config: ConfigMap, resuming: boolean, print: (l: string) => void): void {
+  const path = join(runDir, 'config.yaml');
+  const text = dumpYaml(config);
+  if (resuming && existsSync(path)) {
+    const changes = diffConfigs(parseYaml(readFileSync(path, 'utf8')), config);
+    if (changes.length > 0) print(`note: the config differs from the run's config.yaml at ${changes.map((c) => c.path).join(', ')}; the run continues with the new values`);
+    return;
+  }
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+export async function runTraining(o: TrainOptions): Promise<TrainReport> {
+  const out = o.out ?? process.stdout;
+  const v = await loadValidatedConfig(o.configFile, { overrides: o.overrides, plugins: o.plugins });
+  const cfg = v.config;
+  const name = configName(v);
+  const root = resolve(o.workDir ?? (typeof cfg.work_dir === 'string' ? cfg.work_dir : 'work_dirs'));
+  const { runDir, checkpoint } = resolveRun(root, name, o.resume);
+  const runId = basename(runDir);
+  const t = cfg.train as TrainSection;
+  const progress = new Progress(t.max_iters, out, t.progress_interval);
+  const print = (line: string): void => progress.message(line);
+  print(`${checkpoint === undefined ? 'run' : 'resuming'} ${runDir}${checkpoint === undefined ? '' : ` from ${basename(checkpoint)}`}`);
+  recordConfig(runDir, cfg, checkpoint !== undefined, print);
+
+  const engine = await initEngine({ ...(cfg.engine as object), log: print });
+  recordEnvironment(runDir, engine, checkpoint);
+  const seed = typeof cfg.seed === 'number' ? cfg.seed : 0;
+  const rng = new Rng(seed);
+  const opts = (path: string, extras?: Record<string, unknown>): BuildOptions => ({ registry: v.registry, origins: v.origins, path, extras });
+  const data = cfg.data as { train?: DataSplitConfig & { dataset: ConfigMap }; val?: DataSplitConfig & { dataset: ConfigMap } } | undefined;
+  if (data?.train === undefined) throw new UserError(`${v.file}: the config has no data.train section to train on`);
+  if (cfg.optimizer === undefined || cfg.schedule === undefined) throw new UserError(`${v.file}: training needs an optimizer: and a schedule: section`);
+  const dataset = build<DetectionDataset>('dataset', data.train.dataset, opts('data.train.dataset'));
+  const loader = await trainLoader(dataset, data.train, seed);
+  const model = build<Detector>('detector', cfg.model, opts('model', { numClasses: dataset.classes.length, rng }));
+  const extra: DeclaredOptimizer[] = Object.entries(t.optimizers).map(([n, e]) => ({
+    name: n,
+    params: e.params,
+    optimizer: build<OptimizerFactory>('optimizer', e.optimizer, opts(`train.optimizers.${n}.optimizer`)),
+    schedule: build<ScheduleFactory>('lr_schedule', e.schedule, opts(`train.optimizers.${n}.schedule`)),
+  }));
+  const main = {
+    optimizer: build<OptimizerFactory>('optimizer', cfg.optimizer, opts('optimizer')),
+    schedule: build<ScheduleFactory>('lr_schedule', cfg.schedule, opts('schedule')),
+  };
+  const optimizers = buildOptimizers(model, main, extra, t.max_iters);
+  const phases = buildPhasePlan(model, t.phases as unknown as PhaseSpec[], t.max_iters);
+
+  let evaluation: DetectorEvaluation | undefined;
+  const evalCfg = (cfg.evaluation ?? { interval: 0, save_best: null }) as { interval: number; save_best: string | null };
+  const valData = data.val;
+  const valDataset = valData === undefined ? undefined : build<DetectionDataset>('dataset', valData.dataset, opts('data.val.dataset'));
+  const evaluate = async (): Promise<Record<string, number>> => {
+    const val = await valLoader(valDataset!, valData!, seed);
+    try {
+      evaluation = await evaluateDetector(model, val as AsyncIterable<Batch>, valDataset!);
+    } finally {
+      await val.close();
+    }
+    mkdirSync(join(runDir, 'eval'), { recursive: true });
+    writeFileSync(join(runDir, 'eval', `iter_${String(runner.iter).padStart(6, '0')}.json`), `${JSON.stringify(jsonReport(evaluation.result))}\n`);
+    return evaluation.metrics;
+  };
+
+  const tracker: RunTracker = await openRun({
+    uri: (cfg.tracking as { uri?: string } | undefined)?.uri,
+    experimentName: name,
+    runName: runId,
+    workDir: runDir,
+    handleSignals: false,
+    log: print,
+    tags: { 'detlab.run_id': runId, 'detlab.config': v.file },
+  });
+  if (checkpoint === undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
+
+  const hooks: Hook[] = [new LoggerHook(t.log_interval, progress), new CheckpointHook(t.checkpoint.interval, t.checkpoint.max_keep)];
+  if (valDataset !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));
+  for (const [i, h] of ((cfg.hooks ?? []) as ConfigMap[]).entries()) hooks.push(build<Hook>('hook', h, opts(`hooks.${i}`)));
+  for (const line of phases.describe()) print(`phase ${line}`);
+
+  const runner: Runner<Batch> = new Runner<Batch>({
+    model,
+    data: loader,
+    optimizers,
+    phases,
+    maxIters: t.max_iters,
+    rng,
+    runDir,
+    hooks,
+    evaluate: valDataset === undefined ? undefined : evaluate,
+    metricsWriter: (step, metrics, ts) => tracker.logMetrics(step, metrics, ts),
+    print,
+    resumeFrom: checkpoint,
+  });
+  const stop = (): void => {
+    print('stopping after this iteration (a checkpoint is saved); press Ctrl-C again to abort');
+    process.once('SIGINT', () => process.exit(130));
+    runner.requestStop();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let outcome: RunOutcome['status'] = 'failed';
+  try {
+    outcome = (await runner.run()).status;
+  } catch (err) {
+    if (err instanceof NonFiniteLossError) {
+      const last = latestCheckpoint(join(runDir, 'checkpoints'));
+      throw new UserError(`${err.message}${last === undefined ? ' (no checkpoint was saved before it)' : `; the last good checkpoint is ${last}`}`);
+    }
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    progress.finish();
+    await loader.close();
+    await tracker.finish(outcome === 'finished' ? 'FINISHED' : outcome === 'interrupted' ? 'KILLED' : 'FAILED');
+  }
+  return {
+    runDir,
+    runId,
+    outcome,
+    lastCheckpoint: latestCheckpoint(join(runDir, 'checkpoints')),
+    evaluation,
+    trackingLocation: tracker.location,
+    trackingRunId: tracker.runId,
+    experimentName: name,
+  };
+}
