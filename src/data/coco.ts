@@ -32,7 +32,6 @@ export interface CocoDatasetOptions {
   invalidBoxes: InvalidBoxPolicy;
   missingImages: 'error' | 'skip';
   pipeline: readonly ComponentConfig[];
-  transformModules?: readonly string[];
   /** Config path or other origin, for messages. */
   source?: string;
 }
@@ -58,7 +57,6 @@ export class CocoDataset implements DetectionDataset {
   readonly source: string;
   readonly report: DataReport;
   readonly pipeline: readonly ComponentConfig[];
-  readonly transformModules: readonly string[];
   private records: ImageRecord[] = [];
   private categories: CocoCategory[] = [];
   private categoryToLabel = new Map<number, number>();
@@ -69,7 +67,6 @@ export class CocoDataset implements DetectionDataset {
     this.source = options.source ?? options.annFile;
     this.report = new DataReport(this.source);
     this.pipeline = options.pipeline;
-    this.transformModules = options.transformModules ?? [];
   }
 
   async prepare(): Promise<void> {

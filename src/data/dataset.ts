@@ -35,8 +35,6 @@ export interface DetectionDataset {
   readonly classes: readonly string[];
   /** The transform configs to run on each sample (rebuilt inside workers). */
   readonly pipeline: readonly ComponentConfig[];
-  /** `file:` URLs of modules defining transforms beyond the built-in ones (plugins). */
-  readonly transformModules: readonly string[];
   /** Counted warnings from loading (and, via the loader, from decoding). */
   readonly report: DataReport;
   /** The ground truth as a COCO JSON object, for the evaluator. */

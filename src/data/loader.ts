@@ -51,6 +51,8 @@ export interface LoaderOptions {
   log?: (line: string) => void;
   /** Config path of the pipeline, for messages. */
   path?: string;
+  /** `file:` URLs of the modules defining the pipeline's transforms (default: detlab's built-in ones); workers import them. */
+  transformModules?: readonly string[];
 }
 
 /** The exact resume point: the next stream position and the next iteration number. */
@@ -78,7 +80,7 @@ export class DataLoader implements AsyncIterable<Batch> {
 
   private constructor(
     readonly dataset: DetectionDataset,
-    private readonly options: Required<Omit<LoaderOptions, 'startIter'>>,
+    private readonly options: Required<Omit<LoaderOptions, 'startIter' | 'transformModules'>>,
     private readonly transforms: readonly Transform[],
     private readonly pool: WorkerPool | undefined,
     startIter: number,
@@ -97,7 +99,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     await dataset.prepare();
     if (dataset.length === 0) throw new Error(`${dataset.source}: the dataset is empty`);
     const path = options.path ?? `${dataset.source}.pipeline`;
-    const spec: PipelineSpec = { transforms: [...dataset.pipeline], modules: [...builtinTransformModules(), ...dataset.transformModules] };
+    const spec: PipelineSpec = { transforms: [...dataset.pipeline], modules: [...(options.transformModules ?? builtinTransformModules())] };
     const transforms = buildPipeline(spec.transforms, await loadTransformComponents(spec.modules), path);
     const pool = options.numWorkers > 0 ? new WorkerPool(options.numWorkers, { ...spec, path }) : undefined;
     const full = {

@@ -23,7 +23,6 @@ export interface ShapesDatasetOptions extends ShapesParams {
 export class ShapesDataset implements DetectionDataset {
   readonly source: string;
   readonly pipeline: readonly ComponentConfig[];
-  readonly transformModules: readonly string[] = [];
   private coco: CocoDataset | undefined;
 
   constructor(private readonly options: ShapesDatasetOptions) {
