@@ -20,7 +20,7 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot read the ${what}${code ? ` (${code})` : ''}`);
+    throw new UserError(`${path}: cannot read the ${what} file${code ? ` (${code})` : ''}`);
   }
   try {
     return JSON.parse(text);
@@ -29,6 +29,6 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
     const at = /position (\d+)/.exec(message);
     const place = at ? `${path}:${lineAndColumn(text, Number(at[1]))}` : path;
     const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-    throw new UserError(`${place}: the ${what} is not valid JSON (${reason})`);
+    throw new UserError(`${place}: invalid JSON in the ${what} file (${reason})`);
   }
 }

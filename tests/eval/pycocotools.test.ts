@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { evaluateCocoFiles, numpyMean, type EvalOptions } from '../../src/eval/index.js';
 import { findPython } from '../helpers/python.js';
-import { runPycocotools, type ReferenceCase } from './reference.js';
+import { arrayHash, runPycocotools, type ReferenceCase } from './reference.js';
 import { generateCoco, randomOptions, seededRandom } from './synthetic_coco.js';
 
 const probe = findPython(['pycocotools', 'numpy']);
@@ -51,7 +51,7 @@ function buildCases(): Case[] {
   return cases;
 }
 
-test('synthetic cases: all 12 stats within 1e-12 of pycocotools', { skip: probe.skip }, async () => {
+test('synthetic cases: all 12 stats within 1e-12 of pycocotools, precision/recall/scores arrays identical', { skip: probe.skip }, async () => {
   const cases = buildCases();
   const reference = runPycocotools(probe.python as string, cases.map((c) => c.ref));
   let exact = 0;
@@ -64,6 +64,10 @@ test('synthetic cases: all 12 stats within 1e-12 of pycocotools', { skip: probe.
       assert.ok(delta <= 1e-12, `${c.label}: stats[${s}] ours ${ours.stats[s]} pycocotools ${theirs[s]}`);
       if (ours.stats[s] === theirs[s]) exact++;
     }
+    const arrays = reference.arrays[i];
+    assert.equal(arrayHash(ours.precision), arrays.precision, `${c.label}: precision[T,R,K,A,M] differs from pycocotools`);
+    assert.equal(arrayHash(ours.recall), arrays.recall, `${c.label}: recall[T,K,A,M] differs from pycocotools`);
+    assert.equal(arrayHash(ours.scores), arrays.scores, `${c.label}: scores[T,R,K,A,M] differs from pycocotools`);
   }
   // The port aims at bit-identical numbers; the 1e-12 bound is the contract.
   assert.equal(exact, cases.length * 12, 'every stat is bit-identical');

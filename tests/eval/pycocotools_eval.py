@@ -4,10 +4,12 @@ Reads one JSON request on stdin:
   {"cases": [{"gt": path, "dt": path, "maxDets"?, "useCats"?, "imgIds"?, "catIds"?}], "means": [[float, ...], ...]}
 and prints one JSON line:
   {"stats": [[12 floats], ...], "seconds": [{"load", "evaluate", "accumulate", "summarize"}, ...],
+   "arrays": [{"precision", "recall", "scores": sha256 of the C-order float64 bytes}, ...],
    "means": [np.mean(x), ...]}
 json.dumps writes floats with repr, so every double survives exactly.
 """
 import contextlib
+import hashlib
 import io
 import json
 import sys
@@ -43,18 +45,23 @@ def run_case(case):
         start = time.perf_counter()
         ev.summarize()
         timings["summarize"] = time.perf_counter() - start
-    return [float(s) for s in ev.stats], timings
+    arrays = {
+        name: hashlib.sha256(np.ascontiguousarray(ev.eval[name], dtype=np.float64).tobytes()).hexdigest()
+        for name in ("precision", "recall", "scores")
+    }
+    return [float(s) for s in ev.stats], timings, arrays
 
 
 def main():
     request = json.load(sys.stdin)
-    stats, seconds = [], []
+    stats, seconds, arrays = [], [], []
     for case in request.get("cases", []):
-        s, t = run_case(case)
+        s, t, a = run_case(case)
         stats.append(s)
         seconds.append(t)
+        arrays.append(a)
     means = [float(np.mean(np.array(x, dtype=np.float64))) for x in request.get("means", [])]
-    print(json.dumps({"stats": stats, "seconds": seconds, "means": means}))
+    print(json.dumps({"stats": stats, "seconds": seconds, "arrays": arrays, "means": means}))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 /** Runs tests/eval/pycocotools_eval.py once for a batch of cases (one interpreter start). */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { pycocotoolsScript } from './paths.js';
 
 export interface ReferenceCase {
@@ -14,6 +15,8 @@ export interface ReferenceCase {
 export interface ReferenceOutput {
   stats: number[][];
   seconds: { load: number; evaluate: number; accumulate: number; summarize: number }[];
+  /** sha256 of pycocotools' precision, recall and scores arrays (C-order float64 bytes). */
+  arrays: { precision: string; recall: string; scores: string }[];
   means: number[];
 }
 
@@ -24,4 +27,9 @@ export function runPycocotools(python: string, cases: ReferenceCase[], means: nu
     maxBuffer: 64 * 1024 * 1024,
   });
   return JSON.parse(stdout) as ReferenceOutput;
+}
+
+/** The hash the Python side computes: sha256 of the float64 bytes in C order (little-endian here, as numpy's). */
+export function arrayHash(a: Float64Array): string {
+  return createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 }
