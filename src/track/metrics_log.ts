@@ -11,7 +11,7 @@
  * crash whole or not at all; a torn last line (power loss) is skipped on read.
  * Stores are reconciled against this file (see sync.ts).
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
 
 export type JsonMetricValue = number | 'NaN' | 'Infinity' | '-Infinity';
 
@@ -52,6 +52,14 @@ export function formatMetricsLine(step: number, ts: number, metrics: Record<stri
 
 export function appendMetricsLine(file: string, step: number, ts: number, metrics: Record<string, number>): void {
   appendFileSync(file, formatMetricsLine(step, ts, metrics), { flag: 'a' });
+}
+
+/** Drops a torn last line (a write cut by a crash), so that the next append starts on a line of its own. */
+export function cutTornTail(file: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file);
+  if (text.length === 0 || text[text.length - 1] === 0x0a) return;
+  truncateSync(file, text.lastIndexOf(0x0a) + 1);
 }
 
 /** Every point of `file` in file order; a missing file has none. Malformed lines other than a torn last one are errors. */

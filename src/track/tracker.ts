@@ -36,7 +36,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { HttpOptions } from './http.js';
 import { MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, assertValidKey } from './limits.js';
-import { appendMetricsLine, readMetricsLog, type MetricPoint } from './metrics_log.js';
+import { appendMetricsLine, cutTornTail, readMetricsLog, type MetricPoint } from './metrics_log.js';
 import { flattenConfig } from './params.js';
 import { METRICS_FILE, appendSpool, readRunState, writeRunState, type RunState, type SpoolEvent } from './run_state.js';
 import { onTermination } from './signals.js';
@@ -305,6 +305,18 @@ class MlflowRunTracker implements RunTracker {
   }
 }
 
+/** A configured way to open runs: what a `tracker` registry component builds. */
+export interface Tracker {
+  openRun(opts: OpenRunOptions): Promise<RunTracker>;
+}
+
+/** A Tracker whose runs get `defaults` unless the caller sets them. */
+export function trackerWith(defaults: Partial<OpenRunOptions>): Tracker {
+  return {
+    openRun: (opts) => openRun({ ...defaults, ...opts, tags: { ...defaults.tags, ...opts.tags } }),
+  };
+}
+
 /** Opens (or continues, see above) a tracked run. Throws on configuration errors, never because a server is down. */
 export async function openRun(opts: OpenRunOptions): Promise<RunTracker> {
   const env = opts.env ?? process.env;
@@ -312,6 +324,7 @@ export async function openRun(opts: OpenRunOptions): Promise<RunTracker> {
   const location = target.kind === 'rest' ? target.baseUrl : target.root;
   const workDir = resolve(opts.workDir);
   mkdirSync(workDir, { recursive: true });
+  cutTornTail(join(workDir, METRICS_FILE));
   let state: RunState | undefined = readRunState(workDir);
   if (state !== undefined && (state.trackingUri !== location || state.experimentName !== opts.experimentName)) {
     throw new Error(
