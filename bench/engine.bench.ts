@@ -9,7 +9,7 @@
  * warm-up step.
  */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildResult, GemmResult, Job, StepJob, StepResult } from './engine/child.js';
@@ -80,6 +80,7 @@ export default async function engineBench(): Promise<void> {
   const steps = 1 + Number(process.env.DETLAB_BENCH_STEPS ?? 5);
   console.log(`ResNet-18-shaped train step (fwd + bwd + SGD momentum, BN train mode), best of ${steps - 1} after 1 warm-up, ${threads} cores;`);
   console.log('GFLOP/s = 3 × forward conv FLOPs / step time; CPU s/step is the process CPU time (all threads), robust to a busy machine.');
+  const loadBefore = loadavg()[0];
 
   const rows: Row[] = [];
   const skipped: string[] = [];
@@ -89,6 +90,7 @@ export default async function engineBench(): Promise<void> {
       skipped.push(`${label}: skipped (${result.kind === 'error' ? result.message : 'unexpected result'})`);
       return null;
     }
+    console.log(`  measured ${label} at ${job.batch}×3×${job.size}²: ${(min(timed(result.stepMs)) / 1000).toFixed(3)} s/step`);
     rows.push({ label, result });
     return result;
   };
@@ -103,6 +105,8 @@ export default async function engineBench(): Promise<void> {
   small['wasm-pack'] = measure('wasm-pack', stepJob('wasm', 'off', SMALL, steps, threads));
   small['wasm-pack+openblas'] = measure('wasm-pack+openblas', stepJob('wasm', 'on', SMALL, steps, threads));
 
+  const load = Math.max(loadBefore, loadavg()[0]);
+  console.log(`load average ${load.toFixed(1)} on ${threads} cores${load > threads ? ': the machine was busy, wall times are inflated (compare CPU s/step)' : ''}`);
   printTable(rows);
   for (const line of skipped) console.log(line);
 
@@ -111,7 +115,10 @@ export default async function engineBench(): Promise<void> {
     const cpuStep = min(timed(cpu.stepMs));
     for (const label of ['wasm-pack', 'wasm-pack+openblas']) {
       const r = small[label];
-      if (r) console.log(`speed-up over stock cpu at ${BATCH}×3×${SMALL}²: ${label} ×${(cpuStep / min(timed(r.stepMs))).toFixed(0)} (cpu ${(cpuStep / 1000).toFixed(1)} s/step)`);
+      if (!r) continue;
+      const wall = cpuStep / min(timed(r.stepMs));
+      const cpuTime = min(timed(cpu.stepCpuMs)) / min(timed(r.stepCpuMs));
+      console.log(`speed-up over stock cpu at ${BATCH}×3×${SMALL}²: ${label} ×${wall.toFixed(0)} wall, ×${cpuTime.toFixed(0)} CPU time (cpu ${(cpuStep / 1000).toFixed(1)} s/step)`);
     }
   }
 
