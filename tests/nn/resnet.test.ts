@@ -87,6 +87,29 @@ test('torchvision init: kaiming_normal(fan_out, relu) convs, BN weight 1 bias 0'
   m.dispose();
 });
 
+test('a training step: gradients reach every trainable parameter, frozen stages keep their BN statistics', () => {
+  const m = new ResNet(opts({ depth: 18, frozen_stages: 1, out_indices: [2, 3] }));
+  const buffers = new Map(m.namedBuffers().map(([n, v]) => [n, Array.from(v.dataSync())]));
+  const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const vars = m.trainableParameters();
+  const tensorsBefore = tf.memory().numTensors;
+  const { value, grads } = tf.variableGrads(() => tf.addN(m.forward(x).map((o) => tf.mean(tf.square(o)))) as tf.Scalar, vars.map(([, v]) => v));
+  assert.deepEqual(Object.keys(grads).sort(), vars.map(([, v]) => v.name).sort());
+  for (const [n, v] of vars) assert.ok(tf.sum(tf.abs(grads[v.name])).dataSync()[0] > 0, `zero gradient for ${n}`);
+  for (const [n, v] of m.namedBuffers()) {
+    const changed = Array.from(v.dataSync()).some((a, i) => a !== buffers.get(n)![i]);
+    assert.equal(changed, !(n.startsWith('bn1.') || n.startsWith('layer1.')), n);
+  }
+  value.dispose();
+  tf.dispose(Object.values(grads));
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'the step (running-stat updates included) leaks nothing');
+  m.eval();
+  const before = m.namedBuffers().map(([, v]) => Array.from(v.dataSync()));
+  m.forward(x);
+  assert.deepEqual(m.namedBuffers().map(([, v]) => Array.from(v.dataSync())), before, 'eval mode leaves running stats alone');
+  m.dispose();
+});
+
 test('invalid options are clear errors', () => {
   assert.throws(() => new ResNet(opts({ out_indices: [2, 1] })), /out_indices/);
   assert.throws(() => new ResNet(opts({ frozen_stages: 5 })), /frozen_stages/);
