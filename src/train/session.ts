@@ -15,7 +15,6 @@ import { diffConfigs } from '../config/diff.js';
 import { dumpYaml } from '../config/dump.js';
 import type { ConfigMap } from '../config/tree.js';
 import { trainLoader, valLoader, type DataSplitConfig } from '../data/build.js';
-import type { DetectionDataset } from '../data/dataset.js';
 import type { Batch } from '../data/types.js';
 import type { Detector } from '../detection/types.js';
 import { initEngine, type EngineInfo } from '../engine/init.js';
@@ -145,11 +144,11 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   const seed = typeof cfg.seed === 'number' ? cfg.seed : 0;
   const rng = new Rng(seed);
   const opts = (path: string, extras?: Record<string, unknown>): BuildOptions => ({ registry: v.registry, origins: v.origins, path, extras });
-  const data = cfg.data as { train?: DataSplitConfig & { dataset: ConfigMap }; val?: DataSplitConfig & { dataset: ConfigMap } } | undefined;
+  const data = cfg.data as { train?: DataSplitConfig; val?: DataSplitConfig } | undefined;
   if (data?.train === undefined) throw new UserError(`${v.file}: the config has no data.train section to train on`);
   if (cfg.optimizer === undefined || cfg.schedule === undefined) throw new UserError(`${v.file}: training needs an optimizer: and a schedule: section`);
-  const dataset = build<DetectionDataset>('dataset', data.train.dataset, opts('data.train.dataset'));
-  const loader = await trainLoader(dataset, data.train, seed);
+  const loader = await trainLoader(v.registry, data.train, seed, 0, { origins: v.origins });
+  const dataset = loader.dataset;
   const model = build<Detector>('detector', cfg.model, opts('model', { numClasses: dataset.classes.length, rng }));
   const extra: DeclaredOptimizer[] = Object.entries(t.optimizers).map(([n, e]) => ({
     name: n,
@@ -167,11 +166,10 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   let evaluation: DetectorEvaluation | undefined;
   const evalCfg = (cfg.evaluation ?? { interval: 0, save_best: null }) as { interval: number; save_best: string | null };
   const valData = data.val;
-  const valDataset = valData === undefined ? undefined : build<DetectionDataset>('dataset', valData.dataset, opts('data.val.dataset'));
   const evaluate = async (): Promise<Record<string, number>> => {
-    const val = await valLoader(valDataset!, valData!, seed);
+    const val = await valLoader(v.registry, valData!, seed, { origins: v.origins });
     try {
-      evaluation = await evaluateDetector(model, val as AsyncIterable<Batch>, valDataset!);
+      evaluation = await evaluateDetector(model, val as AsyncIterable<Batch>, val.dataset);
     } finally {
       await val.close();
     }
@@ -192,7 +190,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   if (checkpoint === undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
 
   const hooks: Hook[] = [new LoggerHook(t.log_interval, progress), new CheckpointHook(t.checkpoint.interval, t.checkpoint.max_keep)];
-  if (valDataset !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));
+  if (valData !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));
   for (const [i, h] of ((cfg.hooks ?? []) as ConfigMap[]).entries()) hooks.push(build<Hook>('hook', h, opts(`hooks.${i}`)));
   for (const line of phases.describe()) print(`phase ${line}`);
 
@@ -205,7 +203,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     rng,
     runDir,
     hooks,
-    evaluate: valDataset === undefined ? undefined : evaluate,
+    evaluate: valData === undefined ? undefined : evaluate,
     metricsWriter: (step, metrics, ts) => tracker.logMetrics(step, metrics, ts),
     print,
     resumeFrom: checkpoint,
