@@ -1,0 +1,110 @@
+/** Deviation flags, PR curves, per-class figures and the pycocotools-style text. */
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import {
+  evaluateCoco,
+  evaluateCocoFiles,
+  formatFixed3,
+  formatSummary,
+  IOU_THRESHOLDS,
+  jsonReport,
+  linspace,
+  loadGroundTruth,
+  loadResults,
+  prCurve,
+  RECALL_THRESHOLDS,
+} from '../../src/eval/index.js';
+import { vectorDir } from './paths.js';
+
+const gtFile = resolve(vectorDir, 'instances_val2014_100.json');
+const dtFile = resolve(vectorDir, 'instances_val2014_fakebbox100_results.json');
+
+test('thresholds are the doubles numpy.linspace gives', () => {
+  // Values from specs/cocoeval.md (checked there against numpy 2.4.6).
+  assert.deepEqual(Array.from(IOU_THRESHOLDS), [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.8999999999999999, 0.95]);
+  assert.equal(RECALL_THRESHOLDS.length, 101);
+  assert.equal(RECALL_THRESHOLDS[35], 0.35000000000000003);
+  assert.equal(RECALL_THRESHOLDS[95], 0.9500000000000001);
+  assert.equal(RECALL_THRESHOLDS[100], 1);
+  const differing = Array.from(RECALL_THRESHOLDS).filter((v, i) => v !== i / 100).length;
+  assert.equal(differing, 10);
+  assert.deepEqual(Array.from(linspace(2, 3, 1)), [2]);
+});
+
+/** One image: GT 1 carries "ignore": 1 (not crowd), GT 2 is regular; one detection hits GT 1 exactly. */
+const ignoreGt = {
+  images: [{ id: 7 }],
+  categories: [{ id: 1, name: 'thing' }],
+  annotations: [
+    { id: 1, image_id: 7, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0, ignore: 1 },
+    { id: 2, image_id: 7, category_id: 1, bbox: [50, 50, 10, 10], area: 100, iscrowd: 0 },
+  ],
+};
+const ignoreDt = [{ image_id: 7, category_id: 1, bbox: [0, 0, 10, 10], score: 0.9 }];
+
+test('an explicit ignore field has no effect by default (pycocotools overwrites it with iscrowd)', async () => {
+  const gt = loadGroundTruth(ignoreGt, 'ignore.json');
+  const result = await evaluateCoco(gt, loadResults(ignoreDt, gt, 'dt.json'));
+  assert.deepEqual(result.deviations, {});
+  assert.equal(result.stats[8], 0.5, 'the detection is a TP for GT 1 and GT 2 is missed');
+  const withoutField = loadGroundTruth({ ...ignoreGt, annotations: ignoreGt.annotations.map(({ ignore: _ignore, ...rest }) => rest) }, 'plain.json');
+  const plain = await evaluateCoco(withoutField, loadResults(ignoreDt, withoutField, 'dt.json'));
+  assert.deepEqual(Array.from(plain.precision), Array.from(result.precision));
+});
+
+test('honourIgnoreFlag ignores such a GT and is recorded', async () => {
+  const gt = loadGroundTruth(ignoreGt, 'ignore.json');
+  const result = await evaluateCoco(gt, loadResults(ignoreDt, gt, 'dt.json'), { honourIgnoreFlag: true });
+  assert.deepEqual(result.deviations, { honourIgnoreFlag: true });
+  // Only GT 2 counts and the detection on the ignored GT is neither TP nor FP.
+  assert.equal(result.stats[8], 0);
+  assert.equal(result.stats[0], 0);
+  assert.deepEqual(jsonReport(result).deviations, { honourIgnoreFlag: true });
+});
+
+test('custom maxDets: stats[0] is -1 as in pycocotools unless apAtLastMaxDets is on', async () => {
+  const standard = await evaluateCocoFiles(gtFile, dtFile);
+  const custom = await evaluateCocoFiles(gtFile, dtFile, { maxDets: [300, 1, 10] });
+  assert.deepEqual(custom.params.maxDets, [1, 10, 300]);
+  assert.equal(custom.stats[0], -1);
+  const fixed = await evaluateCocoFiles(gtFile, dtFile, { maxDets: [1, 10, 300], apAtLastMaxDets: true });
+  assert.deepEqual(fixed.deviations, { apAtLastMaxDets: true });
+  // No image of the vector has more than 100 detections of a class, so a cap of 300 changes nothing.
+  assert.deepEqual(Array.from(fixed.stats), Array.from(standard.stats));
+  assert.match(formatSummary(fixed)[0], /maxDets=300 \] = 0\.505$/);
+});
+
+test('PR curves: per class monotone, and the class mean matches AP50', async () => {
+  const result = await evaluateCocoFiles(gtFile, dtFile);
+  const person = prCurve(result, { categoryId: 1, iouThr: 0.5 });
+  assert.equal(person.precision.length, 101);
+  for (let r = 1; r < 101; r++) assert.ok(person.precision[r] <= person.precision[r - 1]);
+  assert.ok(person.precision[0] > 0 && person.precision[0] <= 1);
+  assert.ok(person.scores && person.scores[0] > 0);
+  const mean = prCurve(result, { iouThr: 0.5 });
+  const ap50 = mean.precision.reduce((s, v) => s + v, 0) / 101;
+  assert.ok(Math.abs(ap50 - result.stats[1]) < 1e-12, `${ap50} vs ${result.stats[1]}`);
+  assert.throws(() => prCurve(result, { iouThr: 0.9 }), /IoU threshold 0\.9 is not one of/);
+  assert.throws(() => prCurve(result, { categoryId: 12345 }), /category 12345 was not evaluated/);
+});
+
+test('per-class stats average to the summary over classes with GT', async () => {
+  const result = await evaluateCocoFiles(gtFile, dtFile);
+  const present = result.perClass.filter((c) => c.stats[1] >= 0);
+  const mean = present.reduce((s, c) => s + c.stats[1], 0) / present.length;
+  assert.ok(Math.abs(mean - result.stats[1]) < 1e-12);
+  const report = jsonReport(result);
+  assert.equal(report.stats.AP, result.stats[0]);
+  assert.equal(report.perClass.length, 80);
+  assert.equal(report.prCurves[0].perClass[0].precision.length, 101);
+});
+
+test('Python-style 3-decimal formatting, including round-half-even ties', () => {
+  assert.equal(formatFixed3(0.5045806987249628), '0.505');
+  assert.equal(formatFixed3(-1), '-1.000');
+  assert.equal(formatFixed3(0.0625), '0.062');
+  assert.equal(formatFixed3(0.1875), '0.188');
+  assert.equal(formatFixed3(0.3125), '0.312');
+  assert.equal(formatFixed3(1), '1.000');
+});
