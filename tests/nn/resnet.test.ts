@@ -95,7 +95,7 @@ test('a training step: gradients reach every trainable parameter, frozen stages 
   const tensorsBefore = tf.memory().numTensors;
   const { value, grads } = tf.variableGrads(() => tf.addN(m.forward(x).map((o) => tf.mean(tf.square(o)))) as tf.Scalar, vars.map(([, v]) => v));
   assert.deepEqual(Object.keys(grads).sort(), vars.map(([, v]) => v.name).sort());
-  for (const [n, v] of vars) assert.ok(tf.sum(tf.abs(grads[v.name])).dataSync()[0] > 0, `zero gradient for ${n}`);
+  for (const [n, v] of vars) assert.ok(grads[v.name].dataSync().some((g) => g !== 0), `zero gradient for ${n}`);
   for (const [n, v] of m.namedBuffers()) {
     const changed = Array.from(v.dataSync()).some((a, i) => a !== buffers.get(n)![i]);
     assert.equal(changed, !(n.startsWith('bn1.') || n.startsWith('layer1.')), n);
