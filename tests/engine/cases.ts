@@ -18,10 +18,11 @@ export interface ConvCase {
 }
 
 function padName(pad: Pad): string {
+  if (typeof pad === 'number') return `pad ${pad}`;
   return typeof pad === 'string' ? pad : 'explicit';
 }
 
-/** Kernel sizes 1/3/7 × strides 1/2 × padding same/valid/explicit × batch 1/2, plus one wider case. */
+/** Kernel sizes 1/3/7 × strides 1/2 × padding same/valid/explicit × batch 1/2, numeric padding, and one wider case. */
 export function convCases(): ConvCase[] {
   const cases: ConvCase[] = [];
   for (const k of [1, 3, 7]) {
@@ -32,6 +33,14 @@ export function convCases(): ConvCase[] {
           cases.push({ name: `k${k} s${stride} ${padName(pad)} b${batch}`, xShape, k, stride, pad, co: 4, geometry: convGeometry(xShape, [k, k], 4, stride, pad) });
         }
       }
+    }
+  }
+  // Numeric (torch-style symmetric) padding, as detlab's nn.Conv2d passes it.
+  for (const k of [3, 7]) {
+    for (const stride of [1, 2]) {
+      const xShape = [2, 11, 10, 3];
+      const pad = (k - 1) / 2;
+      cases.push({ name: `k${k} s${stride} ${padName(pad)} b2`, xShape, k, stride, pad, co: 4, geometry: convGeometry(xShape, [k, k], 4, stride, pad) });
     }
   }
   const wide = [2, 16, 16, 16];

@@ -5,7 +5,7 @@
  * wrong for batch > 1).
  */
 
-export type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+export type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 export interface Axis {
   out: number;
@@ -21,7 +21,7 @@ export function axis(size: number, k: number, stride: number, pad: Pad, dim: 1 |
     const total = Math.max((out - 1) * stride + ek - size, 0);
     return { out, before: Math.floor(total / 2) };
   }
-  const [before, after] = pad[dim];
+  const [before, after] = typeof pad === 'number' ? [pad, pad] : pad[dim];
   return { out: Math.floor((size + before + after - ek) / stride) + 1, before };
 }
 
