@@ -6,7 +6,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { evaluateBucket, Scratch } from './evaluate_bucket.js';
+import { evaluateBucket } from './evaluate_bucket.js';
+import { Scratch } from './scratch.js';
 import { shared, type PreparedData } from './prepared.js';
 
 export interface BucketJob {
