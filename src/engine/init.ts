@@ -72,11 +72,12 @@ function baseVersions(): Record<string, string> {
   return { 'tfjs-core': tf.version_core, node: process.versions.node };
 }
 
-async function initTensorflow(backend: NativeTfBackend, version: string, reason: string, threads: number): Promise<EngineInfo> {
+async function initTensorflow(backend: NativeTfBackend, version: string, reason: string): Promise<EngineInfo> {
   // tfjs-node and tfjs-node-gpu both register their backend as 'tensorflow'.
   await useBackend('tensorflow');
   return {
-    backend, reason, kernels: 'libtensorflow', threads,
+    // libtensorflow sizes its own thread pool (all cores); engine.threads applies to OpenBLAS only.
+    backend, reason, kernels: 'libtensorflow', threads: availableParallelism(),
     versions: { ...baseVersions(), [TF_PACKAGES[backend].name.replace('@tensorflow/', '')]: version },
   };
 }
@@ -114,16 +115,18 @@ async function choose(config: EngineConfig, threads: number): Promise<EngineInfo
     case 'tensorflow-gpu': {
       const outcome = await importTfBackend(config.backend);
       if (!outcome.ok) throw backendUnavailable(config.backend, outcome);
-      return initTensorflow(config.backend, outcome.version, 'requested', threads);
+      return initTensorflow(config.backend, outcome.version, 'requested');
     }
     case 'auto': {
       const reasons: string[] = [];
       for (const backend of ['tensorflow-gpu', 'tensorflow'] as const) {
         const outcome = await importTfBackend(backend);
-        if (outcome.ok && config.native !== 'on') return initTensorflow(backend, outcome.version, `auto: ${TF_PACKAGES[backend].name} found`, threads);
+        const name = TF_PACKAGES[backend].name;
         if (!outcome.ok) reasons.push(outcome.why);
+        else if (config.native === 'on') reasons.push(`${name} passed over for engine.native: on`);
+        else return initTensorflow(backend, outcome.version, `auto: ${name} found`);
       }
-      return initWasm(config, threads, [`auto: ${reasons.join(', ') || 'native: on'}`]);
+      return initWasm(config, threads, [`auto: ${reasons.join(', ')}`]);
     }
   }
 }

@@ -36,8 +36,9 @@ export async function importTfBackend(backend: NativeTfBackend): Promise<ImportO
   try {
     // A variable specifier keeps TypeScript from requiring the optional package.
     const specifier: string = name;
-    const mod = (await import(specifier)) as { version?: Record<string, string> };
-    return { ok: true, version: mod.version?.['tfjs-node'] ?? 'unknown' };
+    const mod = (await import(specifier)) as { version?: Record<string, string> | string };
+    const version = typeof mod.version === 'string' ? mod.version : mod.version?.['tfjs-node'] ?? mod.version?.tfjs;
+    return { ok: true, version: version ?? 'unknown' };
   } catch (err) {
     if (isModuleNotFound(err, name)) return { ok: false, missing: true, why: `${name} is not installed` };
     const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
