@@ -71,7 +71,11 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.failure ??= new Error('loader closed');
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    // Referenced again so the process waits for the exits: awaiting terminate() on an unreferenced worker can leave nothing keeping the event loop alive.
+    await Promise.all(this.slots.map((s) => {
+      s.worker.ref();
+      return s.worker.terminate();
+    }));
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
   }
