@@ -1,34 +1,51 @@
 /**
- * The `detlab` dispatcher: finds every command in `commands/` (each file's
- * default export is a Command), prints help, runs the named command. User
+ * The `detlab` dispatcher: finds every command in `commands/` (each file,
+ * named after its command, default-exports a Command), prints help, runs the
+ * named command. User
  * errors (UserError, ConfigError) print as their message and exit 1; a stack
  * is shown only for unexpected errors or with DETLAB_DEBUG=1.
  */
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { didYouMean } from '../config/did_you_mean.js';
 import { UserError, type Command } from './command.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function loadCommands(): Promise<Map<string, Command>> {
-  const folder = join(here, 'commands');
-  const commands = new Map<string, Command>();
-  const files = readdirSync(folder).filter((f) => f.endsWith('.js')).sort();
-  for (const file of files) {
-    const command = ((await import(pathToFileURL(join(folder, file)).href)) as { default?: Command }).default;
-    if (command === undefined || typeof command.run !== 'function' || typeof command.name !== 'string') {
-      throw new Error(`${join(folder, file)} does not export a default Command`);
-    }
-    commands.set(command.name, command);
-  }
-  return commands;
+/** A command file that failed to import: reported when it is asked for, never breaking the others. */
+interface Broken {
+  readonly name: string;
+  readonly error: unknown;
 }
 
-function help(commands: Map<string, Command>): string {
-  const width = Math.max(...[...commands.keys()].map((n) => n.length), 4);
-  const lines = [...commands.values()].sort((a, b) => a.name.localeCompare(b.name)).map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+async function loadCommand(file: string): Promise<Command | Broken> {
+  const name = basename(file, '.js');
+  try {
+    const command = ((await import(pathToFileURL(file).href)) as { default?: Command }).default;
+    if (command === undefined || typeof command.run !== 'function' || typeof command.name !== 'string') {
+      return { name, error: new Error(`${file} does not export a default Command`) };
+    }
+    return command;
+  } catch (error) {
+    return { name, error };
+  }
+}
+
+function isBroken(entry: Command | Broken): entry is Broken {
+  return 'error' in entry;
+}
+
+function commandFiles(): string[] {
+  const folder = join(here, 'commands');
+  return readdirSync(folder).filter((f) => f.endsWith('.js')).sort().map((f) => join(folder, f));
+}
+
+function help(entries: (Command | Broken)[]): string {
+  const width = Math.max(...entries.map((e) => e.name.length), 4);
+  const lines = entries.map((e) =>
+    `  ${e.name.padEnd(width)}  ${isBroken(e) ? `(cannot be loaded: ${(e.error as Error).message ?? String(e.error)})` : e.summary}`,
+  );
   return [
     'usage: detlab <command> [options]',
     '',
@@ -40,16 +57,21 @@ function help(commands: Map<string, Command>): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const commands = await loadCommands();
   const [name, ...rest] = argv;
+  const files = commandFiles();
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(help(commands));
+    console.log(help(await Promise.all(files.map(loadCommand))));
     return name === undefined ? 1 : 0;
   }
-  const command = commands.get(name);
-  if (command === undefined) {
-    throw new UserError(`unknown command '${name}'${didYouMean(name, commands.keys())}; run \`detlab --help\` for the list`);
+  // A command lives in commands/<name>.js: only that file is imported, so a
+  // broken or slow-to-load command never affects the others.
+  const file = files.find((f) => basename(f, '.js') === name);
+  if (file === undefined) {
+    const names = files.map((f) => basename(f, '.js'));
+    throw new UserError(`unknown command '${name}'${didYouMean(name, names)}; run \`detlab --help\` for the list`);
   }
+  const command = await loadCommand(file);
+  if (isBroken(command)) throw command.error;
   if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
     console.log(command.usage);
     return 0;

@@ -2,6 +2,7 @@
  * Loading a config the way every command does: the file and its `_base_`
  * files merged, then `--set` overrides, then `${...}` references resolved.
  */
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { loadConfigFile } from './load.js';
 import type { OriginMap } from './origin.js';
 import { applyOverrides, parseOverride } from './overrides.js';
@@ -30,5 +31,20 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
   const layer = { value: loaded.value, origins: loaded.origins };
   applyOverrides(layer, overrides);
   resolveReferences(layer);
+  absolutePlugins(layer.value, layer.origins);
   return { config: layer.value, origins: layer.origins, file: loaded.files[0], files: loaded.files };
+}
+
+/**
+ * `plugins:` entries are relative to the file that wrote them; they are made
+ * absolute here so the merged config still names the same folders once it is
+ * printed or saved elsewhere (a run's work dir).
+ */
+function absolutePlugins(config: ConfigMap, origins: OriginMap): void {
+  if (!Array.isArray(config.plugins)) return;
+  config.plugins = config.plugins.map((entry: unknown, i) => {
+    if (typeof entry !== 'string' || entry === '' || isAbsolute(entry)) return entry;
+    const origin = origins.get(`plugins.${i}`);
+    return resolve(origin?.kind === 'file' ? dirname(origin.file) : process.cwd(), entry);
+  });
 }

@@ -19,6 +19,10 @@ export function editorSchema(registry: Registry): Record<string, unknown> {
   };
   for (const kind of COMPONENT_KINDS) {
     const entries = registry.components(kind);
+    if (entries.length === 0) {
+      definitions[kind] = { type: 'object', description: `a ${kind} component (none registered)`, properties: { type: { type: 'string' } } };
+      continue;
+    }
     definitions[kind] = {
       type: 'object',
       description: `a ${kind} component, chosen by 'type'`,
