@@ -63,7 +63,7 @@ export interface EvalOptions {
    * hard-coded 100 (pycocotools gives -1 there when 100 is not in maxDets).
    */
   apAtLastMaxDets?: boolean;
-  /** Worker threads for the per-category work; 0 runs in-process. Default: chosen from the input size. */
+  /** Worker threads beside the calling thread, which works too; 0 runs in-process. Default: by input size and cores. */
   workers?: number;
 }
 
