@@ -240,8 +240,11 @@ class MlflowRunTracker implements RunTracker {
           throw err;
         }
       }
-      while (this.queue.length > 0) {
-        const batch = this.queue.slice(0, 5000);
+      // Only what was queued when this delivery began: points logged meanwhile wait for the next
+      // tick, so a steady stream of metrics is sent once per flush interval, not in a busy loop.
+      let due = this.queue.length;
+      while (due > 0) {
+        const batch = this.queue.slice(0, Math.min(due, 5000));
         try {
           await this.link.sendPoints(batch);
         } catch (err) {
@@ -251,6 +254,7 @@ class MlflowRunTracker implements RunTracker {
           throw err;
         }
         this.queue.splice(0, batch.length);
+        due -= batch.length;
       }
       if (this.offlineSince !== undefined) {
         this.opts.log(`tracking: ${this.location} reachable again; delivery resumed`);
