@@ -11,7 +11,7 @@
  *   (torchvision's FrozenBatchNorm2d; its members keep torch's names).
  */
 import { tf, type Tensor, type Tensor1D, type Tensor4D, type Variable } from '../engine/tf.js';
-import { recordFlops } from './flop_recorder.js';
+import { recordFlops, tracingShapesOnly } from './flop_recorder.js';
 import { stopGradient } from './grad.js';
 import { Module } from './module.js';
 
@@ -64,6 +64,10 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor4D): Tensor4D {
     if (x.shape[3] !== this.numFeatures) {
       throw new Error(`BatchNorm2d expects ${this.numFeatures} channels (NHWC), got shape [${x.shape.join(', ')}]`);
+    }
+    if (tracingShapesOnly()) {
+      recordFlops(this, 'norm', x.size, x.shape, x.shape);
+      return x;
     }
     let mean: Tensor1D = this.runningMean as Tensor1D;
     let variance: Tensor1D = this.runningVar as Tensor1D;

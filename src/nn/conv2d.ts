@@ -8,7 +8,7 @@
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias.
  */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
-import { recordFlops } from './flop_recorder.js';
+import { recordFlops, tracingShapesOnly } from './flop_recorder.js';
 import { kaimingUniform, uniform } from './init.js';
 import { Module } from './module.js';
 import type { TorchLayout } from './torch_layout.js';
@@ -68,11 +68,19 @@ export class Conv2d extends Module implements TorchLayout {
     if (x.shape[3] !== this.inChannels) {
       throw new Error(`Conv2d expects ${this.inChannels} input channels (NHWC), got shape [${x.shape.join(', ')}]`);
     }
+    const [n, h, w] = x.shape;
+    const ho = this.outputSize(h, this.kernelSize[0]);
+    const wo = this.outputSize(w, this.kernelSize[1]);
+    if (ho < 1 || wo < 1) throw new Error(`Conv2d: input [${x.shape.join(', ')}] is too small for kernel ${this.kernelSize.join('x')} with padding ${this.padding}`);
+    recordFlops(this, 'conv', n * ho * wo * this.outChannels * this.fanIn, x.shape, [n, ho, wo, this.outChannels]);
+    if (tracingShapesOnly()) return tf.zeros([n, ho, wo, this.outChannels]);
     const y = this.groups === 1 ? this.convolve(x, this.weight as Tensor4D) : this.groupedConv(x);
-    const out: Tensor4D = this.bias === undefined ? y : tf.add(y, this.bias);
-    const [n, ho, wo] = out.shape;
-    recordFlops(this, 'conv', n * ho * wo * this.outChannels * this.fanIn, x.shape, out.shape);
-    return out;
+    return this.bias === undefined ? y : tf.add(y, this.bias);
+  }
+
+  /** torch's output size: floor((in + 2p - d(k - 1) - 1) / s) + 1. */
+  private outputSize(size: number, k: number): number {
+    return Math.floor((size + 2 * this.padding - this.dilation * (k - 1) - 1) / this.stride) + 1;
   }
 
   private convolve(x: Tensor4D, filter: Tensor4D): Tensor4D {

@@ -20,20 +20,33 @@ export interface FlopRecord {
 }
 
 let active: FlopRecord[] | undefined;
+let shapesOnly = false;
+
+/**
+ * True inside a shape-only trace: conv layers then return zeros of their
+ * output shape and norm layers return their input, so counting a model at
+ * 800x1333 costs neither the arithmetic nor its memory. Values are
+ * meaningless there; only shapes and the FLOP records are.
+ */
+export function tracingShapesOnly(): boolean {
+  return shapesOnly;
+}
 
 export function recordFlops(module: Module, kind: FlopKind, flops: number, inputShape: readonly number[], outputShape: readonly number[]): void {
   active?.push({ module, kind, flops, inputShape: [...inputShape], outputShape: [...outputShape] });
 }
 
 /** Runs `fn` and returns what the layers reported meanwhile (not re-entrant). */
-export function traceFlops(fn: () => void): FlopRecord[] {
+export function traceFlops(fn: () => void, opts: { shapesOnly?: boolean } = {}): FlopRecord[] {
   if (active !== undefined) throw new Error('traceFlops is already tracing');
   const records: FlopRecord[] = [];
   active = records;
+  shapesOnly = opts.shapesOnly ?? false;
   try {
     fn();
   } finally {
     active = undefined;
+    shapesOnly = false;
   }
   return records;
 }

@@ -16,8 +16,10 @@ export interface ModuleCost {
   /** Dotted path in the model ('' for the model itself). */
   name: string;
   type: string;
-  /** Scalars of the parameters in this subtree (frozen ones included). */
+  /** Scalars of the parameters in this subtree (frozen ones included, as torchvision counts). */
   params: number;
+  /** Scalars of the trainable ones (what mmcv's get_model_complexity_info reports). */
+  trainableParams: number;
   /** FLOPs of this subtree in the traced pass (a module applied several times counts every call). */
   flops: number;
   byKind: Record<FlopKind, number>;
@@ -27,17 +29,27 @@ export interface FlopReport {
   /** Every module of the tree, in tree order. */
   modules: ModuleCost[];
   totalParams: number;
+  trainableParams: number;
   totalFlops: number;
   /** Leaf layer calls in execution order. */
   records: FlopRecord[];
+}
+
+export interface CountOptions {
+  /**
+   * Skip conv and norm arithmetic (see `tracingShapesOnly`), default true: the
+   * counts are the same and a detector at 800x1333 fits in memory. False runs
+   * the real forward.
+   */
+  shapesOnly?: boolean;
 }
 
 /**
  * Runs `forward` (inside a tidy, so its tensors are freed) with the layers of
  * `model` reporting their cost, and sums the costs per module subtree.
  */
-export function countFlops(model: Module, forward: () => void): FlopReport {
-  const records = traceFlops(() => tf.tidy(() => forward()));
+export function countFlops(model: Module, forward: () => void, opts: CountOptions = {}): FlopReport {
+  const records = traceFlops(() => tf.tidy(() => forward()), { shapesOnly: opts.shapesOnly ?? true });
   const named = model.namedModules();
   const nameOf = new Map(named.map(([n, m]) => [m, n]));
   const strangers = records.filter((r) => !nameOf.has(r.module));
@@ -48,6 +60,7 @@ export function countFlops(model: Module, forward: () => void): FlopReport {
     name,
     type: m.constructor.name,
     params: m.numParameters(),
+    trainableParams: m.trainableParameters().reduce((n, [, v]) => n + v.size, 0),
     flops: 0,
     byKind: { conv: 0, linear: 0, norm: 0, attention: 0 },
   }));
@@ -61,7 +74,8 @@ export function countFlops(model: Module, forward: () => void): FlopReport {
       c.byKind[r.kind] += r.flops;
     }
   }
-  return { modules, totalParams: model.numParameters(), totalFlops: byName.get('')?.flops ?? 0, records };
+  const root = byName.get('')!;
+  return { modules, totalParams: root.params, trainableParams: root.trainableParams, totalFlops: root.flops, records };
 }
 
 /** '' and every dotted prefix of `path`, `path` included. */

@@ -4,7 +4,7 @@
  * per-channel affine (`weight` 1, `bias` 0 at init).
  */
 import { tf, type Tensor4D, type Variable } from '../engine/tf.js';
-import { recordFlops } from './flop_recorder.js';
+import { recordFlops, tracingShapesOnly } from './flop_recorder.js';
 import { Module } from './module.js';
 
 export interface GroupNormOptions {
@@ -33,6 +33,10 @@ export class GroupNorm extends Module {
     const [n, h, w, c] = x.shape;
     if (c !== this.numChannels) {
       throw new Error(`GroupNorm expects ${this.numChannels} channels (NHWC), got shape [${x.shape.join(', ')}]`);
+    }
+    if (tracingShapesOnly()) {
+      recordFlops(this, 'norm', x.size, x.shape, x.shape);
+      return x;
     }
     const g = this.numGroups;
     const xg = tf.reshape(x, [n, h, w, g, c / g]);

@@ -3,7 +3,7 @@
  * channel-last tensors: biased variance, eps 1e-5, per-channel affine.
  */
 import { tf, type Tensor, type Variable } from '../engine/tf.js';
-import { recordFlops } from './flop_recorder.js';
+import { recordFlops, tracingShapesOnly } from './flop_recorder.js';
 import { Module } from './module.js';
 
 export interface LayerNormOptions {
@@ -29,6 +29,10 @@ export class LayerNorm extends Module {
     const c = x.shape[x.rank - 1];
     if (c !== this.numChannels) {
       throw new Error(`LayerNorm expects ${this.numChannels} channels on the last axis, got shape [${x.shape.join(', ')}]`);
+    }
+    if (tracingShapesOnly()) {
+      recordFlops(this, 'norm', x.size, x.shape, x.shape);
+      return x;
     }
     const { mean, variance } = tf.moments(x, [x.rank - 1], true);
     let y: Tensor = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));

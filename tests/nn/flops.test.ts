@@ -19,6 +19,9 @@ import flopsCommand from '../../src/cli/commands/flops.js';
 // wasm: full ResNet forwards at 224x224 take tens of seconds on the cpu backend.
 await initEngine({ backend: 'wasm', log: false });
 
+const resnet = (depth: 18 | 50): ResNet =>
+  new ResNet({ depth, in_channels: 3, out_indices: [3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: true, init: { checkpoint: null } });
+
 class Toy extends Module {
   readonly conv = this.child('conv', new Conv2d(3, 4, { kernelSize: 3, padding: 1 }));
   readonly bn = this.child('bn', new BatchNorm2d(4));
@@ -59,6 +62,21 @@ test('hand-computed FLOPs per layer kind and per subtree', () => {
   assert.match(table, /^total\s+\S+\s+0\.000\s+100\.0$/m);
 });
 
+test('a shape-only trace counts exactly what the real forward counts', () => {
+  const toy = new Toy();
+  const run = (): void => toy.forward(tf.zeros([1, 5, 5, 3]) as Tensor4D, tf.zeros([1, 3, 4]) as Tensor3D);
+  const strip = (r: ReturnType<typeof countFlops>) => r.records.map((x) => [x.module.constructor.name, x.flops, x.outputShape]);
+  assert.deepEqual(strip(countFlops(toy, run)), strip(countFlops(toy, run, { shapesOnly: false })));
+  const m = resnet(18);
+  const odd = (): void => {
+    m.forward(tf.zeros([1, 37, 53, 3]) as Tensor4D);
+  };
+  assert.deepEqual(strip(countFlops(m, odd)), strip(countFlops(m, odd, { shapesOnly: false })));
+  m.setTrainable(false);
+  assert.equal(countFlops(m, odd).trainableParams, 0);
+  m.dispose();
+});
+
 test('layers outside the counted model are an error', () => {
   const toy = new Toy();
   const stranger = new Conv2d(3, 1, { kernelSize: 1 });
@@ -71,9 +89,6 @@ test('counting frees the traced forward', () => {
   countFlops(toy, () => toy.forward(tf.zeros([1, 5, 5, 3]) as Tensor4D, tf.zeros([1, 3, 4]) as Tensor3D));
   assert.equal(tf.memory().numTensors, before);
 });
-
-const resnet = (depth: 18 | 50): ResNet =>
-  new ResNet({ depth, in_channels: 3, out_indices: [3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: true, init: { checkpoint: null } });
 
 test('ResNet-18 and ResNet-50 at 224x224 match torchvision (1.81 and 4.09 GFLOPs with fc)', () => {
   for (const [depth, fcIn, torchvision] of [[18, 512, 1.814], [50, 2048, 4.089]] as const) {
@@ -118,7 +133,7 @@ test('detlab flops prints the deployed model per module', async () => {
     assert.equal(backboneRow[2], (r.totalFlops / 1e9).toFixed(3));
     assert.match(text, /^neck\s+FPN/m);
     assert.match(text, /^head\s+\S+/m);
-    assert.match(text, /input 1x64x96x3 \(NHWC\), wasm; params [\d.]+ M, [\d.]+ GFLOPs/);
+    assert.match(text, /input 1x64x96x3 \(NHWC\), wasm; params [\d.]+ M \([\d.]+ M trainable\), [\d.]+ GFLOPs/);
     await assert.rejects(flopsCommand.run([cfg, '--input', '64by96']), /--input: expected HEIGHTxWIDTH/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -84,7 +84,11 @@ const flops: Command = {
       net.forward(tf.zeros([1, h, w, 3]) as Tensor4D);
     });
     console.log(formatFlopTable(report, depth));
-    console.log(`input 1x${h}x${w}x3 (NHWC), ${engine.backend}; params ${(report.totalParams / 1e6).toFixed(2)} M, ${(report.totalFlops / 1e9).toFixed(2)} GFLOPs (1 multiply-add = 1 FLOP)`);
+    const mega = (n: number): string => (n / 1e6).toFixed(2);
+    console.log(
+      `input 1x${h}x${w}x3 (NHWC), ${engine.backend}; params ${mega(report.totalParams)} M (${mega(report.trainableParams)} M trainable), ` +
+        `${(report.totalFlops / 1e9).toFixed(2)} GFLOPs (1 multiply-add = 1 FLOP)`,
+    );
     return 0;
   },
 };
