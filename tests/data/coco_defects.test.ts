@@ -175,3 +175,19 @@ test('a file deleted after loading is skipped when decoded, in a worker too', as
     await loader.close();
   }
 });
+
+test('detlab data check prints the counted warnings, and with --decode the decode-time problems', async () => {
+  const { default: dataCommand } = await import('../../src/cli/commands/data.js');
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => printed.push(line);
+  try {
+    assert.equal(await dataCommand.run(['check', ANN, '--img-prefix', IMAGES, '--missing-images', 'skip', '--decode']), 0);
+  } finally {
+    console.log = log;
+  }
+  assert.equal(printed[0], `${ANN}: 5 images, 6 annotations, 3 classes`);
+  assert.equal(printed.filter((l) => l.startsWith('warning: ')).length, 9 + 2);
+  assert.ok(printed.includes('decoded 5 images: 2 would be skipped during training'));
+  await assert.rejects(dataCommand.run(['check', ANN, '--img-prefix', IMAGES]), /1 image file\(s\) not found/);
+});

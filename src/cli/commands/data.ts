@@ -4,6 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { CocoDataset } from '../../data/coco.js';
+import { loadSample } from '../../data/decode.js';
+import { SampleSkip } from '../../data/errors.js';
+import { DataReport } from '../../data/report.js';
 import { generateShapes } from '../../data/shapes/generate.js';
 import { parseCommandArgs, type OptionSpecs, type ParsedArgs } from '../args.js';
 import { UserError, type Command } from '../command.js';
@@ -13,8 +16,9 @@ const usage = `usage:
       Write the synthetic shapes dataset (COCO format) to DIR:
       DIR/{train,val}/*.png and DIR/annotations/{train,val}.json.
       Defaults: --train 2000 --val 200 --size 256 --seed 0.
-  detlab data check ANN_FILE --img-prefix DIR [--invalid-boxes clip|drop|error] [--missing-images error|skip]
-      Load a COCO annotation file as training would, and print its counted warnings.`;
+  detlab data check ANN_FILE --img-prefix DIR [--invalid-boxes clip|drop|error] [--missing-images error|skip] [--decode]
+      Load a COCO annotation file as training would, and print its counted warnings;
+      --decode also decodes every image (corrupt files, sizes that differ from their record).`;
 
 function intFlag(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -48,7 +52,7 @@ async function shapes(args: string[]): Promise<number> {
 
 async function check(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
-    'img-prefix': { type: 'string' }, 'invalid-boxes': { type: 'string' }, 'missing-images': { type: 'string' },
+    'img-prefix': { type: 'string' }, 'invalid-boxes': { type: 'string' }, 'missing-images': { type: 'string' }, decode: { type: 'boolean' },
   });
   const annFile = positionals[0];
   if (annFile === undefined || typeof values['img-prefix'] !== 'string') throw new UserError(`detlab data check: ANN_FILE and --img-prefix are required\n${usage}`);
@@ -68,6 +72,19 @@ async function check(args: string[]): Promise<number> {
   const gt = dataset.cocoGt();
   console.log(`${annFile}: ${dataset.length} images, ${gt.annotations.length} annotations, ${dataset.classes.length} classes`);
   for (const line of dataset.report.lines()) console.log(`warning: ${line}`);
+  if (values.decode === true) {
+    const decoding = new DataReport(`${annFile} (decoding)`);
+    for (let i = 0; i < dataset.length; i += 1) {
+      try {
+        await loadSample(dataset.record(i));
+      } catch (err) {
+        if (!(err instanceof SampleSkip)) throw err;
+        decoding.add(err.kind, err.message);
+      }
+    }
+    console.log(`decoded ${dataset.length} images: ${decoding.total} would be skipped during training`);
+    for (const line of decoding.lines()) console.log(`warning: ${line}`);
+  }
   return 0;
 }
 
