@@ -59,11 +59,12 @@ export function computeStat(acc: Accumulated, spec: StatSpec, cats?: readonly nu
   const ts: number[] = [];
   for (let t = 0; t < T; t++) if (spec.iouThr === undefined || acc.iouThrs[t] === spec.iouThr) ts.push(t);
   const ks = cats ?? Array.from({ length: K }, (_, k) => k);
-  const values: number[] = [];
+  const values = new Float64Array(ts.length * (spec.ap ? R : 1) * ks.length);
+  let n = 0;
   if (spec.ap) {
-    for (const t of ts) for (let r = 0; r < R; r++) for (const k of ks) values.push(acc.precision[(((t * R + r) * K + k) * A + a) * M + m]);
+    for (const t of ts) for (let r = 0; r < R; r++) for (const k of ks) values[n++] = acc.precision[(((t * R + r) * K + k) * A + a) * M + m];
   } else {
-    for (const t of ts) for (const k of ks) values.push(acc.recall[((t * K + k) * A + a) * M + m]);
+    for (const t of ts) for (const k of ks) values[n++] = acc.recall[((t * K + k) * A + a) * M + m];
   }
   return meanOfValid(values);
 }

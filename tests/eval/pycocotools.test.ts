@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { evaluateCocoFiles, numpyMean, type EvalOptions } from '../../src/eval/index.js';
 import { findPython } from '../helpers/python.js';
-import { arrayHash, runPycocotools, type ReferenceCase } from './reference.js';
+import { arrayHash, runPycocotools, type ReferenceCase, type ReferenceOutput } from './reference.js';
 import { generateCoco, randomOptions, seededRandom } from './synthetic_coco.js';
 
 const probe = findPython(['pycocotools', 'numpy']);
@@ -51,39 +51,53 @@ function buildCases(): Case[] {
   return cases;
 }
 
+/** Arrays for np.mean: lengths around numpy's 8-wide unrolling and 128-element blocks. */
+function meanInputs(): number[][] {
+  const rnd = seededRandom(7);
+  const lengths = [1, 5, 7, 8, 9, 15, 16, 17, 127, 128, 129, 130, 255, 256, 257, 1000, 4040, 12345];
+  return lengths.map((n) => Array.from({ length: n }, () => (rnd() < 0.3 ? 0 : rnd() * 10 ** Math.floor(rnd() * 6 - 3))));
+}
+
+// Every reference number comes from one Python run, shared by the tests below.
+let batch: { cases: Case[]; means: number[][]; reference: ReferenceOutput } | undefined;
+function reference() {
+  if (!batch) {
+    const cases = buildCases();
+    const means = meanInputs();
+    batch = { cases, means, reference: runPycocotools(probe.python as string, cases.map((c) => c.ref), means) };
+  }
+  return batch;
+}
+
 test('synthetic cases: all 12 stats within 1e-12 of pycocotools, precision/recall/scores arrays identical', { skip: probe.skip }, async () => {
-  const cases = buildCases();
-  const reference = runPycocotools(probe.python as string, cases.map((c) => c.ref));
+  const { cases, reference: ref } = reference();
   let exact = 0;
   for (const [i, c] of cases.entries()) {
     const ours = await evaluateCocoFiles(c.ref.gt, c.ref.dt, c.options);
-    const theirs = reference.stats[i];
+    const theirs = ref.stats[i];
     assert.equal(theirs.length, 12);
     for (let s = 0; s < 12; s++) {
       const delta = Math.abs(ours.stats[s] - theirs[s]);
       assert.ok(delta <= 1e-12, `${c.label}: stats[${s}] ours ${ours.stats[s]} pycocotools ${theirs[s]}`);
       if (ours.stats[s] === theirs[s]) exact++;
     }
-    const arrays = reference.arrays[i];
+    const arrays = ref.arrays[i];
     assert.equal(arrayHash(ours.precision), arrays.precision, `${c.label}: precision[T,R,K,A,M] differs from pycocotools`);
     assert.equal(arrayHash(ours.recall), arrays.recall, `${c.label}: recall[T,K,A,M] differs from pycocotools`);
     assert.equal(arrayHash(ours.scores), arrays.scores, `${c.label}: scores[T,R,K,A,M] differs from pycocotools`);
   }
   // The port aims at bit-identical numbers; the 1e-12 bound is the contract.
   assert.equal(exact, cases.length * 12, 'every stat is bit-identical');
-  const seen = reference.stats.flat();
+  const seen = ref.stats.flat();
   assert.ok(seen.includes(-1) && seen.some((v) => v > 0 && v < 1), 'cases cover undefined and ordinary stats');
 });
 
 test('pairwise summation equals np.mean bit for bit', { skip: probe.skip }, () => {
-  const rnd = seededRandom(7);
-  const lengths = [1, 5, 7, 8, 9, 15, 16, 17, 127, 128, 129, 130, 255, 256, 257, 1000, 4040, 12345];
-  const arrays = lengths.map((n) => Array.from({ length: n }, () => (rnd() < 0.3 ? 0 : rnd() * 10 ** Math.floor(rnd() * 6 - 3))));
-  const reference = runPycocotools(probe.python as string, [], arrays);
+  const { means, reference: ref } = reference();
   let differsFromNaive = 0;
-  arrays.forEach((a, i) => {
-    assert.equal(numpyMean(a), reference.means[i], `length ${a.length}`);
-    if (a.reduce((s, v) => s + v, 0) / a.length !== reference.means[i]) differsFromNaive++;
+  means.forEach((a, i) => {
+    assert.equal(numpyMean(a), ref.means[i], `length ${a.length}`);
+    if (a.reduce((s, v) => s + v, 0) / a.length !== ref.means[i]) differsFromNaive++;
   });
   assert.ok(differsFromNaive > 0, 'some case separates pairwise from left-to-right summation');
 });
