@@ -13,8 +13,10 @@ function opts(over: Partial<ResNetOptions>): ResNetOptions {
 }
 
 test('parameter counts equal torchvision without fc', () => {
-  // torchvision: resnet18 11,689,512 and resnet50 25,557,032 including fc (512*1000+1000, 2048*1000+1000).
-  for (const [depth, withFc, fc] of [[18, 11_689_512, 512 * 1000 + 1000], [50, 25_557_032, 2048 * 1000 + 1000]] as const) {
+  // torchvision (fc included: 512*1000+1000 or 2048*1000+1000): resnet18 11,689,512, resnet34 21,797,672,
+  // resnet50 25,557,032, resnet101 44,549,160.
+  const cases = [[18, 11_689_512, 512 * 1000 + 1000], [34, 21_797_672, 512 * 1000 + 1000], [50, 25_557_032, 2048 * 1000 + 1000], [101, 44_549_160, 2048 * 1000 + 1000]] as const;
+  for (const [depth, withFc, fc] of cases) {
     const m = new ResNet(opts({ depth }));
     assert.equal(m.numParameters(), withFc - fc, `ResNet-${depth}`);
     m.dispose();
