@@ -9,7 +9,7 @@ import { didYouMean } from './did_you_mean.js';
 import { ConfigError } from './errors.js';
 import type { Layer } from './merge.js';
 import { isUnder, pathKey, type OriginMap } from './origin.js';
-import { getPath, isMap, type ConfigMap } from './tree.js';
+import { getPath, isMap, walkTree, type ConfigMap } from './tree.js';
 
 const REFERENCE = /(\\?)\$\{([^}]*)\}/g;
 const WHOLE_REFERENCE = /^\$\{([^}]*)\}$/;
@@ -52,6 +52,8 @@ class Resolver {
     } else if (hasReference(value)) {
       result = this.resolveString(value, path);
       this.store(path, result);
+      // A copied map holds final values: literal `${` from `\${` must not be read as references again.
+      for (const [sub] of walkTree(result)) this.done.add(pathKey([...path, ...sub]));
     }
     this.active.pop();
     this.done.add(key);

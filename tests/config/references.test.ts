@@ -40,8 +40,10 @@ test('references through a referenced map, and copies are independent', () => {
   assert.equal((config.a as { x: { y: number } }).x.y, 1);
 });
 
-test('an escaped \\${ stays literal', () => {
+test('an escaped \\${ stays literal, also when copied by a reference', () => {
   assert.equal(load({ 'leaf.yaml': 'a: 1\nb: cost \\${a} is ${a}\n' }).config.b, 'cost ${a} is 1');
+  const { config } = load({ 'leaf.yaml': 'x: 1\na: {s: "\\\\${x}"}\nb: ${a}\nc: ${b.s}\n' });
+  assert.deepEqual(config, { x: 1, a: { s: '${x}' }, b: { s: '${x}' }, c: '${x}' });
 });
 
 test('an unknown path is an error at the referring line with a suggestion', () => {
