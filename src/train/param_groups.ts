@@ -5,13 +5,12 @@
  * decay in maskrcnn-benchmark; no decay on norms in many recipes).
  */
 import type { Variable } from '../engine/tf.js';
+import { underPrefix } from '../nn/grad.js';
 import type { Module } from '../nn/module.js';
 import type { ParamGroup } from './optimizers/optimizer.js';
 
-/** `backbone` selects `backbone` and `backbone.x.y`, never `backbone2.x`. */
-export function matchesPrefix(name: string, prefix: string): boolean {
-  return prefix === '' || name === prefix || name.startsWith(`${prefix}.`);
-}
+/** `backbone` selects `backbone` and `backbone.x.y`, never `backbone2.x` (nn's gradient-drop rule). */
+export const matchesPrefix = underPrefix;
 
 export interface ParamSelector {
   /** The optimizer's name in the config (for messages). */

@@ -17,6 +17,7 @@
  *   (e.g. LGD detaches the student features while its distillation is off).
  */
 import type { IterationInfo } from '../detection/types.js';
+import type { GradientDropRule } from '../nn/grad.js';
 import { resolvePoint, type IterPoint } from './iter_point.js';
 import { matchesPrefix } from './param_groups.js';
 
@@ -65,8 +66,8 @@ interface Resolved {
   where: string;
   start: number;
   stop: number;
-  /** For drop_grads: the matching parameter names. */
-  params?: string[];
+  /** For drop_grads: nn's rule and the parameter names it covers. */
+  drop?: { rule: GradientDropRule; params: string[] };
 }
 
 export class PhasePlan {
@@ -86,11 +87,11 @@ export class PhasePlan {
       }
       if (spec.kind === 'drop_grads') {
         if (spec.params.length === 0) throw new Error(`${where}.params: list at least one parameter prefix`);
-        r.params = [];
+        r.drop = { rule: { prefixes: spec.params, fromIter: start, untilIter: stop }, params: [] };
         for (const prefix of spec.params) {
           const hit = paramNames.filter((n) => matchesPrefix(n, prefix));
           if (hit.length === 0) throw new Error(`${where}.params: '${prefix}' matches no trainable parameter`);
-          r.params.push(...hit);
+          r.drop.params.push(...hit);
         }
       }
       return r;
@@ -113,8 +114,13 @@ export class PhasePlan {
   /** Parameters whose gradients are dropped at `iter`. */
   droppedParams(iter: number): Set<string> {
     const out = new Set<string>();
-    for (const p of this.active(iter)) for (const n of p.params ?? []) out.add(n);
+    for (const p of this.active(iter)) for (const n of p.drop?.params ?? []) out.add(n);
     return out;
+  }
+
+  /** The drop_grads phases as nn's gradient-drop rules (resolved iterations). */
+  gradientDropRules(): GradientDropRule[] {
+    return this.phases.flatMap((p) => (p.drop === undefined ? [] : [p.drop.rule]));
   }
 
   isActive(flag: string, iter: number): boolean {

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Variable } from '../../src/engine/tf.js';
 import type { Hook } from '../../src/train/hooks.js';
+import { gradientMask } from '../../src/nn/grad.js';
 import { PhasePlan, phaseActive } from '../../src/train/phases.js';
+import { Rng } from '../../src/train/rng.js';
+import { ToyModel } from './toy.js';
 import { buildToyRun, type ToyRun } from './toy_run.js';
 
 const PARAMS = ['backbone.weight', 'backbone.bias', 'head.weight', 'head.bias'];
@@ -32,6 +35,17 @@ test('phase plan: weights, drops and flags switch exactly at start and stop (fra
   assert.throws(() => new PhasePlan([{ spec: { kind: 'drop_grads', params: ['backbon'], stop: 5 }, where: 'train.phases[2]' }], 10, PARAMS), /train.phases\[2\].params: 'backbon' matches no trainable parameter/);
   assert.throws(() => new PhasePlan([{ spec: { kind: 'flag', name: 'x', start: 8, stop: 4 }, where: 'p' }], 10, PARAMS), /stop \(4\) is before start \(8\)/);
   assert.throws(() => plan.checkTerms(['loss_cls', 'loss_aux_x']), /a.terms: 'loss_distance' matches none of the model's loss terms/);
+});
+
+test("drop_grads phases are nn's gradient-drop rules: the same parameters at every iteration", () => {
+  const model = new ToyModel(new Rng(1));
+  const plan = new PhasePlan([{ spec: { kind: 'drop_grads', params: ['backbone', 'norm.weight'], start: '10%', stop: 0.5 }, where: 'p' }], 40, model.trainableParameters().map(([n]) => n));
+  assert.deepEqual(plan.gradientDropRules(), [{ prefixes: ['backbone', 'norm.weight'], fromIter: 4, untilIter: 20 }]);
+  for (const iter of [0, 3, 4, 19, 20, 39]) {
+    assert.deepEqual([...plan.droppedParams(iter)].sort(), [...gradientMask(model, plan.gradientDropRules(), iter)].sort(), `iteration ${iter}`);
+  }
+  assert.equal(plan.droppedParams(4).size, 3);
+  model.dispose();
 });
 
 function snapshot(vars: [string, Variable][]): Map<string, number[]> {
