@@ -1,0 +1,21 @@
+/** Registers the `tracking:` config section (discovered as `src/**\/*.section.js`). */
+import { defineSection } from '../registry/section.js';
+
+export const tracking = defineSection({
+  name: 'tracking',
+  description: 'where runs are tracked in MLflow',
+  schema: {
+    type: 'object',
+    description: 'where runs are tracked in MLflow',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      uri: {
+        type: 'string',
+        default: '',
+        description: 'http(s):// of an MLflow server, or a file: URI or path of a FileStore; MLFLOW_TRACKING_URI overrides it; empty means ./mlruns',
+      },
+      experiment: { type: 'string', default: '', description: 'MLflow experiment name; empty means the config name' },
+    },
+  },
+});
