@@ -14,8 +14,10 @@ export const SKIP_MISSING = 'image file missing at decode time';
 export const SKIP_CORRUPT = 'image file cannot be decoded';
 export const SKIP_SIZE = 'image size differs from its record';
 
+/** Decodes to RGB, turned upright by its EXIF orientation as Detectron2 and mmcv's default read do. */
 export async function decodeRgb(path: string): Promise<{ data: Float32Array; height: number; width: number }> {
   const { data, info } = await sharp(path, { failOn: 'error' })
+    .rotate()
     .removeAlpha()
     .toColourspace('srgb')
     .raw()

@@ -191,3 +191,20 @@ test('detlab data check prints the counted warnings, and with --decode the decod
   assert.ok(printed.includes('decoded 5 images: 2 would be skipped during training'));
   await assert.rejects(dataCommand.run(['check', ANN, '--img-prefix', IMAGES]), /1 image file\(s\) not found/);
 });
+
+test('images are decoded upright by their EXIF orientation, as RGB float32 HWC', async () => {
+  const { default: sharp } = await import('sharp');
+  const { decodeRgb } = await import('../../src/data/decode.js');
+  const file = join(tempDir('exif'), 'rotated.jpg');
+  // 20x10 stored pixels, left half red; orientation 6 means "rotate 90° clockwise to view".
+  const px = Buffer.alloc(20 * 10 * 3);
+  for (let y = 0; y < 10; y += 1) for (let x = 0; x < 10; x += 1) px[(y * 20 + x) * 3] = 255;
+  await sharp(px, { raw: { width: 20, height: 10, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(file);
+  const image = await decodeRgb(file);
+  assert.deepEqual([image.width, image.height], [10, 20]);
+  assert.equal(image.data.length, 10 * 20 * 3);
+  assert.ok(image.data instanceof Float32Array);
+  // After the clockwise turn the red half is on top.
+  assert.ok((image.data[(2 * 10 + 5) * 3] as number) > 200, 'top is red');
+  assert.ok((image.data[(17 * 10 + 5) * 3] as number) < 50, 'bottom is not');
+});
