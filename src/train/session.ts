@@ -178,9 +178,11 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     return evaluation.metrics;
   };
 
+  const tracking = (cfg.tracking ?? {}) as { uri?: string; experiment?: string };
+  const experimentName = tracking.experiment === undefined || tracking.experiment === '' ? name : tracking.experiment;
   const tracker: RunTracker = await openRun({
-    uri: (cfg.tracking as { uri?: string } | undefined)?.uri,
-    experimentName: name,
+    uri: tracking.uri === '' ? undefined : tracking.uri,
+    experimentName,
     runName: runId,
     workDir: runDir,
     handleSignals: false,
@@ -239,6 +241,6 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     evaluation,
     trackingLocation: tracker.location,
     trackingRunId: tracker.runId,
-    experimentName: name,
+    experimentName,
   };
 }
