@@ -15,7 +15,6 @@ export const tracking = defineSection({
         default: '',
         description: 'http(s):// of an MLflow server, or a file: URI or path of a FileStore; MLFLOW_TRACKING_URI overrides it; empty means ./mlruns',
       },
-      experiment: { type: 'string', default: '', description: 'MLflow experiment name; empty means the config name' },
     },
   },
 });
