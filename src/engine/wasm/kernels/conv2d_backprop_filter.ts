@@ -11,13 +11,18 @@ import { alloc, f32, free, reshaped, wasmKernel, type WasmKernelArgs } from '../
 import { conv2dInfo, type Conv2DInfo } from '../conv_info.js';
 import { gemm } from '../stock.js';
 
-/** Fills pT ([KH·KW·C, B·OH·OW]) from xT ([C, B, H, W]). */
-export function im2colTransposed(xT: Float32Array, pT: Float32Array, info: Conv2DInfo): void {
+/** Fills pT ([KH·KW·C, B·OH·OW]) from xT ([C, B, H, W]); both are views of the wasm heap. */
+function im2colTransposed(xT: Float32Array, pT: Float32Array, info: Conv2DInfo): void {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const cols = B * OH * OW;
+  // copyWithin on one view of the whole heap moves a row without allocating a
+  // subarray per row (~10⁵ rows per layer).
+  const heap = new Float32Array(xT.buffer);
+  const xBase = xT.byteOffset >> 2;
+  const pBase = pT.byteOffset >> 2;
   for (let kh = 0; kh < KH; kh++) {
     for (let kw = 0; kw < KW; kw++) {
       // Output columns whose input column ow·sw + kw − pl lies inside [0, W).
@@ -37,7 +42,7 @@ export function im2colTransposed(xT: Float32Array, pT: Float32Array, info: Conv2
             if (owHi < OW - 1) pT.fill(0, o + owHi + 1, o + OW);
             let s = (plane + ih) * W + owLo * sw + kw - pl;
             if (sw === 1) {
-              pT.set(xT.subarray(s, s + owHi - owLo + 1), o + owLo);
+              heap.copyWithin(pBase + o + owLo, xBase + s, xBase + s + owHi - owLo + 1);
             } else {
               for (let ow = owLo; ow <= owHi; ow++, s += sw) pT[o + ow] = xT[s];
             }
