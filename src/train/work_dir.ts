@@ -42,9 +42,10 @@ export function latestRunWithCheckpoint(root: string, configName: string, hasChe
   } catch {
     return undefined;
   }
+  // Run ids begin with their UTC start time, so the name order is the start order.
   const runs = entries
-    .map((name) => join(parent, name))
-    .filter((dir) => statSync(dir).isDirectory() && hasCheckpoint(dir))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs || b.localeCompare(a));
-  return runs[0];
+    .filter((name) => statSync(join(parent, name)).isDirectory() && hasCheckpoint(join(parent, name)))
+    .sort()
+    .map((name) => join(parent, name));
+  return runs.at(-1);
 }

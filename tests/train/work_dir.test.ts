@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRunDir, newRunId } from '../../src/train/work_dir.js';
+import { createRunDir, latestRunWithCheckpoint, newRunId } from '../../src/train/work_dir.js';
 
 const workDirModule = pathToFileURL(join(import.meta.dirname, '../../src/train/work_dir.js')).href;
 
@@ -42,4 +42,19 @@ test('run ids sort by start time and carry the pid; bad config names are refused
   const a = newRunId(new Date('2026-11-22T03:53:00Z'));
   assert.match(a, new RegExp(`^20261122-035300-${process.pid}-[0-9a-f]{8}$`));
   assert.throws(() => createRunDir(tmpdir(), '../escape'), /cannot name a directory/);
+});
+
+test('--resume without a checkpoint picks the newest started run that has one', () => {
+  const root = mkdtempSync(join(tmpdir(), 'detlab-latest-'));
+  try {
+    const cfg = join(root, 'cfg');
+    for (const id of ['20261122-040000-1-aaaaaaaa', '20261122-050000-2-bbbbbbbb', '20261122-060000-3-cccccccc']) mkdirSync(join(cfg, id, 'checkpoints'), { recursive: true });
+    mkdirSync(join(cfg, '20261122-050000-2-bbbbbbbb', 'checkpoints', 'iter_000010'));
+    mkdirSync(join(cfg, '20261122-040000-1-aaaaaaaa', 'checkpoints', 'iter_000020'));
+    const has = (d: string): boolean => readdirSync(join(d, 'checkpoints')).length > 0;
+    assert.equal(latestRunWithCheckpoint(root, 'cfg', has), join(cfg, '20261122-050000-2-bbbbbbbb'));
+    assert.equal(latestRunWithCheckpoint(root, 'other', has), undefined);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
