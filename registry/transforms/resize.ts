@@ -1,11 +1,12 @@
 import { defineComponent } from '../../src/registry/component.js';
 import { resizeBilinear } from '../../src/data/image_ops.js';
-import { choice } from '../../src/data/rng.js';
+import { choice, randInt, type Rng } from '../../src/data/rng.js';
 import { scaleBoxes, withOp, type Transform } from '../../src/data/transform.js';
 
 export interface ResizeOptions {
   scale: [number, number] | [number, number][];
   keep_ratio: boolean;
+  multiscale_mode: 'choice' | 'range';
 }
 
 /** The output `(width, height)` for an input of `w × h` and a target scale, MMDetection's rule. */
@@ -24,6 +25,21 @@ function parseScales(scale: unknown, path: string): [number, number][] {
   throw new Error(`${path}.scale: expected [width, height] or a non-empty list of them, got ${JSON.stringify(scale)}`);
 }
 
+/**
+ * The scale of one sample: one of the listed scales (`choice`), or, from two
+ * scales (`range`), a long edge and a short edge each drawn uniformly between
+ * theirs (MMDetection's `multiscale_mode='range'`).
+ */
+function pickScale(scales: [number, number][], mode: 'choice' | 'range', rng: Rng): [number, number] {
+  if (scales.length === 1) return scales[0] as [number, number];
+  if (mode === 'choice') return choice(rng, scales);
+  const longs = scales.map((s) => Math.max(...s));
+  const shorts = scales.map((s) => Math.min(...s));
+  const long = randInt(rng, Math.min(...longs), Math.max(...longs));
+  const short = randInt(rng, Math.min(...shorts), Math.max(...shorts));
+  return [long, short];
+}
+
 export const Resize = defineComponent<ResizeOptions, Transform>({
   kind: 'transform',
   name: 'Resize',
@@ -33,14 +49,18 @@ export const Resize = defineComponent<ResizeOptions, Transform>({
     properties: {
       scale: { type: 'array', description: 'Target [width, height], or a list of them to pick one per sample (multi-scale training)', default: [1333, 800] },
       keep_ratio: { type: 'boolean', description: 'Keep the aspect ratio, fitting the image inside the scale', default: true },
+      multiscale_mode: { type: 'string', enum: ['choice', 'range'], description: 'With a list of scales: pick one (choice), or draw edges between two (range)', default: 'choice' },
     },
   },
   build(options, ctx) {
     const scales = parseScales(options.scale, ctx.path);
+    if (options.multiscale_mode === 'range' && scales.length !== 2) {
+      throw new Error(`${ctx.path}.scale: multiscale_mode 'range' needs exactly two scales, got ${scales.length}`);
+    }
     return {
       name: 'Resize',
       apply(sample, rng) {
-        const scale = scales.length === 1 ? (scales[0] as [number, number]) : choice(rng, scales);
+        const scale = pickScale(scales, options.multiscale_mode, rng);
         const [w, h] = resizedSize(sample.width, sample.height, scale, options.keep_ratio);
         const sx = w / sample.width;
         const sy = h / sample.height;

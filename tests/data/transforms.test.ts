@@ -81,6 +81,7 @@ function property(name: string, configs: ComponentConfig[], tolerance: number, t
 }
 
 property('Resize keep_ratio (up and down)', [{ type: 'Resize', scale: [[200, 150], [64, 48], [97, 311]], keep_ratio: true }], 1);
+property('Resize multi-scale range', [{ type: 'Resize', scale: [[200, 60], [90, 40]], multiscale_mode: 'range' }], 1);
 property('Resize to a fixed size', [{ type: 'Resize', scale: [150, 70], keep_ratio: false }], 1);
 property('RandomFlip', [{ type: 'RandomFlip', prob: 0.5 }], 0);
 property('RandomCrop (absolute, boxes may be cut)', [{ type: 'RandomCrop', crop_size: [40, 30], allow_negative_crop: true }], 0);
@@ -133,6 +134,18 @@ test('Resize follows MMDetection keep-ratio sizes and records the scale factor',
   assert.equal(Math.max(out.height, out.width), 100);
   assert.ok(Math.abs(out.meta.scaleFactor[0] - out.width / out.meta.originalShape[1]) < 1e-12);
   assert.deepEqual(out.meta.imgShape, [out.height, out.width]);
+});
+
+test('Resize range mode draws edges between the two scales', () => {
+  const [resize] = pipeline([{ type: 'Resize', scale: [[400, 100], [200, 50]], multiscale_mode: 'range', keep_ratio: false }]);
+  const seen = new Set<string>();
+  for (let t = 0; t < 30; t += 1) {
+    const out = resize!.apply(boxSample(rngFor(2, t)), rngFor(3, t));
+    assert.ok(out.width >= 200 && out.width <= 400 && out.height >= 50 && out.height <= 100, `${out.width}x${out.height}`);
+    seen.add(`${out.width}x${out.height}`);
+  }
+  assert.ok(seen.size > 20, 'sizes vary between the two scales');
+  assert.throws(() => pipeline([{ type: 'Resize', scale: [[1, 2], [3, 4], [5, 6]], multiscale_mode: 'range' }]), /needs exactly two scales/);
 });
 
 test('RandomCrop records its window; without negative crops a box always survives', () => {
