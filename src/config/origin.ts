@@ -24,11 +24,9 @@ export function displayFile(file: string): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-/** `file:line` (with `:col` when asked) or `--set a.b=1`. */
-export function formatOrigin(origin: Origin, withColumn = false): string {
-  if (origin.kind === 'set') return `--set ${origin.text}`;
-  const place = `${displayFile(origin.file)}:${origin.line}`;
-  return withColumn ? `${place}:${origin.col}` : place;
+/** `file:line` or `--set a.b=1`. */
+export function formatOrigin(origin: Origin): string {
+  return origin.kind === 'set' ? `--set ${origin.text}` : `${displayFile(origin.file)}:${origin.line}`;
 }
 
 /** The origin of `path`, or of its nearest ancestor that has one (defaults and missing keys have none). */

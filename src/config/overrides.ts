@@ -81,6 +81,7 @@ function applyOne(layer: Layer, override: Override): void {
     if (op !== 'add' && op !== 'force') fail(`no key ${where} in the config${suggestion(container, step, path.slice(0, i))}`);
     const created: ConfigMap = {};
     (container as ConfigMap)[step] = created;
+    layer.origins.set(path.slice(0, i + 1).join('.'), origin);
     container = created;
   }
   const last = path[path.length - 1];

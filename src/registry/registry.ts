@@ -23,8 +23,8 @@ export class Registry {
   private readonly byKind = new Map<ComponentKind, Map<string, Registered<AnyComponent>>>();
   private readonly sectionsByName = new Map<string, Registered<ConfigSection>>();
 
-  /** Registers every component and section exported by a module; returns how many. */
-  registerModule(exports: Record<string, unknown>, file: string): number {
+  /** Registers every component and section exported by a module. */
+  registerModule(exports: Record<string, unknown>, file: string): void {
     const seen = new Set<unknown>();
     for (const value of Object.values(exports)) {
       if (seen.has(value) || !(isComponent(value) || isSection(value))) continue;
@@ -32,7 +32,6 @@ export class Registry {
       if (isComponent(value)) this.registerComponent(value as AnyComponent, file);
       else this.registerSection(value, file);
     }
-    return seen.size;
   }
 
   registerComponent(component: AnyComponent, file: string): void {
