@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ComponentConfig } from '../../src/registry/component.js';
-import { toOriginal } from '../../src/data/geometry.js';
+import { fromOriginal, geometricOps, toOriginal } from '../../src/data/geometry.js';
 import { applyPipeline } from '../../src/data/pipeline.js';
 import { randInt, rngFor, type Rng } from '../../src/data/rng.js';
 import type { Sample } from '../../src/data/types.js';
@@ -123,6 +123,21 @@ test('the op log maps transformed boxes back to the original box', () => {
     checked += 1;
   }
   assert.ok(checked > 20);
+});
+
+test('fromOriginal inverts toOriginal; metas without an op log use resize → crop → flip', () => {
+  const meta = {
+    imageId: 1, fileName: 'x', originalShape: [100, 200] as [number, number], imgShape: [40, 60] as [number, number], padShape: [64, 64] as [number, number],
+    scaleFactor: [0.5, 0.5] as [number, number], flip: true, cropBox: [10, 5, 70, 45] as [number, number, number, number],
+  };
+  assert.deepEqual(geometricOps(meta).map((o) => o.op), ['resize', 'crop', 'flip']);
+  // Input x = 0 is the crop's right edge after the flip: resized x 70, original x 140.
+  assert.deepEqual(toOriginal(meta, 0, 0), [140, 10]);
+  for (const [x, y] of [[3.5, 7.25], [59.5, 0.5], [30, 20]] as [number, number][]) {
+    const [ox, oy] = toOriginal(meta, x, y);
+    const [bx, by] = fromOriginal(meta, ox, oy);
+    assert.ok(Math.abs(bx - x) < 1e-9 && Math.abs(by - y) < 1e-9);
+  }
 });
 
 test('Resize follows MMDetection keep-ratio sizes and records the scale factor', () => {
