@@ -30,6 +30,18 @@ export interface ClassResult {
   stats: Float64Array;
 }
 
+/**
+ * How each result-file detection fared at area "all", per IoU threshold, as
+ * pycocotools' evalImgs record it: arrays `[T, results]` indexed by threshold
+ * and then by the detection's position in the results file.
+ */
+export interface DetectionMatches {
+  /** The id of the GT it matched (`dtMatches`), 0 for none; NaN when not evaluated (category not evaluated, or past maxDets in its image). */
+  gtId: Float64Array;
+  /** 1 when it counts neither as TP nor FP (`dtIgnore`: matched a crowd/ignored GT, or unmatched outside the area range). */
+  ignored: Uint8Array;
+}
+
 export interface CocoEvalResult extends Accumulated {
   /** The 12 summary stats in pycocotools' order (see `statNames`). */
   stats: Float64Array;
@@ -46,6 +58,8 @@ export interface CocoEvalResult extends Accumulated {
   /** Deviations from pycocotools that were on; `{}` means the numbers are pycocotools'. */
   deviations: Deviations;
   perClass: ClassResult[];
+  /** Per-detection matches, with `detectionMatches: true`. */
+  matches?: DetectionMatches;
   /** What was evaluated after filtering to the evaluated images and categories. */
   counts: { images: number; categories: number; groundTruth: number; detections: number };
 }
@@ -83,7 +97,7 @@ export async function evaluateCoco(gt: GroundTruth, dt: Detections, options: Eva
   if (options.honourIgnoreFlag) deviations.honourIgnoreFlag = true;
   if (options.apAtLastMaxDets) deviations.apAtLastMaxDets = true;
 
-  const data = prepare(gt, dt, { ...params, honourIgnoreFlag: deviations.honourIgnoreFlag === true });
+  const data = prepare(gt, dt, { ...params, honourIgnoreFlag: deviations.honourIgnoreFlag === true, detectionMatches: options.detectionMatches === true });
   if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 0)) {
     throw new UserError(`workers must be a non-negative integer, got ${options.workers}`);
   }
@@ -120,6 +134,7 @@ export async function evaluateCoco(gt: GroundTruth, dt: Detections, options: Eva
     params,
     deviations,
     perClass,
+    ...(options.detectionMatches ? { matches: { gtId: data.matchGtId, ignored: data.matchIgnored } } : {}),
     counts: { images: params.imgIds.length, categories: params.catIds.length, groundTruth: data.gtImage.length, detections: data.dtImage.length },
   };
 }

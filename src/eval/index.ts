@@ -1,5 +1,5 @@
 /** COCO bbox evaluation (pycocotools-exact): the public API of `src/eval`. */
-export { evaluateCoco, evaluateCocoFiles, resolveParams, type ClassResult, type CocoEvalResult } from './coco_eval.js';
+export { evaluateCoco, evaluateCocoFiles, resolveParams, type ClassResult, type CocoEvalResult, type DetectionMatches } from './coco_eval.js';
 export { loadGroundTruth, type GroundTruth, type GroundTruthAnnotations } from './ground_truth.js';
 export { loadResults, type Detections } from './results.js';
 export { readJsonFile } from './read_json.js';

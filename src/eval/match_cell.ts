@@ -52,6 +52,13 @@ export interface CellBuffers {
   scratch: Scratch;
 }
 
+/** Stores a detection's match at threshold t: `dtMatches` (the GT id, 0 for none) and `dtIgnore`. */
+function recordMatch(data: PreparedData, keptRow: number, t: number, gtId: number, code: number): void {
+  const at = t * (data.matchGtId.length / data.iouThrs.length) + data.dtRow[keptRow];
+  data.matchGtId[at] = gtId;
+  data.matchIgnored[at] = code === IGNORED ? 1 : 0;
+}
+
 /**
  * evaluateImg for one (image, category) cell and every area range: the kept
  * detections are `kept[first .. first+nd]`, the GT rows `gs .. gs+ng` in file order.
@@ -61,6 +68,7 @@ export function matchCell(data: PreparedData, c: CellBuffers, first: number, nd:
   const T = iouThrs.length;
   const A = areaRanges.length / 2;
   const { codes, stride, kept, outCode, ign, gtOrder, taken } = c;
+  const record = data.matchGtId.length > 0;
   let iou: Float64Array | undefined;
   if (nd > 0 && ng > 0) {
     iou = c.scratch.get('iou', Float64Array, nd * ng);
@@ -86,6 +94,7 @@ export function matchCell(data: PreparedData, c: CellBuffers, first: number, nd:
       for (let t = 0; t < T; t++) {
         const base = (a * T + t) * stride + first;
         for (let d = 0; d < nd; d++) codes[base + d] = outCode[d];
+        if (a === 0 && record) for (let d = 0; d < nd; d++) recordMatch(data, kept[first + d], t, 0, outCode[d]);
       }
       continue;
     }
@@ -111,13 +120,16 @@ export function matchCell(data: PreparedData, c: CellBuffers, first: number, nd:
         }
         if (m === -1) {
           codes[base + d] = outCode[d];
+          if (a === 0 && record) recordMatch(data, kept[first + d], t, 0, outCode[d]);
           continue;
         }
         taken[m] = 1;
         const g = gtOrder[m];
         // dtm holds the matched GT's id with 0 meaning "unmatched", so a match
         // to a GT whose id is 0 is scored as unmatched.
-        codes[base + d] = ign[g] ? IGNORED : gtIdNonzero[gs + g] ? TP : outCode[d];
+        const code = ign[g] ? IGNORED : gtIdNonzero[gs + g] ? TP : outCode[d];
+        codes[base + d] = code;
+        if (a === 0 && record) recordMatch(data, kept[first + d], t, data.gtId[gs + g], code);
       }
     }
   }

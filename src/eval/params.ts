@@ -63,6 +63,8 @@ export interface EvalOptions {
    * hard-coded 100 (pycocotools gives -1 there when 100 is not in maxDets).
    */
   apAtLastMaxDets?: boolean;
+  /** Also return each detection's matched GT id and ignore flag per IoU threshold (area "all"). */
+  detectionMatches?: boolean;
   /** Worker threads beside the calling thread, which works too; 0 runs in-process. Default: by input size and cores. */
   workers?: number;
 }

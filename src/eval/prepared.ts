@@ -31,6 +31,17 @@ export interface PreparedData {
   readonly dtImage: Int32Array;
   readonly dtBox: Float64Array;
   readonly dtScore: Float64Array;
+  /** Position of each detection in the results file. */
+  readonly dtRow: Int32Array;
+  /** GT annotation ids, for per-detection matches. */
+  readonly gtId: Float64Array;
+  /**
+   * Per-detection matches at area "all", `[T, results]`: the matched GT id
+   * (pycocotools `dtMatches`, 0 when unmatched) and `dtIgnore`; NaN and 0 for
+   * detections not evaluated. Empty unless requested.
+   */
+  readonly matchGtId: Float64Array;
+  readonly matchIgnored: Uint8Array;
   /** Outputs `[T,R,K,A,M]`, `[T,K,A,M]`, `[T,R,K,A,M]`, initialised to -1. */
   readonly precision: Float64Array;
   readonly recall: Float64Array;
@@ -106,6 +117,7 @@ export interface PrepareParams {
   areaRanges: readonly (readonly [number, number])[];
   useCats: boolean;
   honourIgnoreFlag: boolean;
+  detectionMatches: boolean;
 }
 
 export function prepare(gt: GroundTruth, dt: Detections, p: PrepareParams): PreparedData {
@@ -124,6 +136,7 @@ export function prepare(gt: GroundTruth, dt: Detections, p: PrepareParams): Prep
   const gtCrowd = shared(Uint8Array, nG);
   const gtIgnore = shared(Uint8Array, nG);
   const gtIdNonzero = shared(Uint8Array, nG);
+  const gtId = shared(Float64Array, nG);
   for (let j = 0; j < nG; j++) {
     const sel = gGroup.order[j];
     const row = gSel.rows[sel];
@@ -134,6 +147,7 @@ export function prepare(gt: GroundTruth, dt: Detections, p: PrepareParams): Prep
     // cocoeval.py:108-109 overwrites `ignore` with `iscrowd`.
     gtIgnore[j] = ga.iscrowd[row] | (p.honourIgnoreFlag ? ga.ignore[row] : 0);
     gtIdNonzero[j] = ga.id[row] !== 0 ? 1 : 0;
+    gtId[j] = ga.id[row];
   }
 
   const dSel = selectRows(dt.imageId, dt.categoryId, imgIndex, catIndex);
@@ -142,12 +156,14 @@ export function prepare(gt: GroundTruth, dt: Detections, p: PrepareParams): Prep
   const dtImage = shared(Int32Array, nD);
   const dtBox = shared(Float64Array, 4 * nD);
   const dtScore = shared(Float64Array, nD);
+  const dtRow = shared(Int32Array, nD);
   for (let j = 0; j < nD; j++) {
     const sel = dGroup.order[j];
     const row = dSel.rows[sel];
     dtImage[j] = dSel.image[sel];
     for (let c = 0; c < 4; c++) dtBox[4 * j + c] = dt.bbox[4 * row + c];
     dtScore[j] = dt.score[row];
+    dtRow[j] = row;
   }
 
   const buckets = p.useCats ? nK : 1;
@@ -158,6 +174,7 @@ export function prepare(gt: GroundTruth, dt: Detections, p: PrepareParams): Prep
   const precision = shared(Float64Array, T * R * buckets * A * M).fill(-1);
   const recall = shared(Float64Array, T * buckets * A * M).fill(-1);
   const scores = shared(Float64Array, T * R * buckets * A * M).fill(-1);
+  const matchSize = p.detectionMatches ? T * dt.count : 0;
   const copyShared = <T extends Int32Array | Float64Array>(src: T, Ctor: TypedCtor<T>): T => {
     const out = shared(Ctor, src.length);
     (out as Int32Array | Float64Array).set(src);
@@ -170,9 +187,11 @@ export function prepare(gt: GroundTruth, dt: Detections, p: PrepareParams): Prep
     maxDets: copyShared(Int32Array.from(p.maxDets), Int32Array),
     areaRanges: copyShared(Float64Array.from(p.areaRanges.flat()), Float64Array),
     gtStart: copyShared(gGroup.bucketStart, Int32Array),
-    gtImage, gtBox, gtArea, gtCrowd, gtIgnore, gtIdNonzero,
+    gtImage, gtBox, gtArea, gtCrowd, gtIgnore, gtIdNonzero, gtId,
     dtStart: copyShared(dGroup.bucketStart, Int32Array),
-    dtImage, dtBox, dtScore,
+    dtImage, dtBox, dtScore, dtRow,
     precision, recall, scores,
+    matchGtId: shared(Float64Array, matchSize).fill(NaN),
+    matchIgnored: shared(Uint8Array, matchSize),
   };
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { evaluateCocoFiles, numpyMean, type EvalOptions } from '../../src/eval/index.js';
+import { evaluateCocoFiles, numpyMean, type DetectionMatches, type EvalOptions } from '../../src/eval/index.js';
 import { findPython } from '../helpers/python.js';
 import { arrayHash, runPycocotools, type ReferenceCase, type ReferenceOutput } from './reference.js';
 import { generateCoco, randomOptions, seededRandom } from './synthetic_coco.js';
@@ -36,12 +36,13 @@ function buildCases(): Case[] {
   };
   for (let seed = 1; seed <= 24; seed++) {
     const { gt, dt } = write(seed);
-    cases.push({ label: `seed ${seed}`, ref: { gt, dt }, options: { workers: seed % 4 === 0 ? 1 : 0 } });
+    const matches = seed % 3 === 0;
+    cases.push({ label: `seed ${seed}`, ref: { gt, dt, matches }, options: { workers: seed % 4 === 0 ? 1 : 0, detectionMatches: matches } });
   }
   const special = write(101);
   cases.push({ label: 'maxDets [1, 5, 20]', ref: { ...special, maxDets: [1, 5, 20] }, options: { maxDets: [1, 5, 20] } });
   cases.push({ label: 'maxDets [1, 10, 300] (stats[0] is -1)', ref: { ...special, maxDets: [1, 10, 300] }, options: { maxDets: [1, 10, 300] } });
-  cases.push({ label: 'useCats 0 (pooled)', ref: { ...special, useCats: 0 }, options: { useCats: false } });
+  cases.push({ label: 'useCats 0 (pooled)', ref: { ...special, useCats: 0, matches: true }, options: { useCats: false, detectionMatches: true } });
   const pooled = write(102);
   cases.push({ label: 'useCats 0, worker', ref: { ...pooled, useCats: 0 }, options: { useCats: false, workers: 1 } });
   const subset = write(103);
@@ -49,6 +50,30 @@ function buildCases(): Case[] {
   const catIds = subset.coco.gt.categories.slice(1).map((c) => c.id);
   cases.push({ label: 'imgIds/catIds subsets', ref: { gt: subset.gt, dt: subset.dt, imgIds, catIds }, options: { imgIds, catIds } });
   return cases;
+}
+
+/** Every detection pycocotools evaluated has its GT id and ignore flag; the others are NaN. */
+function compareMatches(label: string, ours: DetectionMatches, theirs: Record<string, [number[], number[]]>): void {
+  const T = 10;
+  const n = ours.gtId.length / T;
+  let evaluated = 0;
+  let matched = 0;
+  for (let row = 0; row < n; row++) {
+    const ref = theirs[String(row + 1)];
+    for (let t = 0; t < T; t++) {
+      const at = t * n + row;
+      if (!ref) {
+        assert.ok(Number.isNaN(ours.gtId[at]), `${label}: result [${row}] was not evaluated by pycocotools`);
+        continue;
+      }
+      assert.equal(ours.gtId[at], ref[0][t], `${label}: result [${row}] GT at threshold ${t}`);
+      assert.equal(ours.ignored[at], ref[1][t], `${label}: result [${row}] ignore at threshold ${t}`);
+      if (ref[0][t] !== 0) matched++;
+    }
+    if (ref) evaluated++;
+  }
+  assert.equal(evaluated, Object.keys(theirs).length);
+  assert.ok(matched > 0, `${label}: some detection matched`);
 }
 
 /** Arrays for np.mean: lengths around numpy's 8-wide unrolling and 128-element blocks. */
@@ -85,7 +110,14 @@ test('synthetic cases: all 12 stats within 1e-12 of pycocotools, precision/recal
     assert.equal(arrayHash(ours.precision), arrays.precision, `${c.label}: precision[T,R,K,A,M] differs from pycocotools`);
     assert.equal(arrayHash(ours.recall), arrays.recall, `${c.label}: recall[T,K,A,M] differs from pycocotools`);
     assert.equal(arrayHash(ours.scores), arrays.scores, `${c.label}: scores[T,R,K,A,M] differs from pycocotools`);
+    const theirMatches = ref.matches[i];
+    if (c.options.detectionMatches) {
+      assert.ok(ours.matches && theirMatches);
+      compareMatches(c.label, ours.matches, theirMatches);
+    }
   }
+  const withMatches = cases.filter((c) => c.options.detectionMatches).length;
+  assert.ok(withMatches >= 8);
   // The port aims at bit-identical numbers; the 1e-12 bound is the contract.
   assert.equal(exact, cases.length * 12, 'every stat is bit-identical');
   const seen = ref.stats.flat();

@@ -1,10 +1,12 @@
 """Reference numbers from pycocotools for the cocoeval tests and bench.
 
 Reads one JSON request on stdin:
-  {"cases": [{"gt": path, "dt": path, "maxDets"?, "useCats"?, "imgIds"?, "catIds"?}], "means": [[float, ...], ...]}
+  {"cases": [{"gt": path, "dt": path, "maxDets"?, "useCats"?, "imgIds"?, "catIds"?, "matches"?}],
+   "means": [[float, ...], ...]}
 and prints one JSON line:
   {"stats": [[12 floats], ...], "seconds": [{"load", "evaluate", "accumulate", "summarize"}, ...],
    "arrays": [{"precision", "recall", "scores": sha256 of the C-order float64 bytes}, ...],
+   "matches": [{result id: [[GT id per IoU threshold], [ignore per threshold]]} or null, ...],
    "means": [np.mean(x), ...]}
 json.dumps writes floats with repr, so every double survives exactly.
 """
@@ -49,19 +51,29 @@ def run_case(case):
         name: hashlib.sha256(np.ascontiguousarray(ev.eval[name], dtype=np.float64).tobytes()).hexdigest()
         for name in ("precision", "recall", "scores")
     }
-    return [float(s) for s in ev.stats], timings, arrays
+    matches = None
+    if case.get("matches"):
+        # Per detection at area "all": the matched GT id and the ignore flag per IoU threshold.
+        matches = {}
+        for e in ev.evalImgs:
+            if e is None or list(e["aRng"]) != list(ev.params.areaRng[0]):
+                continue
+            for j, dt_id in enumerate(e["dtIds"]):
+                matches[str(dt_id)] = [[float(v) for v in e["dtMatches"][:, j]], [int(v) for v in e["dtIgnore"][:, j]]]
+    return [float(s) for s in ev.stats], timings, arrays, matches
 
 
 def main():
     request = json.load(sys.stdin)
-    stats, seconds, arrays = [], [], []
+    stats, seconds, arrays, matches = [], [], [], []
     for case in request.get("cases", []):
-        s, t, a = run_case(case)
+        s, t, a, m = run_case(case)
         stats.append(s)
         seconds.append(t)
         arrays.append(a)
+        matches.append(m)
     means = [float(np.mean(np.array(x, dtype=np.float64))) for x in request.get("means", [])]
-    print(json.dumps({"stats": stats, "seconds": seconds, "arrays": arrays, "means": means}))
+    print(json.dumps({"stats": stats, "seconds": seconds, "arrays": arrays, "matches": matches, "means": means}))
 
 
 if __name__ == "__main__":

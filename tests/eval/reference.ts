@@ -10,6 +10,8 @@ export interface ReferenceCase {
   useCats?: 0 | 1;
   imgIds?: number[];
   catIds?: number[];
+  /** Also report per-detection matches (area "all"). */
+  matches?: boolean;
 }
 
 export interface ReferenceOutput {
@@ -17,6 +19,8 @@ export interface ReferenceOutput {
   seconds: { load: number; evaluate: number; accumulate: number; summarize: number }[];
   /** sha256 of pycocotools' precision, recall and scores arrays (C-order float64 bytes). */
   arrays: { precision: string; recall: string; scores: string }[];
+  /** Per case (when asked): result id (1-based file position) -> [GT id per threshold, ignore per threshold]. */
+  matches: (Record<string, [number[], number[]]> | null)[];
   means: number[];
 }
 
