@@ -8,7 +8,9 @@ import { isAbsolute, relative } from 'node:path';
 
 export type Origin =
   | { readonly kind: 'file'; readonly file: string; readonly line: number; readonly col: number }
-  | { readonly kind: 'set'; readonly text: string };
+  | { readonly kind: 'set'; readonly text: string }
+  /** Filled in from a component's or section's schema default. */
+  | { readonly kind: 'default' };
 
 export type OriginMap = Map<string, Origin>;
 
@@ -24,9 +26,11 @@ export function displayFile(file: string): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-/** `file:line` or `--set a.b=1`. */
+/** `file:line`, `--set a.b=1` or `default`. */
 export function formatOrigin(origin: Origin): string {
-  return origin.kind === 'set' ? `--set ${origin.text}` : `${displayFile(origin.file)}:${origin.line}`;
+  if (origin.kind === 'set') return `--set ${origin.text}`;
+  if (origin.kind === 'default') return 'default';
+  return `${displayFile(origin.file)}:${origin.line}`;
 }
 
 /** The origin of `path`, or of its nearest ancestor that has one (defaults and missing keys have none). */

@@ -38,6 +38,9 @@ test('config show --defaults validates and fills in defaults', async () => {
   assert.equal(code, 0);
   const config = parse(stdout) as { model: { backbone: Record<string, unknown> } };
   assert.deepEqual(config.model.backbone, { type: 'TinyBackbone', depth: 18, out_indices: [0, 1, 2], frozen: false });
+  const withOrigins = await runCli(['config', 'show', '--defaults', '--origin', '--plugin', TEST_PLUGINS, THREE_LEVEL]);
+  assert.match(withOrigins.stdout, /^ {4}frozen: false +# default$/m);
+  assert.match(withOrigins.stdout, /^ {4}depth: 18 +# tests\/fixtures\/configs\/three_level\/tiny_r18_voc\.yaml:9$/m);
 });
 
 test('config validate: ok for a good config (with a .js plugin from plugins:), exit 1 and every error otherwise', async () => {

@@ -3,7 +3,8 @@ import { loadConfig, type LoadedConfig } from '../../config/config.js';
 import { diffConfigs } from '../../config/diff.js';
 import { dumpYaml, formatInline } from '../../config/dump.js';
 import { ConfigError, formatIssue } from '../../config/errors.js';
-import { formatOrigin, type OriginMap } from '../../config/origin.js';
+import { formatOrigin, pathKey, type OriginMap } from '../../config/origin.js';
+import { walkTree } from '../../config/tree.js';
 import { issuesError } from '../../registry/build.js';
 import { registryFor } from '../../registry/load_validated.js';
 import { Validator } from '../../registry/validate.js';
@@ -13,7 +14,8 @@ import { UserError, type Command } from '../command.js';
 const usage = `usage:
   detlab config show CONFIG [--set KEY=VALUE]... [--origin] [--defaults] [--plugin DIR]...
       print the merged, resolved config as YAML; --origin adds where each value
-      came from (file:line or --set); --defaults validates it and fills in defaults
+      came from (file:line, --set, or default); --defaults validates it and
+      fills in the defaults of every section and component
   detlab config validate CONFIG... [--set KEY=VALUE]... [--plugin DIR]...
       check configs against the registered components; prints every problem as
       file:line: message and exits 1 if there is any
@@ -34,9 +36,20 @@ async function show(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, options, usage);
   if (positionals.length !== 1) throw new UserError(`config show takes one config file\n${usage}`);
   const loaded = loadConfig(positionals[0], { overrides: stringList(values.set) });
-  if (values.defaults === true) await validated(loaded, stringList(values.plugin));
+  if (values.defaults === true) {
+    await validated(loaded, stringList(values.plugin));
+    markDefaults(loaded);
+  }
   process.stdout.write(dumpYaml(loaded.config, values.origin === true ? loaded.origins : undefined));
   return 0;
+}
+
+/** Values without an origin after validation were filled in from schema defaults. */
+function markDefaults(loaded: LoadedConfig): void {
+  for (const [path] of walkTree(loaded.config)) {
+    const key = pathKey(path);
+    if (path.length > 0 && !loaded.origins.has(key)) loaded.origins.set(key, { kind: 'default' });
+  }
 }
 
 /** Validates a loaded config in place (defaults applied) or throws a ConfigError. */
