@@ -24,9 +24,10 @@ export function stock(name: StockKernelName): WasmKernel {
 }
 
 /**
- * a [M,K] × b [K,N] (row-major) on XNNPACK's fast path. XNNPACK caches the
- * packed `b` per tensor id until `b` is disposed, so `b` must never be
- * rewritten in place and used again as `b`.
+ * a [M,K] × b [K,N] (row-major) on XNNPACK's fast path. The wasm backend
+ * caches the packed `b` keyed on b's tensor id only (not its shape) until b is
+ * disposed, so pass as `b` a buffer private to the caller: freshly allocated,
+ * never rewritten, never used as `b` with another shape.
  */
 export function gemm(backend: BackendWasm, a: TensorInfo, m: number, k: number, b: TensorInfo, n: number): TensorInfo {
   const out = stock('BatchMatMul')({

@@ -53,6 +53,12 @@ function im2colTransposed(xT: Float32Array, pT: Float32Array, info: Conv2DInfo):
   }
 }
 
+/** dst ← src for two views of the wasm heap (memmove; `set` would clone src first, as the buffers are the same). */
+function copyOnHeap(src: Float32Array, dst: Float32Array): void {
+  const start = src.byteOffset >> 2;
+  new Float32Array(src.buffer).copyWithin(dst.byteOffset >> 2, start, start + src.length);
+}
+
 export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { x, dy } = inputs;
   const filterShape = attrs.filterShape as number[];
@@ -63,7 +69,12 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   const pT = alloc(backend, [rows, cols]);
   im2colTransposed(f32(backend, xT), f32(backend, pT), info);
   free(backend, xT);
-  const dW = gemm(backend, pT, rows, cols, reshaped(dy, [cols, info.outChannels]), info.outChannels);
+  // dy is not ours: a private copy keeps XNNPACK's weight cache (keyed on the
+  // tensor id alone) from ever pairing dy's id with another shape.
+  const dyCopy = alloc(backend, [cols, info.outChannels]);
+  copyOnHeap(f32(backend, dy), f32(backend, dyCopy));
+  const dW = gemm(backend, pT, rows, cols, dyCopy, info.outChannels);
   free(backend, pT);
+  free(backend, dyCopy);
   return reshaped(dW, filterShape);
 }
