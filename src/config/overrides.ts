@@ -9,7 +9,7 @@
  * addressed by index (`data.sizes.0=512`).
  */
 import { LineCounter } from 'yaml';
-import { didYouMean } from './did_you_mean.js';
+import { closest } from './did_you_mean.js';
 import { ConfigError } from './errors.js';
 import type { Layer } from './merge.js';
 import { dropOrigins, pathKey, type Origin } from './origin.js';
@@ -118,11 +118,10 @@ function child(container: unknown, step: string): unknown {
   return undefined;
 }
 
+/** ` (did you mean 'a.b.key'?)` over the keys beside the missing one. */
 function suggestion(container: unknown, step: string, parent: readonly string[]): string {
-  if (!isMap(container)) return '';
-  const keys = Object.keys(container);
-  const hint = didYouMean(step, keys);
-  return hint === '' ? '' : hint.replace(/'(.*)'/, `'${[...parent, '$1'].join('.')}'`);
+  const near = isMap(container) ? closest(step, Object.keys(container)) : undefined;
+  return near === undefined ? '' : ` (did you mean '${[...parent, near].join('.')}'?)`;
 }
 
 function typeName(value: unknown): string {

@@ -5,7 +5,7 @@
  * number, a list, a map); a reference inside a longer string is interpolated
  * and must name a scalar. `\${` writes a literal `${`.
  */
-import { didYouMean } from './did_you_mean.js';
+import { closest } from './did_you_mean.js';
 import { ConfigError } from './errors.js';
 import type { Layer } from './merge.js';
 import { isUnder, pathKey, type OriginMap } from './origin.js';
@@ -91,8 +91,8 @@ class Resolver {
       if (node === undefined) {
         const parent = getPath(this.layer.value, target.slice(0, n - 1));
         const siblings = isMap(parent) ? Object.keys(parent) : [];
-        const hint = didYouMean(target[n - 1], siblings);
-        const suggestion = hint === '' ? '' : ` (did you mean '${[...target.slice(0, n - 1), closestOf(hint)].join('.')}'?)`;
+        const near = closest(target[n - 1], siblings);
+        const suggestion = near === undefined ? '' : ` (did you mean '${[...target.slice(0, n - 1), near].join('.')}'?)`;
         this.fail(from, `unknown reference ${text}: no key ${prefix.join('.')}${suggestion}`);
       }
       if (hasReference(node) || n === target.length) this.resolveAt(prefix);
@@ -119,8 +119,4 @@ class Resolver {
   private fail(path: readonly (string | number)[], message: string): never {
     throw new ConfigError({ origin: this.layer.origins.get(pathKey(path)), message });
   }
-}
-
-function closestOf(hint: string): string {
-  return /'(.*)'/.exec(hint)?.[1] ?? '';
 }
