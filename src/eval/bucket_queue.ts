@@ -60,6 +60,12 @@ export async function runBuckets(data: PreparedData, threads: number): Promise<v
       }),
     );
   }
-  drainQueue(job);
+  try {
+    drainQueue(job);
+  } catch (err) {
+    // Let the workers finish (they stop when the queue is empty) before reporting.
+    await Promise.allSettled(finished);
+    throw err;
+  }
   await Promise.all(finished);
 }
