@@ -40,7 +40,7 @@ function busy(ms: number): void {
 async function throughput(size: number, workers: number, batches: number): Promise<void> {
   const loader = await DataLoader.create(shapes(size), { batchSize: BATCH, shuffle: true, seed: 1, numWorkers: workers, infinite: true, prefetchBatches: 4 });
   try {
-    for (let i = 0; i < 3; i += 1) (await loader.next()).images.dispose();
+    for (let i = 0; i < 10; i += 1) (await loader.next()).images.dispose();
     const start = performance.now();
     for (let i = 0; i < batches; i += 1) (await loader.next()).images.dispose();
     const ms = performance.now() - start;
@@ -76,7 +76,7 @@ export default async function bench(): Promise<void> {
   await shapes(256).prepare();
   await shapes(512).prepare();
   for (const size of [256, 512]) {
-    for (const workers of [0, 2]) await throughput(size, workers, 30);
+    for (const workers of [0, 2]) await throughput(size, workers, 40);
   }
   for (const workers of [0, 2]) await overlapped(256, workers, 6);
 }
