@@ -84,3 +84,11 @@ test('build errors carry file:line from the origins of the loaded config', () =>
     /^ConfigError: --set model\.head\.loss_cls\.reduction=summ: model\.head\.loss_cls\.reduction must be one of "mean", "sum", "none" \(got string "summ"\) \(did you mean 'sum'\?\)$/,
   );
 });
+
+test('plugins: in a config load relative to the file that names them, and defaults are applied', async () => {
+  const loaded = await loadValidatedConfig(join(ROOT, 'tests/fixtures/configs/three_level/tiny_r18_voc.yaml'), { plugins: [TEST_PLUGINS] });
+  assert.equal(loaded.registry.component('neck', 'TinyNeck')?.file, join(ROOT, 'tests/fixtures/plugins_js/extra/tiny_neck.js'));
+  assert.deepEqual(loaded.config.plugins, [join(ROOT, 'tests/fixtures/plugins_js/extra')]);
+  assert.equal((loaded.config.model as { score_thr: number }).score_thr, 0.05);
+  assert.equal(loaded.config.seed, 0);
+});
