@@ -42,6 +42,8 @@ export function fcosTargets(
     throw new Error(`fcosTargets: ${levelSizes.length} levels but ${opts.regressRanges.length} regress ranges and ${strides.length} strides`);
   }
   if (gtLabels.length !== m) throw new Error(`fcosTargets: ${m} boxes but ${gtLabels.length} labels`);
+  const bad = gtLabels.findIndex((l) => !(l >= 0 && l < numClasses));
+  if (bad >= 0) throw new Error(`fcosTargets: box ${bad} has label ${gtLabels[bad]}, outside [0, ${numClasses})`);
   const labels = new Int32Array(n).fill(numClasses);
   const distances = new Float32Array(4 * n);
   const gtIndex = new Int32Array(n).fill(-1);
