@@ -6,7 +6,7 @@
  * a TypeScript plugin must be compiled first.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fg from 'fast-glob';
 import { UserError } from '../cli/command.js';
@@ -16,6 +16,20 @@ import { Registry } from './registry.js';
 
 /** The compiled package root: `dist/` when running compiled code (this file is dist/src/registry/discover.js). */
 export const DIST_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The checkout the compiled files come from (the parent of dist/). */
+const SOURCE_ROOT = resolve(DIST_ROOT, '..');
+const HAS_SOURCES = existsSync(join(SOURCE_ROOT, 'registry'));
+
+/**
+ * Whether a compiled file still has its TypeScript source. tsc never deletes
+ * outputs, so a renamed component would otherwise stay registered from its old
+ * dist/ file and collide with itself; an installed package without sources
+ * keeps every file.
+ */
+function hasSource(relative: string): boolean {
+  return !HAS_SOURCES || existsSync(join(SOURCE_ROOT, relative.replace(/\.js$/, '.ts')));
+}
 
 export interface PluginRef {
   /** Absolute path of a plugin folder or `.js` file. */
@@ -32,10 +46,10 @@ export async function discoverRegistry(plugins: readonly PluginRef[] = []): Prom
   const registry = new Registry();
   const loaded = new Set<string>();
   const builtin = [
-    ...(await fg('registry/**/*.js', { cwd: DIST_ROOT, absolute: true, ignore: IGNORE })),
-    ...(await fg('src/**/*.section.js', { cwd: DIST_ROOT, absolute: true, ignore: IGNORE })),
+    ...(await fg('registry/**/*.js', { cwd: DIST_ROOT, ignore: IGNORE })),
+    ...(await fg('src/**/*.section.js', { cwd: DIST_ROOT, ignore: IGNORE })),
   ].sort();
-  for (const file of builtin) await importInto(registry, file, loaded);
+  for (const file of builtin.filter(hasSource)) await importInto(registry, join(DIST_ROOT, file), loaded);
   for (const plugin of plugins) {
     for (const file of await pluginFiles(plugin)) await importInto(registry, file, loaded, plugin);
   }
