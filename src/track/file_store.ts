@@ -63,6 +63,8 @@ function parseMetricLine(line: string, key: string): MetricPoint {
 
 export class FileStore implements TrackingStore {
   readonly location: string;
+  /** Run folders found so far (runs never move between experiments). */
+  private readonly runDirs = new Map<string, string>();
 
   constructor(readonly root: string) {
     this.location = root;
@@ -145,11 +147,16 @@ export class FileStore implements TrackingStore {
   }
 
   private runDir(runId: string): string {
+    const known = this.runDirs.get(runId);
+    if (known !== undefined) return known;
     if (!/^[a-zA-Z0-9][\w-]{0,255}$/.test(runId)) throw new Error(`invalid run id ${JSON.stringify(runId)}`);
     for (const entry of readdirSync(this.root, { withFileTypes: true })) {
       if (!entry.isDirectory() || RESERVED_FOLDERS.has(entry.name)) continue;
       const dir = join(this.root, entry.name, runId);
-      if (existsSync(join(dir, 'meta.yaml'))) return dir;
+      if (existsSync(join(dir, 'meta.yaml'))) {
+        this.runDirs.set(runId, dir);
+        return dir;
+      }
     }
     throw new Error(`${this.root}: no run ${runId}`);
   }

@@ -26,6 +26,8 @@
  * continues the newest earlier run tagged `detlab.trial_id=<trialId>` under
  * the same parent (set RUNNING again, history kept) instead of creating a
  * duplicate; older duplicates left RUNNING by crashed processes become KILLED.
+ * A parent whose server was unreachable when it opened has no `runId` yet;
+ * children opened meanwhile are created without the parent link.
  *
  * SIGINT/SIGTERM end every open run as KILLED with its end time, flush within
  * a deadline, and let the signal terminate the process (signals.ts).
