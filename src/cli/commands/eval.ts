@@ -13,13 +13,16 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError, type Command } from '../command.js';
 import { evaluateCocoFiles, formatPerClass, formatSummary, jsonReport, type EvalOptions } from '../../eval/index.js';
+import { evaluateCheckpoint } from '../../train/evaluate_checkpoint.js';
 
 const usage = `Usage: detlab eval --gt GT.json --dt RESULTS.json [options]
+       detlab eval CONFIG --checkpoint CKPT [--json FILE] [--per-class]
 
 Evaluates COCO-format bbox results against COCO ground truth and prints the
 12 stats in pycocotools' layout (the numbers equal pycocotools' bit for bit).
 
 Options:
+  --checkpoint CKPT      evaluate CONFIG's detector with these weights (a checkpoint directory or .safetensors) on its data.val
   --gt FILE              COCO ground truth (images, categories, annotations)
   --dt FILE              COCO results: [{image_id, category_id, bbox, score}, ...]
   --json FILE            also write stats, per-class figures and PR curves as JSON
@@ -96,6 +99,7 @@ const command: Command = {
           workers: { type: 'string' },
           'honour-ignore': { type: 'boolean' },
           'ap-at-last-maxdets': { type: 'boolean' },
+          checkpoint: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
       });
@@ -110,6 +114,19 @@ const command: Command = {
     if (typeof values.gt === 'string') {
       if (positionals.length > 0) throw new UserError(`detlab eval: unexpected argument "${positionals[0]}" with --gt/--dt`);
       return evaluateFiles(values);
+    }
+    if (typeof values.checkpoint === 'string') {
+      if (positionals.length !== 1) throw new UserError('detlab eval: --checkpoint needs the CONFIG the checkpoint was trained with (see detlab eval --help)');
+      const { result } = await evaluateCheckpoint({ configFile: positionals[0], checkpoint: values.checkpoint });
+      const out = formatSummary(result);
+      if (values['per-class']) out.push('', ...formatPerClass(result));
+      if (typeof values.json === 'string') {
+        await mkdir(dirname(values.json), { recursive: true });
+        await writeFile(values.json, `${JSON.stringify(jsonReport(result), null, 1)}\n`);
+        out.push(`wrote ${values.json}`);
+      }
+      process.stdout.write(`${out.join('\n')}\n`);
+      return 0;
     }
     process.stderr.write(`${usage}\n`);
     return 1;
