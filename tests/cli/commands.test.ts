@@ -82,7 +82,11 @@ test('registry list and show describe components, with plugins', async () => {
   assert.match(show.stdout, /^loss_cls +loss component +\{type: TinyLoss\} +classification loss$/m);
   const typo = await runCli(['registry', 'show', 'TinyHaed', '--plugin', TEST_PLUGINS]);
   assert.equal(typo.code, 1);
-  assert.match(typo.stderr, /no component named 'TinyHaed' \(did you mean 'TinyHead'\?\)/);
+  assert.match(typo.stderr, /no component or config section named 'TinyHaed' \(did you mean 'TinyHead'\?\)/);
+  const section = await runCli(['registry', 'show', 'evaluation']);
+  assert.equal(section.code, 0, section.stderr);
+  assert.match(section.stdout, /^config section evaluation: /m);
+  assert.match(section.stdout, /^interval +integer +0 +evaluate every N iterations/m);
 });
 
 test('a duplicate name across plugins fails the CLI with both files named', async () => {

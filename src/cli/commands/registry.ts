@@ -5,6 +5,7 @@ import { displayFile } from '../../config/origin.js';
 import { COMPONENT_KINDS, type ComponentKind, type JsonSchema } from '../../registry/component.js';
 import { discoverRegistry } from '../../registry/discover.js';
 import type { AnyComponent, Registered, Registry } from '../../registry/registry.js';
+import type { ConfigSection } from '../../registry/section.js';
 import { resolve } from 'node:path';
 import { parseCommandArgs, stringList } from '../args.js';
 import { UserError, type Command } from '../command.js';
@@ -13,7 +14,7 @@ const usage = `usage:
   detlab registry list [KIND] [--plugin DIR]...
       components by kind (${COMPONENT_KINDS.join(', ')}) and the config sections
   detlab registry show NAME [--kind KIND] [--plugin DIR]...
-      a component's options: type, default and description`;
+      a component's (or a config section's) options: type, default, description`;
 
 const options = { plugin: { type: 'string', multiple: true }, kind: { type: 'string' } } as const;
 
@@ -54,35 +55,42 @@ function typeOf(schema: JsonSchema): string {
   return type === 'object' ? 'map' : type;
 }
 
-function showOne({ value: component, file }: Registered<AnyComponent>): string {
-  const rows = Object.entries(component.schema.properties).map(([name, schema]) => {
-    const required = component.schema.required?.includes(name) === true;
-    const fallback = schema.default !== undefined ? formatInline(schema.default) : required ? '(required)' : '(none)';
-    return [name, typeOf(schema), fallback, schema.description];
+/** A table of an object schema's properties: name, type, default, description. */
+function optionsTable(schema: JsonSchema): string {
+  const rows = Object.entries(schema.properties ?? {}).map(([name, option]) => {
+    const required = schema.required?.includes(name) === true;
+    const fallback = option.default !== undefined ? formatInline(option.default) : required ? '(required)' : '(none)';
+    return [name, typeOf(option), fallback, option.description ?? ''];
   });
+  if (rows.length === 0) return '(no options)';
   const header = ['option', 'type', 'default', 'description'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]): string => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
-  return [
-    `${component.kind} ${component.name}: ${component.description}`,
-    `file: ${displayFile(file)}`,
-    '',
-    rows.length === 0 ? '(no options)' : [line(header), ...rows.map(line)].join('\n'),
-  ].join('\n');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function showComponent({ value: component, file }: Registered<AnyComponent>): string {
+  return [`${component.kind} ${component.name}: ${component.description}`, `file: ${displayFile(file)}`, '', optionsTable(component.schema)].join('\n');
+}
+
+function showSection({ value: section, file }: Registered<ConfigSection>): string {
+  const body = section.schema.properties !== undefined ? optionsTable(section.schema) : `type: ${typeOf(section.schema)}`;
+  return [`config section ${section.name}: ${section.description}`, `file: ${displayFile(file)}`, '', body].join('\n');
 }
 
 function show(registry: Registry, name: string, kindName: string | undefined): string {
   const matches = registry.findByName(name).filter((e) => kindName === undefined || e.value.kind === asKind(kindName));
-  if (matches.length === 0) {
-    const names = registry.components().map((e) => e.value.name);
-    throw new UserError(`no component named '${name}'${didYouMean(name, names)}; \`detlab registry list\` shows them all`);
+  const section = kindName === undefined ? registry.section(name) : undefined;
+  if (matches.length === 0 && section === undefined) {
+    const names = [...registry.components().map((e) => e.value.name), ...registry.sections().map((e) => e.value.name)];
+    throw new UserError(`no component or config section named '${name}'${didYouMean(name, names)}; \`detlab registry list\` shows them all`);
   }
-  return matches.map(showOne).join('\n\n');
+  return [...(section === undefined ? [] : [showSection(section)]), ...matches.map(showComponent)].join('\n\n');
 }
 
 const command: Command = {
   name: 'registry',
-  summary: 'list registered components or show the options of one',
+  summary: 'list registered components and config sections, or show the options of one',
   usage,
   async run(args) {
     const [sub, ...rest] = args;
