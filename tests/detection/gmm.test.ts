@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitGmm2 } from '../../src/detection/assigners/gmm1d.js';
+
+function close(actual: ArrayLike<number>, expected: number[], tol: number): void {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `[${i}] ${actual[i]} vs ${expected[i]}`);
+}
+
+// Reference values from scikit-learn 1.9.1: GaussianMixture(2, weights_init=[.5, .5],
+// means_init=[[min], [max]], precisions_init=[[1], [1]], covariance_type='diag'), as PAA calls it.
+test('two-component GMM matches scikit-learn on a spread sample', () => {
+  const fit = fitGmm2([0.2, 0.25, 0.3, 0.9, 1.1, 1.3, 2.5, 2.7]);
+  close(fit.means, [0.6750766752931934, 2.6000094084551777], 1e-6);
+  close(fit.variances, [0.1949265631328055, 0.01000099991149103], 1e-6);
+  close(fit.weights, [0.7500310964547795, 0.2499689035452206], 1e-6);
+  assert.deepEqual([...fit.assignment], [0, 0, 0, 0, 0, 0, 1, 1]);
+  close(fit.scores, [-0.967943, -0.852496, -0.749873, -0.518781, -0.852161, -1.390747, -0.502648, -0.502648], 1e-5);
+  assert.equal(fit.iterations, 9);
+});
+
+test('two-component GMM matches scikit-learn when one component collapses to reg_covar', () => {
+  const fit = fitGmm2([0.5, 0.51, 0.52, 0.53, 3.0]);
+  close(fit.means, [0.515, 3.0], 1e-9);
+  close(fit.variances, [0.000126, 1.0000000195399252e-6], 1e-9);
+  assert.deepEqual([...fit.assignment], [0, 0, 0, 0, 1]);
+  close(fit.scores, [2.454675, 3.248326, 3.248326, 2.454675, 4.379379], 1e-5);
+  assert.equal(fit.iterations, 5);
+  assert.throws(() => fitGmm2([1]), /at least 2 samples/);
+});
