@@ -56,6 +56,15 @@ test('registration checks the component contract and names the file', () => {
   assert.throws(() => registry.registerComponent(badKind, '/p/h.js'), /unknown kind 'widget'/);
 });
 
+test('a plugin may be a single .js file; a .ts file is refused with a hint', async () => {
+  const registry = await discoverRegistry([{ path: join(JS_PLUGINS, 'extra/tiny_neck.js') }]);
+  assert.ok(registry.component('neck', 'TinyNeck'));
+  await assert.rejects(
+    discoverRegistry([{ path: join(JS_PLUGINS, '../plugins/tiny_parts.ts') }]),
+    /plugin .*tiny_parts\.ts is not a \.js file; TypeScript plugins must be compiled/,
+  );
+});
+
 test('a missing plugin folder or a TypeScript-only one is a clear error', async () => {
   await assert.rejects(discoverRegistry([{ path: '/no/such/plugins' }]), /plugin \/no\/such\/plugins not found/);
   await assert.rejects(
