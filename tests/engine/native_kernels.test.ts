@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/init.js';
 import { loadAddon } from '../../src/engine/native/addon.js';
+import { registerNativeKernels } from '../../src/engine/native/kernels.js';
 import * as ref from './reference.js';
 import { caseTensors, convCases, randomTensor, runKernel, TOLERANCE, type ConvCase } from './cases.js';
 
@@ -88,6 +89,20 @@ describe('native OpenBLAS kernels', () => {
     native.forEach(({ got, want }, i) => assertClose(got, want, `BatchMatMul ${JSON.stringify(MATMUL_CASES[i])}`));
     await initEngine({ backend: 'wasm', native: 'off', log: false });
     MATMUL_CASES.forEach((c, i) => assertClose(matmulResult(c, 6, 9, 5).got, native[i].got, `paths differ: BatchMatMul ${JSON.stringify(c)}`));
+  });
+
+  it('registering twice keeps the fallbacks (dilated conv goes to XNNPACK) and the results', { skip }, async () => {
+    await initEngine({ backend: 'wasm', native: 'on', log: false });
+    assert.ok(load.addon);
+    registerNativeKernels(load.addon, 1);
+    registerNativeKernels(load.addon, 1);
+    const c = convCases()[14];
+    const { x, w } = caseTensors(c, 3);
+    const [xv, wv] = [x, w].map((t) => t.dataSync() as Float32Array);
+    assertClose(runKernel('Conv2D', { x, filter: w }, { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: 1 }), ref.conv2d(xv, wv, c.geometry), `Conv2D ${c.name}`);
+    const dilated = ref.convGeometry(c.xShape, [c.k, c.k], c.co, 1, 'same', 2);
+    assertClose(runKernel('Conv2D', { x, filter: w }, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 2 }), ref.conv2d(xv, wv, dilated), 'dilated Conv2D');
+    tf.dispose([x, w]);
   });
 
   it('rejects arrays too small for the requested product instead of reading past them', { skip }, () => {

@@ -5,9 +5,12 @@
  * non-float32) goes to the kernel it replaced.
  */
 import type { NamedAttrMap, TensorInfo } from '../tf.js';
-import { alloc, f32, free, putKernel, sizeOf, wasmKernel, type BackendWasm, type WasmKernel, type WasmKernelArgs } from '../wasm/heap.js';
+import { alloc, f32, free, putKernel, sizeOf, type BackendWasm, type WasmKernel, type WasmKernelArgs } from '../wasm/heap.js';
 import { conv2dInfo, type Conv2DInfo } from '../wasm/conv_info.js';
-import { matMulGeometry } from '../wasm/kernels/batch_mat_mul.js';
+import { stock } from '../wasm/stock.js';
+import { batchMatMul as packBatchMatMul, matMulGeometry } from '../wasm/kernels/batch_mat_mul.js';
+import { conv2dBackpropFilter as packBackpropFilter } from '../wasm/kernels/conv2d_backprop_filter.js';
+import { makeConv2dBackpropInput } from '../wasm/kernels/conv2d_backprop_input.js';
 import type { Geometry, NativeAddon } from './addon.js';
 
 export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul'] as const;
@@ -33,8 +36,14 @@ function isPlainNhwc(attrs: NamedAttrMap): boolean {
 }
 
 export function makeNativeKernels(addon: NativeAddon): Record<(typeof NATIVE_KERNELS)[number], WasmKernel> {
-  const fallback = new Map(NATIVE_KERNELS.map((name) => [name, wasmKernel(name)]));
-  const previous = (name: (typeof NATIVE_KERNELS)[number]): WasmKernel => fallback.get(name) as WasmKernel;
+  // What the addon does not cover goes to the wasm pack (or XNNPACK's own Conv2D).
+  const fallback: Record<(typeof NATIVE_KERNELS)[number], WasmKernel> = {
+    Conv2D: stock('Conv2D'),
+    Conv2DBackpropFilter: packBackpropFilter,
+    Conv2DBackpropInput: makeConv2dBackpropInput('auto'),
+    BatchMatMul: packBatchMatMul,
+  };
+  const previous = (name: (typeof NATIVE_KERNELS)[number]): WasmKernel => fallback[name];
 
   const im2col = (backend: BackendWasm, x: TensorInfo, info: Conv2DInfo): TensorInfo => {
     const rows = info.batchSize * info.outHeight * info.outWidth;
@@ -118,7 +127,7 @@ export function makeNativeKernels(addon: NativeAddon): Record<(typeof NATIVE_KER
   return { Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul };
 }
 
-/** Overrides the conv/matmul kernels with the addon's; call after `registerWasmPack`. */
+/** Overrides the conv/matmul kernels with the addon's; call after `registerWasmPack` (which captures the stock kernels). */
 export function registerNativeKernels(addon: NativeAddon, threads: number): void {
   addon.setThreads(threads);
   const kernels = makeNativeKernels(addon);
