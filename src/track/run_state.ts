@@ -30,6 +30,8 @@ export interface RunState {
   startTime: number;
   trialId?: string;
   parentRunId?: string;
+  /** Work dir of a parent run not yet in the store when this run opened; its run id is read from there. */
+  parentWorkDir?: string;
   /** Tags the run is created with (system tags, user tags, nesting tags). */
   createTags: Record<string, string>;
   /** Number of spool entries the store has confirmed. */

@@ -20,9 +20,14 @@ export const TRIAL_TAG = 'detlab.trial_id';
 export const CLIENT_RUN_TAG = 'detlab.client_run_id';
 export const PARENT_TAG = 'mlflow.parentRunId';
 
+/** The parent run is not in the store yet, so a child cannot be created with its link. */
+export class ParentPendingError extends Error {
+  override name = 'ParentPendingError';
+}
+
 /** A failure worth retrying later (server down, 5xx, timeout) as opposed to a request the store refuses. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof MlflowUnreachableError) return true;
+  if (err instanceof MlflowUnreachableError || err instanceof ParentPendingError) return true;
   return err instanceof MlflowApiError && (err.status >= 500 || err.status === 408 || err.status === 429);
 }
 
@@ -61,6 +66,7 @@ export class RunLink {
     if (s.runId !== undefined) {
       run = await this.store.getRun(s.runId);
     } else {
+      this.resolveParent();
       run = (await this.store.findRunsByTag(s.experimentId, CLIENT_RUN_TAG, s.clientRunId))[0];
       if (run === undefined && s.trialId !== undefined) run = await this.adoptTrialRun(s.experimentId, s.trialId);
       run ??= await this.store.createRun({ experimentId: s.experimentId, runName: s.runName, startTime: s.startTime, tags: s.createTags });
@@ -70,6 +76,16 @@ export class RunLink {
     writeRunState(this.workDir, s);
     this.run = run;
     return run;
+  }
+
+  /** Takes the parent's run id from its work dir once the parent is in the store. */
+  private resolveParent(): void {
+    const s = this.state;
+    if (s.parentRunId !== undefined || s.parentWorkDir === undefined) return;
+    const parentId = readRunState(s.parentWorkDir)?.runId;
+    if (parentId === undefined) throw new ParentPendingError(`parent run in ${s.parentWorkDir} is not in ${this.store.location} yet`);
+    s.parentRunId = parentId;
+    s.createTags[PARENT_TAG] = parentId;
   }
 
   /**
@@ -174,6 +190,9 @@ export async function syncWorkDir(workDir: string, opts: SyncOptions = {}): Prom
       // A different store knows nothing of this run: create it there and send everything.
       Object.assign(state, { trackingUri: location, experimentId: undefined, runId: undefined, artifactUri: undefined, spoolDone: 0 });
     }
+  }
+  if (state.parentRunId === undefined && state.parentWorkDir !== undefined && readRunState(state.parentWorkDir)?.runId === undefined) {
+    await syncWorkDir(state.parentWorkDir, opts);
   }
   const link = new RunLink(workDir, state, storeFor(state.trackingUri, opts.http));
   const eventsReplayed = await link.replaySpool();

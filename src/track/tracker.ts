@@ -26,8 +26,9 @@
  * continues the newest earlier run tagged `detlab.trial_id=<trialId>` under
  * the same parent (set RUNNING again, history kept) instead of creating a
  * duplicate; older duplicates left RUNNING by crashed processes become KILLED.
- * A parent whose server was unreachable when it opened has no `runId` yet;
- * children opened meanwhile are created without the parent link.
+ * Pass the parent as `parent` rather than `parentRunId` when it may not be in
+ * the store yet (server unreachable): the child then waits for the parent's
+ * run id (read from the parent's work dir) before it is created.
  *
  * SIGINT/SIGTERM end every open run as KILLED with its end time, flush within
  * a deadline, and let the signal terminate the process (signals.ts).
@@ -57,6 +58,8 @@ export interface OpenRunOptions {
   /** Markdown description shown by the MLflow UI (`mlflow.note.content`). */
   note?: string;
   parentRunId?: string;
+  /** The parent run itself (instead of parentRunId): links the child even if the parent is not in the store yet. */
+  parent?: RunTracker;
   /** Stable id of a sweep trial, so that a re-run continues the trial's run. */
   trialId?: string;
   /** The run's directory: metrics.jsonl, mlflow_run.json and mlflow_spool.jsonl live here. */
@@ -342,7 +345,8 @@ export async function openRun(opts: OpenRunOptions): Promise<RunTracker> {
     const clientRunId = randomUUID().replaceAll('-', '');
     const createTags: Record<string, string> = { ...systemTags({ runName: opts.runName, note: opts.note }), ...opts.tags, [CLIENT_RUN_TAG]: clientRunId };
     if (opts.trialId !== undefined) createTags[TRIAL_TAG] = opts.trialId;
-    if (opts.parentRunId !== undefined) createTags[PARENT_TAG] = opts.parentRunId;
+    const parentRunId = opts.parentRunId ?? opts.parent?.runId;
+    if (parentRunId !== undefined) createTags[PARENT_TAG] = parentRunId;
     state = {
       version: 1,
       trackingUri: location,
@@ -351,7 +355,8 @@ export async function openRun(opts: OpenRunOptions): Promise<RunTracker> {
       runName: opts.runName,
       startTime: Date.now(),
       trialId: opts.trialId,
-      parentRunId: opts.parentRunId,
+      parentRunId,
+      parentWorkDir: parentRunId === undefined ? opts.parent?.workDir : undefined,
       createTags,
       spoolDone: 0,
     };

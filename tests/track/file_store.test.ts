@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FileStore } from '../../src/track/file_store.js';
 import { readMetricsLog, type MetricPoint } from '../../src/track/metrics_log.js';
+import { readRunState, writeRunState, type RunState } from '../../src/track/run_state.js';
 import { syncWorkDir } from '../../src/track/sync.js';
 import { openRun } from '../../src/track/tracker.js';
 import { findPython } from '../helpers/python.js';
@@ -214,4 +215,27 @@ setTimeout(() => process.stdout.write('ready\\n'), 200);
   const logged = readMetricsLog(join(workDir, 'metrics.jsonl'));
   assert.ok(logged.length > 0);
   assert.deepEqual((await store.getMetricHistory(state.runId, 'loss')).map((p) => p.step), logged.map((p) => p.step));
+});
+
+test('sync of a trial whose sweep never reached the store creates the sweep run first and links the trial to it', async () => {
+  const root = join(tmp, 'pending-parent');
+  const state = (name: string, extra: Partial<RunState>): RunState => ({
+    version: 1, trackingUri: root, experimentName: 'pending', clientRunId: `${name}${'0'.repeat(32 - name.length)}`, runName: name,
+    startTime: 1000, createTags: { 'mlflow.runName': name }, spoolDone: 0, ...extra,
+  });
+  const parentDir = join(tmp, 'pending-sweep');
+  const childDir = join(tmp, 'pending-trial');
+  mkdirSync(parentDir);
+  mkdirSync(childDir);
+  writeRunState(parentDir, state('sweep', {}));
+  writeRunState(childDir, state('trial', { parentWorkDir: parentDir }));
+  writeFileSync(join(childDir, 'metrics.jsonl'), '{"step":1,"ts":1001,"metrics":{"loss":0.5}}\n');
+  const report = await syncWorkDir(childDir);
+  const parentId = readRunState(parentDir)?.runId;
+  assert.ok(parentId);
+  const store = new FileStore(root);
+  const child = await store.getRun(report.runId);
+  assert.equal(child.tags['mlflow.parentRunId'], parentId);
+  assert.equal((await store.getRun(parentId)).runName, 'sweep');
+  assert.deepEqual((await store.getMetricHistory(report.runId, 'loss')).map((p) => [p.step, p.timestamp, p.value]), [[1, 1001, 0.5]]);
 });

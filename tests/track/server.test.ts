@@ -185,11 +185,13 @@ test('500s, replies lost after the server applied a batch, and timeouts: exactly
   }
 });
 
-test('connection refused when the run opens: training goes on and the run appears when the server answers', { skip }, async () => {
+test('connection refused when a sweep and its trial open: training goes on; both appear, linked, when the server answers', { skip }, async () => {
   const proxy = new FaultProxy(server.url, await freePort());
   const workDir = join(tmp, 'refused');
   const notices: string[] = [];
-  const run = await openRun({ uri: proxy.url, experimentName: 'faults', runName: 'late', workDir, ...fastRetry({ log: (l) => notices.push(l) }) });
+  const parent = await openRun({ uri: proxy.url, experimentName: 'faults', runName: 'late-sweep', workDir: join(tmp, 'refused-parent'), ...fastRetry({ log: (l) => notices.push(l) }) });
+  const run = await openRun({ uri: proxy.url, experimentName: 'faults', runName: 'late', workDir, parent, ...fastRetry({ log: (l) => notices.push(l) }) });
+  assert.equal(parent.runId, undefined);
   assert.equal(run.runId, undefined);
   assert.match(notices[0] ?? '', /ECONNREFUSED.*training goes on/);
   run.logParams({ seed: 7 });
@@ -200,11 +202,15 @@ test('connection refused when the run opens: training goes on and the run appear
       run.logMetrics(step, { loss: step });
       if (step % 10 === 0) await new Promise((r) => setTimeout(r, 20));
     }
+    await parent.flush();
     const report = await run.finish('FINISHED');
     assert.equal(report.delivered, true, report.problems.join('; '));
+    assert.equal((await parent.finish('FINISHED')).delivered, true);
     assert.ok(run.runId);
+    assert.ok(parent.runId);
     assert.equal(await assertExactlyMetricsJsonl(run.runId, workDir), 200);
     const r = await getRun(run.runId);
+    assert.equal(tagsOf(r)['mlflow.parentRunId'], parent.runId, 'the child waited for its parent and links to it');
     assert.equal(paramsOf(r).seed, '7');
     assert.equal(r.info.status, 'FINISHED');
     assert.equal(proxy.acceptedPoints, 200);
