@@ -3,6 +3,8 @@
  * truth with pycocotools' `loadRes` semantics (coco.py:307-368, bbox branch):
  * every `image_id` must be a GT image, `area` is recomputed as `w*h` and ids
  * are the 1-based file positions (so a result id is never the "unmatched" 0).
+ * An empty list is valid here (every stat comes out 0, or -1 without GT),
+ * where pycocotools' loadRes fails on `anns[0]`.
  */
 import { UserError } from '../cli/command.js';
 import type { GroundTruth } from './ground_truth.js';

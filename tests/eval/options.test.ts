@@ -75,6 +75,12 @@ test('custom maxDets: stats[0] is -1 as in pycocotools unless apAtLastMaxDets is
   assert.match(formatSummary(fixed)[0], /maxDets=300 \] = 0\.505$/);
 });
 
+test('no detections at all: AP and AR are 0 where there is GT, -1 where there is none', async () => {
+  const gt = loadGroundTruth(ignoreGt, 'ignore.json');
+  const result = await evaluateCoco(gt, loadResults([], gt, 'empty.json'));
+  assert.deepEqual(Array.from(result.stats), [0, 0, 0, 0, -1, -1, 0, 0, 0, 0, -1, -1]);
+});
+
 test('PR curves: per class monotone, and the class mean matches AP50', async () => {
   const result = await evaluateCocoFiles(gtFile, dtFile);
   const person = prCurve(result, { categoryId: 1, iouThr: 0.5 });
