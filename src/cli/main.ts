@@ -1,9 +1,9 @@
 /**
  * The `detlab` dispatcher: finds every command in `commands/` (each file,
  * named after its command, default-exports a Command), prints help, runs the
- * named command. User
- * errors (UserError, ConfigError) print as their message and exit 1; a stack
- * is shown only for unexpected errors or with DETLAB_DEBUG=1.
+ * named command. User errors (UserError, ConfigError) print as their message
+ * and exit 1; so do unexpected errors, as one line. Stacks are printed only
+ * with DETLAB_DEBUG=1.
  */
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
