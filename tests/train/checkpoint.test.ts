@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tf, type Tensor } from '../../src/engine/tf.js';
+import { CHECKPOINT_FORMAT, latestCheckpoint, listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type CheckpointState } from '../../src/train/checkpoint.js';
+
+function state(iter: number): CheckpointState {
+  return { format: CHECKPOINT_FORMAT, iter, maxIters: 100, rng: [1, 2, 3, 4], loader: { position: iter * 2, iter }, optimizers: {}, schedules: {}, hooks: { eval: { best: null } }, savedAt: 'now' };
+}
+
+test('checkpoints round-trip tensors and state; half-written ones are never listed; pruning keeps the newest and best', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-ckpt-'));
+  try {
+    const w = tf.tensor2d([[1, 2], [3, 4]]);
+    const idx = tf.tensor1d([7, 8], 'int32');
+    for (const iter of [10, 20, 30]) saveCheckpoint(dir, `iter_${String(iter).padStart(6, '0')}`, new Map<string, Tensor>([['model/w', w], ['optim/main/w#momentum', idx]]), state(iter));
+    saveCheckpoint(dir, 'best', new Map([['model/w', w]]), state(20));
+    // The leftovers of a save killed midway: a temporary directory, and a directory without state.json.
+    mkdirSync(join(dir, '.iter_000040.tmp-123-abcdef'));
+    mkdirSync(join(dir, 'iter_000050'));
+    writeFileSync(join(dir, 'iter_000050', 'tensors.safetensors'), 'partial');
+    assert.deepEqual(listCheckpoints(dir).map((d) => d.slice(dir.length + 1)), ['iter_000010', 'iter_000020', 'iter_000030']);
+    assert.equal(latestCheckpoint(dir), join(dir, 'iter_000030'));
+
+    saveCheckpoint(dir, 'iter_000030', new Map([['model/w', tf.tensor2d([[5, 6], [7, 8]])]]), state(30));
+    const loaded = loadCheckpoint(join(dir, 'iter_000030'));
+    assert.deepEqual(Array.from(loaded.tensors.get('model/w')!.dataSync()), [5, 6, 7, 8], 'a re-save replaces the checkpoint whole');
+    assert.equal(loaded.tensors.size, 1);
+    assert.deepEqual(loaded.state, state(30));
+    tf.dispose([...loaded.tensors.values()]);
+
+    const first = loadCheckpoint(join(dir, 'iter_000010'));
+    assert.deepEqual(Array.from(first.tensors.get('optim/main/w#momentum')!.dataSync()), [7, 8]);
+    assert.equal(first.tensors.get('optim/main/w#momentum')!.dtype, 'int32');
+    tf.dispose([...first.tensors.values()]);
+
+    assert.deepEqual(pruneCheckpoints(dir, 2), ['iter_000010']);
+    assert.ok(readdirSync(dir).includes('best'));
+    assert.throws(() => loadCheckpoint(join(dir, 'iter_000050')), /is not a detlab checkpoint \(no state.json\)/);
+    tf.dispose([w, idx]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
