@@ -188,6 +188,9 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     handleSignals: false,
     log: print,
     tags: { 'detlab.run_id': runId, 'detlab.config': v.file },
+    // Set by `detlab sweep` for its trials: the sweep's parent run and the trial's stable id.
+    parentRunId: process.env.DETLAB_PARENT_RUN_ID || undefined,
+    trialId: process.env.DETLAB_TRIAL_ID || undefined,
   });
   if (checkpoint === undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
 
