@@ -42,7 +42,7 @@ export class InferenceModel extends Module {
   }
 
   forward(images: Tensor4D): HeadOutputs {
-    return this.head.forward(this.extractFeatures(images).neck);
+    return this.head.forwardFeatures(this.extractFeatures(images));
   }
 }
 
@@ -65,7 +65,7 @@ export class SingleStageDetector extends Module implements Detector {
   /** Losses plus everything computed on the way, for supervisors. */
   forwardTrainDetailed(batch: Batch): TrainForward {
     const features = this.extractFeatures(batch.images);
-    const headOutputs = this.head.forward(features.neck);
+    const headOutputs = this.head.forwardFeatures(features);
     return { losses: this.head.loss(headOutputs, groundTruth(batch)), features, headOutputs };
   }
 

@@ -19,7 +19,7 @@ import { AnchorGenerator, type AnchorGeneratorOptions } from '../priors/anchor_g
 import type { LossTerms } from '../types.js';
 import { anchorAvgFactor, anchorTargets, multiLevelAnchors, type AnchorTargets } from './anchor_targets.js';
 import { predictionConv, Scale } from './tower.js';
-import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type ReadOutputs } from './dense_head.js';
+import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type LevelOutputs, type ReadOutputs } from './dense_head.js';
 import { pick } from './retina_head.js';
 
 export interface AtssHeadOptions extends Omit<DenseHeadOptions, 'strides'> {
@@ -69,9 +69,9 @@ export class AtssHead extends DenseHead {
     return new AtssHead(this.config);
   }
 
-  protected forwardLevel(level: number, clsFeat: Tensor4D, regFeat: Tensor4D): { cls: Tensor4D; reg: Tensor4D; quality: Tensor4D } {
+  protected forwardLevel(level: number, clsFeat: Tensor4D | undefined, regFeat: Tensor4D): LevelOutputs {
     return {
-      cls: this.atssCls.forward(clsFeat),
+      cls: clsFeat === undefined ? undefined : this.atssCls.forward(clsFeat),
       reg: this.scales.at(level).forward(this.atssReg.forward(regFeat)),
       quality: this.atssQuality.forward(regFeat),
     };

@@ -8,6 +8,8 @@
  * features with the same weights (LGD's teacher, LabelEnc's label path);
  * `forwardBranches(clsFeats, regFeats)` feeds the two towers different inputs
  * (TSCODE); `cloneUnshared()` is an independent twin with copied weights.
+ * Wrappers that own the classification branch (TSCODE) call
+ * `forwardRegressionLevel`, which leaves the class predictor out.
  */
 import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor4D } from '../../engine/tf.js';
 import type { ImageMeta } from '../../data/types.js';
@@ -27,6 +29,19 @@ export type HeadOutputs = {
 };
 
 /** Targets of a batch in network-input pixels (as `Batch` holds them). */
+/** One level's predictions; `cls` is absent when the classification branch was left out. */
+export interface LevelOutputs {
+  cls?: Tensor4D;
+  reg: Tensor4D;
+  quality?: Tensor4D;
+}
+
+/** Features a head may draw on: the neck levels and the backbone's C-levels (TSCODE's DPE reads C2). */
+export interface HeadInputs {
+  neck: Tensor4D[];
+  backbone: Tensor4D[];
+}
+
 export interface GroundTruth {
   boxes: Float32Array[];
   labels: Int32Array[];
@@ -66,6 +81,11 @@ export abstract class DenseHead extends Module {
     return this.forwardBranches(feats, feats);
   }
 
+  /** Predictions from the detector's features; heads that need more than the neck levels override it. */
+  forwardFeatures(features: HeadInputs): HeadOutputs {
+    return this.forward(features.neck);
+  }
+
   /** Predictions with separate inputs for the classification and regression towers. */
   forwardBranches(clsFeats: Tensor4D[], regFeats: Tensor4D[]): HeadOutputs {
     if (clsFeats.length !== this.numLevels || regFeats.length !== this.numLevels) {
@@ -74,6 +94,7 @@ export abstract class DenseHead extends Module {
     const outs: HeadOutputs = { cls: [], reg: [] };
     for (let l = 0; l < this.numLevels; l++) {
       const level = this.forwardLevel(l, runTower(this.clsConvs, clsFeats[l]), runTower(this.regConvs, regFeats[l]));
+      if (level.cls === undefined) throw new Error(`${this.constructor.name}: level ${l} produced no classification output`);
       outs.cls.push(level.cls);
       outs.reg.push(level.reg);
       if (level.quality !== undefined) (outs.quality ??= []).push(level.quality);
@@ -81,8 +102,31 @@ export abstract class DenseHead extends Module {
     return outs;
   }
 
-  /** Prediction convs of one level on the tower outputs. */
-  protected abstract forwardLevel(level: number, clsFeat: Tensor4D, regFeat: Tensor4D): { cls: Tensor4D; reg: Tensor4D; quality?: Tensor4D };
+  /** Regression-branch outputs (box and quality) of one level: the regression tower and its predictors on `regFeat`. */
+  forwardRegressionLevel(level: number, regFeat: Tensor4D): LevelOutputs {
+    return this.forwardLevel(level, undefined, runTower(this.regConvs, regFeat));
+  }
+
+  /**
+   * Prediction convs of one level on the tower outputs; without `clsFeat` the
+   * class predictor is skipped (a head whose quality branch reads the
+   * classification tower must then throw).
+   */
+  protected abstract forwardLevel(level: number, clsFeat: Tensor4D | undefined, regFeat: Tensor4D): LevelOutputs;
+
+  /**
+   * Names of the children forming the classification branch, which a wrapper
+   * replacing it leaves out: the tower `cls_convs` and the predictor, named
+   * `*_cls` by mmdet's convention (`retina_cls`, `conv_cls`, `atss_cls`).
+   */
+  get classificationChildren(): string[] {
+    return this.children().map(([n]) => n).filter((n) => n === 'cls_convs' || n.endsWith('_cls'));
+  }
+
+  /** Class probabilities from the `cls` outputs (sigmoid of logits; heads predicting probabilities override it). */
+  clsProbabilities(cls: Tensor4D): Tensor4D {
+    return tf.sigmoid(cls);
+  }
 
   /** Weighted loss terms of `outs` against `gt`; call inside a gradient scope. */
   abstract loss(outs: HeadOutputs, gt: GroundTruth): LossTerms;
@@ -95,7 +139,7 @@ export abstract class DenseHead extends Module {
 
   /** Detections for each image, in original-image pixels. */
   predict(outs: HeadOutputs, metas: ImageMeta[]): DetectionResult[] {
-    const read = readOutputs(outs);
+    const read = readOutputs(outs, (t) => this.clsProbabilities(t));
     if (metas.length !== read.batch) throw new Error(`${this.constructor.name}.predict: ${read.batch} images but ${metas.length} metas`);
     return metas.map((meta, b) => postprocessImage(this.levelScores(read, b, meta), meta, this.testCfg));
   }
@@ -119,8 +163,8 @@ export interface ReadOutputs {
   quality?: Float32Array[];
 }
 
-function readOutputs(outs: HeadOutputs): ReadOutputs {
-  const sig = outs.cls.map((t) => tf.sigmoid(t));
+function readOutputs(outs: HeadOutputs, probabilities: (cls: Tensor4D) => Tensor4D): ReadOutputs {
+  const sig = outs.cls.map((t) => probabilities(t));
   const q = outs.quality?.map((t) => tf.sigmoid(t));
   const read: ReadOutputs = {
     batch: outs.cls[0].shape[0],

@@ -19,7 +19,7 @@ import type { LevelScores } from '../postprocess.js';
 import { PointGenerator } from '../priors/point_generator.js';
 import type { LossTerms } from '../types.js';
 import { predictionConv, Scale } from './tower.js';
-import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type ReadOutputs } from './dense_head.js';
+import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type LevelOutputs, type ReadOutputs } from './dense_head.js';
 
 export interface FcosHeadOptions extends DenseHeadOptions {
   targets: FcosTargetOptions;
@@ -55,12 +55,14 @@ export class FcosHead extends DenseHead {
     return new FcosHead(this.config);
   }
 
-  protected forwardLevel(level: number, clsFeat: Tensor4D, regFeat: Tensor4D): { cls: Tensor4D; reg: Tensor4D; quality: Tensor4D } {
+  protected forwardLevel(level: number, clsFeat: Tensor4D | undefined, regFeat: Tensor4D): LevelOutputs {
     const raw = this.scales.at(level).forward(this.convReg.forward(regFeat));
+    const ctrFeat = this.config.centernessOnReg ? regFeat : clsFeat;
+    if (ctrFeat === undefined) throw new Error('FCOSHead: centerness reads the classification tower; set centerness_on_reg: true to predict without it');
     return {
-      cls: this.convCls.forward(clsFeat),
+      cls: clsFeat === undefined ? undefined : this.convCls.forward(clsFeat),
       reg: this.config.normOnBbox ? tf.relu(raw) : tf.exp(raw),
-      quality: this.convCenterness.forward(this.config.centernessOnReg ? regFeat : clsFeat),
+      quality: this.convCenterness.forward(ctrFeat),
     };
   }
 

@@ -17,7 +17,7 @@ import { AnchorGenerator, type AnchorGeneratorOptions } from '../priors/anchor_g
 import type { LossTerms } from '../types.js';
 import { anchorAvgFactor, anchorTargets, multiLevelAnchors } from './anchor_targets.js';
 import { predictionConv } from './tower.js';
-import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type ReadOutputs } from './dense_head.js';
+import { DenseHead, flattenLevels, gatherRows, imageSlice, oneHotRows, zeroLoss, type DenseHeadOptions, type GroundTruth, type HeadOutputs, type LevelOutputs, type ReadOutputs } from './dense_head.js';
 
 export interface RetinaHeadOptions extends Omit<DenseHeadOptions, 'strides'> {
   anchor: AnchorGeneratorOptions;
@@ -51,8 +51,8 @@ export class RetinaHead extends DenseHead {
     return new RetinaHead(this.config);
   }
 
-  protected forwardLevel(_level: number, clsFeat: Tensor4D, regFeat: Tensor4D): { cls: Tensor4D; reg: Tensor4D } {
-    return { cls: this.retinaCls.forward(clsFeat), reg: this.retinaReg.forward(regFeat) };
+  protected forwardLevel(_level: number, clsFeat: Tensor4D | undefined, regFeat: Tensor4D): LevelOutputs {
+    return { cls: clsFeat === undefined ? undefined : this.retinaCls.forward(clsFeat), reg: this.retinaReg.forward(regFeat) };
   }
 
   loss(outs: HeadOutputs, gt: GroundTruth): LossTerms {
