@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitGmm2 } from '../../src/detection/assigners/gmm1d.js';
+import { paaReassign, type PaaCandidate } from '../../src/detection/assigners/paa_reassign.js';
 
 function close(actual: ArrayLike<number>, expected: number[], tol: number): void {
   assert.equal(actual.length, expected.length);
@@ -27,4 +28,20 @@ test('two-component GMM matches scikit-learn when one component collapses to reg
   close(fit.scores, [2.454675, 3.248326, 3.248326, 2.454675, 4.379379], 1e-5);
   assert.equal(fit.iterations, 5);
   assert.throws(() => fitGmm2([1]), /at least 2 samples/);
+});
+
+test('PAA reassignment keeps the low-cost component per gt, top-k per level, and drops gts with one candidate', () => {
+  const cands: PaaCandidate[] = [
+    // gt 0: costs as the first GMM case, all on level 0 except two on level 1.
+    ...[0.2, 0.25, 0.3, 0.9, 1.1, 1.3].map((cost, i) => ({ prior: i, gt: 0, level: 0, cost })),
+    { prior: 10, gt: 0, level: 1, cost: 2.5 },
+    { prior: 11, gt: 0, level: 1, cost: 2.7 },
+    // gt 1 has a single candidate: mmdet skips the GMM and the candidate is dropped.
+    { prior: 20, gt: 1, level: 0, cost: 0.1 },
+  ];
+  // component 0 holds the six level-0 costs; the likeliest of them is cost 0.9 (score −0.5188), so 0.2..0.9 stay.
+  assert.deepEqual([...paaReassign(cands, 9)].sort((a, b) => a - b), [0, 1, 2, 3]);
+  // top-2 per level keeps costs 0.2, 0.25 (level 0) and 2.5, 2.7 (level 1).
+  const two = paaReassign(cands, 2);
+  assert.ok(two.has(0) && !two.has(2) && !two.has(20));
 });

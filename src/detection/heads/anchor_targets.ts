@@ -14,6 +14,8 @@ export interface AnchorTargets {
   posIdx: Int32Array;
   posAnchors: Float32Array;
   posGts: Float32Array;
+  /** Index of each positive's gt box within its image. */
+  posGtIdx: Int32Array;
   numPosPerImage: number[];
 }
 
@@ -43,6 +45,7 @@ export function anchorTargets(
   const posIdx: number[] = [];
   const posAnchors: number[] = [];
   const posGts: number[] = [];
+  const posGtIdx: number[] = [];
   const numPosPerImage: number[] = [];
   for (let b = 0; b < batch; b++) {
     const boxes = gt.boxes[b];
@@ -58,6 +61,7 @@ export function anchorTargets(
       if (!(label >= 0 && label < numClasses)) throw new Error(`targets: image ${b} box ${g - 1} has label ${label}, outside [0, ${numClasses})`);
       labels[row] = label;
       posIdx.push(row);
+      posGtIdx.push(g - 1);
       for (let k = 0; k < 4; k++) {
         posAnchors.push(anchors[4 * i + k]);
         posGts.push(boxes[4 * (g - 1) + k]);
@@ -72,6 +76,7 @@ export function anchorTargets(
     posIdx: Int32Array.from(posIdx),
     posAnchors: Float32Array.from(posAnchors),
     posGts: Float32Array.from(posGts),
+    posGtIdx: Int32Array.from(posGtIdx),
     numPosPerImage,
   };
 }

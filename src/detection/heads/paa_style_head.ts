@@ -1,29 +1,80 @@
 /**
- * A PAA-style head: the ATSS head's architecture with its third branch
- * predicting the IoU of the decoded box with its gt (as mmdet's PAAHead, which
- * reuses `atss_centerness` for it), PAA's losses and PAA's inference score.
+ * The PAA head (Kim & Lee, ECCV 2020; mmdet PAAHead): the ATSS head's
+ * architecture with its third branch predicting the IoU of the decoded box
+ * with its gt (mmdet reuses `atss_centerness` for it), focal loss over
+ * max(num_pos, num_images), GIoU on decoded boxes and sigmoid BCE against the
+ * detached IoU target, both over num_pos, and the score √(σ(cls) · σ(iou)).
  *
- * What it shares with PAA (Kim & Lee, ECCV 2020; mmdet PAAHead): GN towers,
- * one anchor per location, focal loss over max(num_pos, num_images), GIoU on
- * decoded boxes (weight 1.3) and sigmoid BCE against the detached IoU target
- * (weight 0.5), both over num_pos, and the score √(σ(cls) · σ(iou)).
- *
- * What differs: positives come from ATSS assignment instead of PAA's
- * probabilistic anchor assignment (MaxIoU 0.1 candidates, per-gt per-level
- * top-9 by classification + box loss, a two-component GMM over those scores),
- * and inference has no score voting. COP (issue 10) builds on this head.
+ * Assignment, with `paaReassign`: MaxIoU (0.1 / 0.1, low-quality matches)
+ * candidates, each scored by its classification + box loss, then PAA's
+ * per-gt GMM split (`assigners/paa_reassign.ts`). Without it: ATSS
+ * assignment (a cheaper PAA-style variant). Not implemented: PAA's score
+ * voting at inference. COP (issue 10) builds on this head.
  */
-import { tf } from '../../engine/tf.js';
-import type { LossTerms } from '../types.js';
-import { AtssHead } from './atss_head.js';
-import type { GroundTruth, HeadOutputs } from './dense_head.js';
-import { zeroLoss } from './dense_head.js';
-import { alignedIoUTensor } from '../losses/iou_loss.js';
+import { tf, type Tensor2D } from '../../engine/tf.js';
 import { stopGradient } from '../../nn/grad.js';
+import { assignMaxIoU } from '../assigners/max_iou_assigner.js';
+import { paaReassign, type PaaCandidate } from '../assigners/paa_reassign.js';
+import { alignedIoUTensor } from '../losses/iou_loss.js';
+import type { LossTerms } from '../types.js';
+import { anchorTargets, multiLevelAnchors, type AnchorTargets } from './anchor_targets.js';
+import { AtssHead, type AtssHeadOptions } from './atss_head.js';
+import { flattenLevels, gatherRows, oneHotRows, zeroLoss, type GroundTruth, type HeadOutputs } from './dense_head.js';
+
+export interface PaaHeadOptions extends AtssHeadOptions {
+  /** PAA's GMM reassignment over MaxIoU-0.1 candidates; false uses ATSS assignment. */
+  paaReassign: boolean;
+}
+
+/** mmdet's PAA train_cfg assigner. */
+const PAA_CANDIDATES = { posIouThr: 0.1, negIouThr: 0.1, minPosIou: 0, matchLowQuality: true };
 
 export class PaaStyleHead extends AtssHead {
+  constructor(readonly paaConfig: PaaHeadOptions) {
+    super(paaConfig);
+  }
+
   protected override createTwin(): PaaStyleHead {
-    return new PaaStyleHead(this.config);
+    return new PaaStyleHead(this.paaConfig);
+  }
+
+  protected override buildTargets(outs: HeadOutputs, gt: GroundTruth): AnchorTargets {
+    if (!this.paaConfig.paaReassign) return super.buildTargets(outs, gt);
+    const { anchors, levelCounts } = multiLevelAnchors(this.anchors, outs.cls.map((t) => [t.shape[1], t.shape[2]]));
+    const ignoreIofThr = this.config.assigner.ignoreIofThr;
+    const initial = anchorTargets(anchors, gt, this.numClasses, (boxes, ignore) => assignMaxIoU(anchors, boxes, { ...PAA_CANDIDATES, ignoreIofThr }, ignore));
+    const costs = this.candidateCosts(outs, initial);
+    const n = anchors.length / 4;
+    const levelOf = priorLevels(levelCounts);
+    const keep = new Set<number>();
+    let p = 0;
+    for (let b = 0; b < gt.boxes.length; b++) {
+      const candidates: PaaCandidate[] = [];
+      for (let k = 0; k < initial.numPosPerImage[b]; k++, p++) {
+        const prior = initial.posIdx[p] - b * n;
+        candidates.push({ prior, gt: initial.posGtIdx[p], level: levelOf[prior], cost: costs[p] });
+      }
+      for (const prior of paaReassign(candidates, this.config.assigner.topk)) keep.add(b * n + prior);
+    }
+    return restrictPositives(initial, keep, this.numClasses, n);
+  }
+
+  /** Classification + box loss per candidate (mmdet `get_pos_loss`), read off the tape. */
+  private candidateCosts(outs: HeadOutputs, t: AnchorTargets): Float32Array {
+    const p = t.posIdx.length;
+    if (p === 0) return new Float32Array(0);
+    const cost = tf.tidy(() => {
+      const cls = gatherRows(flattenLevels(outs.cls, this.numClasses), t.posIdx);
+      const reg = gatherRows(flattenLevels(outs.reg, 4), t.posIdx);
+      const posLabels = Int32Array.from(t.posIdx, (row) => t.labels[row]);
+      const clsCost = tf.sum(this.config.lossCls.elementwise(cls, tf.tensor2d(oneHotRows(posLabels, this.numClasses), [p, this.numClasses])), 1);
+      const boxes = this.coder.decodeTensor(tf.tensor2d(t.posAnchors, [p, 4]), reg);
+      const boxCost = tf.reshape(this.config.lossBbox.elementwise(boxes, tf.tensor2d(t.posGts, [p, 4])), [p]);
+      return stopGradient(tf.add(clsCost, boxCost));
+    });
+    const out = cost.dataSync() as Float32Array;
+    cost.dispose();
+    return out;
   }
 
   override loss(outs: HeadOutputs, gt: GroundTruth): LossTerms {
@@ -35,7 +86,7 @@ export class PaaStyleHead extends AtssHead {
       if (inputs.posBoxes === undefined || inputs.posQuality === undefined) {
         return { loss_cls: lossCls, loss_bbox: zeroLoss(inputs.reg), loss_iou: zeroLoss(inputs.quality) };
       }
-      const gts = tf.tensor2d(targets.posGts, [numPos, 4]);
+      const gts: Tensor2D = tf.tensor2d(targets.posGts, [numPos, 4]);
       const iouTarget = alignedIoUTensor(stopGradient(inputs.posBoxes), gts);
       return {
         loss_cls: lossCls,
@@ -46,4 +97,38 @@ export class PaaStyleHead extends AtssHead {
   }
 
   protected override readonly combineScores = (p: number, q: number): number => Math.sqrt(p * q);
+}
+
+function priorLevels(levelCounts: number[]): Int32Array {
+  const out = new Int32Array(levelCounts.reduce((a, b) => a + b, 0));
+  let o = 0;
+  levelCounts.forEach((count, l) => {
+    out.fill(l, o, o + count);
+    o += count;
+  });
+  return out;
+}
+
+/** The targets with only `keep` rows positive; dropped candidates become background (weight 1). */
+function restrictPositives(t: AnchorTargets, keep: Set<number>, numClasses: number, priorsPerImage: number): AnchorTargets {
+  const labels = t.labels.slice();
+  const idx: number[] = [];
+  const anchors: number[] = [];
+  const gts: number[] = [];
+  const gtIdx: number[] = [];
+  const perImage = t.numPosPerImage.map(() => 0);
+  t.posIdx.forEach((row, p) => {
+    if (!keep.has(row)) {
+      labels[row] = numClasses;
+      return;
+    }
+    idx.push(row);
+    gtIdx.push(t.posGtIdx[p]);
+    for (let k = 0; k < 4; k++) {
+      anchors.push(t.posAnchors[4 * p + k]);
+      gts.push(t.posGts[4 * p + k]);
+    }
+    perImage[Math.floor(row / priorsPerImage)]++;
+  });
+  return { labels, labelWeights: t.labelWeights, posIdx: Int32Array.from(idx), posAnchors: Float32Array.from(anchors), posGts: Float32Array.from(gts), posGtIdx: Int32Array.from(gtIdx), numPosPerImage: perImage };
 }

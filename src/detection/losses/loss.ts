@@ -19,6 +19,8 @@ export interface Loss {
   readonly lossWeight: number;
   /** Weighted, reduced loss of `pred` against `target` (shapes as each loss documents). */
   compute(pred: Tensor, target: Tensor, options?: CallOptions): Scalar;
+  /** The unreduced loss times `lossWeight` (mmdet's `reduction_override='none'`), e.g. for assignment costs. */
+  elementwise(pred: Tensor, target: Tensor): Tensor;
 }
 
 /** mmdet's weight_reduce_loss. */
@@ -40,6 +42,9 @@ export function makeLoss(name: string, lossWeight: number, reduction: Reduction,
     lossWeight,
     compute(pred, target, options) {
       return tf.tidy(() => tf.mul(weightReduce(elementwise(pred, target), reduction, options), lossWeight) as Scalar);
+    },
+    elementwise(pred, target) {
+      return tf.tidy(() => tf.mul(elementwise(pred, target), lossWeight));
     },
   };
 }
