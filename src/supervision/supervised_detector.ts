@@ -1,0 +1,56 @@
+/**
+ * A one-stage detector with auxiliary supervisors. Parameter names of the
+ * detector are unchanged (`backbone.*`, `neck.*`, `head.*`); the supervisors'
+ * modules live under `supervisors.<i>`. `inferenceModel()` is the plain
+ * detector's, so the deployed cost equals the baseline's.
+ */
+import type { Batch } from '../data/types.js';
+import type { DenseHead } from '../detection/heads/dense_head.js';
+import { groundTruth, SingleStageDetector } from '../detection/single_stage_detector.js';
+import type { IterationInfo, LossTerms } from '../detection/types.js';
+import type { Backbone, Neck } from '../nn/backbone.js';
+import { Module } from '../nn/module.js';
+import type { PhaseSpec } from '../train/phases.js';
+import type { DeclaredOptimizer } from '../train/types.js';
+import type { Supervisor, SupervisorFactory } from './supervisor.js';
+
+class SupervisorModules extends Module {
+  add(name: string, m: Module): void {
+    this.child(name, m);
+  }
+}
+
+export class SupervisedDetector extends SingleStageDetector {
+  readonly supervisors: Supervisor[];
+
+  constructor(backbone: Backbone, neck: Neck | undefined, head: DenseHead, factories: readonly SupervisorFactory[], where = 'model') {
+    super(backbone, neck, head, where);
+    const holder = this.child('supervisors', new SupervisorModules());
+    this.supervisors = factories.map((f, i) => {
+      const s = f.attach({ backbone, neck, head, prefix: `supervisors.${i}`, where: `${where}.supervisors[${i}]` });
+      holder.add(String(i), s.module);
+      return s;
+    });
+  }
+
+  override forwardTrain(batch: Batch, info: IterationInfo): LossTerms {
+    const { losses, features, headOutputs } = this.forwardTrainDetailed(batch);
+    const out: LossTerms = { ...losses };
+    const gt = groundTruth(batch);
+    this.supervisors.forEach((s, i) => {
+      for (const [name, t] of Object.entries(s.losses({ batch, gt, info, features, headOutputs, head: this.head }))) {
+        if (name in out) throw new Error(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
+        out[name] = t;
+      }
+    });
+    return out;
+  }
+
+  trainingPhases(): PhaseSpec[] {
+    return this.supervisors.flatMap((s) => s.trainingPhases());
+  }
+
+  trainingOptimizers(): DeclaredOptimizer[] {
+    return this.supervisors.flatMap((s) => s.trainingOptimizers());
+  }
+}
