@@ -7,11 +7,14 @@ import type { DenseHead } from '../../src/detection/heads/dense_head.js';
 import { SingleStageDetector } from '../../src/detection/single_stage_detector.js';
 import type { Backbone, Neck } from '../../src/nn/backbone.js';
 import { componentOption, defineComponent, type ComponentConfig, type Component } from '../../src/registry/component.js';
+import { SupervisedDetector } from '../../src/supervision/supervised_detector.js';
+import type { SupervisorFactory } from '../../src/supervision/supervisor.js';
 
 interface Options {
   backbone: ComponentConfig;
   neck: ComponentConfig | null;
   head: ComponentConfig;
+  supervisors: ComponentConfig[];
 }
 
 const RESNET50: ComponentConfig = { type: 'ResNet', depth: 50, out_indices: [0, 1, 2, 3], frozen_stages: 1, norm: { type: 'BN' }, norm_eval: true };
@@ -32,13 +35,16 @@ function detector(name: string, description: string, neck: ComponentConfig, head
         backbone: componentOption('backbone', 'feature extractor returning C-levels', RESNET50),
         neck: { ...componentOption('neck', 'feature pyramid on the backbone outputs (null feeds the head directly)', neck), type: ['object', 'null'] },
         head: componentOption('head', 'dense head with its assigner, losses and test_cfg', head),
+        supervisors: { type: 'array', items: componentOption('supervisor', 'training-only auxiliary supervision'), description: 'auxiliary supervisors (LabelEnc, LGD); training only, never deployed', default: [] },
       },
     },
     build: (o, ctx) => {
       const backbone = ctx.build<Backbone>('backbone', o.backbone, `${ctx.path}.backbone`);
       const builtNeck = o.neck === null ? undefined : ctx.build<Neck>('neck', o.neck, `${ctx.path}.neck`);
       const head = ctx.build<DenseHead>('head', o.head, `${ctx.path}.head`);
-      return new SingleStageDetector(backbone, builtNeck, head, ctx.path);
+      const supervisors = o.supervisors.map((s, i) => ctx.build<SupervisorFactory>('supervisor', s, `${ctx.path}.supervisors.${i}`));
+      if (supervisors.length === 0) return new SingleStageDetector(backbone, builtNeck, head, ctx.path);
+      return new SupervisedDetector(backbone, builtNeck, head, supervisors, ctx.path);
     },
   });
 }
