@@ -17,30 +17,44 @@ export interface TrainStepOptions {
   transformGrads?: (grads: NamedTensorMap) => NamedTensorMap;
 }
 
-/** Runs `fn` in a tensor scope that is closed on return and on throw. */
+interface TapeNode {
+  saved?: Tensor[];
+}
+
+interface EngineState {
+  activeTape: TapeNode[] | null;
+  gradientDepth: number;
+}
+
+/**
+ * In gradient mode tfjs keeps a clone of every tensor a kernel saves for its
+ * backward pass (marked kept, so no scope frees it) and frees them at the end
+ * of a successful gradient computation. When the loss or the backward pass
+ * throws, they stay on the abandoned tape; this frees them, as tfjs would
+ * have. `state` is engine-internal (stable through tfjs 4.x).
+ */
+function freeAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state: EngineState }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) tf.dispose(node.saved ?? []);
+  state.activeTape = null;
+}
+
+/**
+ * Runs `fn` in a tensor scope that is closed on return and on throw; on throw
+ * it also frees what an interrupted gradient computation left behind.
+ */
 export function inScope<T>(fn: () => T): T {
   const engine = tf.engine();
   engine.startScope();
   try {
     return fn();
+  } catch (err) {
+    freeAbandonedTape();
+    throw err;
   } finally {
     engine.endScope();
   }
-}
-
-interface TapeNode {
-  saved?: Tensor[];
-}
-
-/**
- * In gradient mode tfjs keeps a clone of every tensor a kernel saves for its
- * backward pass (marked kept, so no scope frees it) and frees each while
- * backpropagating. A step that throws in the loss or during backpropagation
- * would leak the rest, so they are freed here. `activeTape` is
- * engine-internal (stable through tfjs 4.x).
- */
-function activeTape(): TapeNode[] | null {
-  return (tf.engine() as unknown as { state: { activeTape: TapeNode[] | null } }).state.activeTape;
 }
 
 function asTerms(out: LossOutput): Record<string, Scalar> {
@@ -62,20 +76,12 @@ export function trainStep(
   return inScope(() => {
     try {
       let terms: Record<string, Scalar> = {};
-      const tapes: TapeNode[][] = [];
-      let grads: NamedTensorMap;
-      try {
-        ({ grads } = tf.variableGrads(() => {
-          tapes.push(activeTape() ?? []);
-          terms = asTerms(lossFn());
-          // variableGrads frees what its function creates except the result: keep the reported terms.
-          for (const t of Object.values(terms)) kept.push(tf.keep(t));
-          return terms.loss;
-        }, options.varList));
-      } catch (err) {
-        for (const node of tapes.flat()) tf.dispose(node.saved ?? []);
-        throw err;
-      }
+      const { grads } = tf.variableGrads(() => {
+        terms = asTerms(lossFn());
+        // variableGrads frees what its function creates except the result: keep the reported terms.
+        for (const t of Object.values(terms)) kept.push(tf.keep(t));
+        return terms.loss;
+      }, options.varList);
       optimizer.applyGradients(options.transformGrads ? options.transformGrads(grads) : grads);
       const numbers: Record<string, number> = {};
       for (const [name, t] of Object.entries(terms)) numbers[name] = t.dataSync()[0];

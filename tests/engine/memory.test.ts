@@ -122,6 +122,21 @@ describe('engine memory discipline', () => {
     tf.dispose([x, target, ...net.vars]);
   });
 
+  it('inScope frees what an interrupted tf.variableGrads saved for its backward pass', () => {
+    const w = tf.variable(tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 11), true, 'mem.scope.w');
+    const x = tf.randomNormal([1, 8, 8, 2], 0, 1, 'float32', 12) as Tensor4D;
+    const before = tf.memory().numTensors;
+    assert.throws(() => inScope(() => tf.variableGrads(() => {
+      tf.relu(tf.conv2d(x, w as Variable<tf.Rank.R4>, 1, 'same')).sum();
+      throw new Error('forward failed');
+    })), /forward failed/);
+    assert.equal(tf.memory().numTensors, before);
+    const value = inScope(() => tf.variableGrads(() => tf.conv2d(x, w as Variable<tf.Rank.R4>, 1, 'same').sum() as tf.Scalar).value.dataSync()[0]);
+    assert.ok(Number.isFinite(value), 'gradients still work after an interrupted one');
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([w, x]);
+  });
+
   it('inScope frees what it creates and returns plain values', () => {
     const before = tf.memory().numTensors;
     const value = inScope(() => tf.ones([3, 3]).mul(2).sum().dataSync()[0]);
