@@ -1,0 +1,107 @@
+/**
+ * Loading an experiment spec: YAML with origins (so every problem is reported
+ * as file:line), validated against SPEC_SCHEMA with the registry's ajv setup,
+ * then checked for what a schema cannot say (zip lengths, stage references).
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { ConfigError, fileOrigin, type ConfigIssue } from '../config/errors.js';
+import { nearestOrigin, type OriginMap } from '../config/origin.js';
+import { parseYamlFile } from '../config/parse_yaml.js';
+import { isMap } from '../config/tree.js';
+import { compileSchema } from '../registry/ajv.js';
+import { SPEC_SCHEMA } from './spec_schema.js';
+import { expandValues, type ValueList } from './values.js';
+
+export type OverrideMap = Record<string, unknown>;
+export type Distribution = { uniform: [number, number] } | { loguniform: [number, number] } | { randint: [number, number] } | { choice: unknown[] };
+
+export interface SweepSpec {
+  name: string;
+  description: string;
+  /** Absolute path of the base config. */
+  base: string;
+  set: OverrideMap;
+  grid: Record<string, ValueList>;
+  zip: Record<string, ValueList>;
+  random?: { trials: number; seed: number; params: Record<string, Distribution> };
+  variants: Record<string, OverrideMap>;
+  baseline: string;
+  seeds: number[];
+  stages: Record<string, { set: OverrideMap }>;
+  metric: string;
+  mode: 'max' | 'min';
+  parallel: number;
+}
+
+export interface LoadedSpec {
+  spec: SweepSpec;
+  /** Absolute path of the spec file. */
+  file: string;
+  text: string;
+  origins: OriginMap;
+}
+
+/** `${stages.NAME.checkpoint}` (or `.run_dir`) inside an override value. */
+export const STAGE_REF = /\$\{stages\.([\w-]+)\.(checkpoint|run_dir)\}/g;
+
+export function loadSpec(path: string): LoadedSpec {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
+    throw new ConfigError({ message: `experiment spec ${path}: ${why}` });
+  }
+  const parsed = parseYamlFile(text, file);
+  const origins = parsed.origins;
+  const raw = parsed.value ?? {};
+  if (!isMap(raw)) throw new ConfigError({ origin: fileOrigin(file, 1), message: 'an experiment spec holds a map of keys at its top level' });
+  const validate = compileSchema(SPEC_SCHEMA);
+  if (!validate(raw)) {
+    const issues: ConfigIssue[] = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf').map((e) => {
+      const at = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const extra = e.keyword === 'additionalProperties' ? ` '${String(e.params.additionalProperty)}'` : '';
+      const where = at.length === 0 ? 'the spec' : at.join('.');
+      return { origin: nearestOrigin(origins, at) ?? fileOrigin(file, 1), message: `${where}: ${e.message ?? 'invalid'}${extra}` };
+    });
+    throw new ConfigError(issues);
+  }
+  const spec = raw as unknown as SweepSpec;
+  if (spec.name === '') spec.name = basename(file, extname(file));
+  spec.base = resolve(dirname(file), spec.base);
+  checkSpec(spec, origins, file);
+  return { spec, file, text, origins };
+}
+
+function checkSpec(spec: SweepSpec, origins: OriginMap, file: string): void {
+  const issues: ConfigIssue[] = [];
+  const at = (...path: string[]) => nearestOrigin(origins, path) ?? fileOrigin(file, 1);
+  const zipLengths = Object.entries(spec.zip).map(([key, values]) => [key, expandValues(values).length] as const);
+  if (new Set(zipLengths.map(([, n]) => n)).size > 1) {
+    issues.push({ origin: at('zip'), message: `zip: the lists must have one length (${zipLengths.map(([k, n]) => `${k}: ${n}`).join(', ')})` });
+  }
+  for (const key of Object.keys(spec.grid)) {
+    if (Object.hasOwn(spec.zip, key)) issues.push({ origin: at('zip', key), message: `${key} is both in grid: and in zip:` });
+  }
+  if (spec.baseline !== '' && !Object.hasOwn(spec.variants, spec.baseline)) {
+    issues.push({ origin: at('baseline'), message: `baseline: no variant named '${spec.baseline}' (variants: ${Object.keys(spec.variants).join(', ') || 'none'})` });
+  }
+  const stageNames = Object.keys(spec.stages);
+  const checkRefs = (map: OverrideMap, path: string[], before: string[]): void => {
+    for (const [key, value] of Object.entries(map)) {
+      if (typeof value !== 'string') continue;
+      for (const m of value.matchAll(STAGE_REF)) {
+        if (!before.includes(m[1])) {
+          const known = before.length === 0 ? 'no earlier stage' : `earlier stages: ${before.join(', ')}`;
+          issues.push({ origin: at(...path, key), message: `${m[0]}: not an earlier stage (${known})` });
+        }
+      }
+    }
+  };
+  stageNames.forEach((name, i) => checkRefs(spec.stages[name].set, ['stages', name, 'set'], stageNames.slice(0, i)));
+  checkRefs(spec.set, ['set'], []);
+  for (const [name, overrides] of Object.entries(spec.variants)) checkRefs(overrides, ['variants', name], stageNames.slice(0, -1));
+  if (issues.length > 0) throw new ConfigError(issues);
+}

@@ -1,0 +1,141 @@
+/**
+ * Running one trial as a child process: `node bin/detlab.js train` on the
+ * trial's resolved config, in `<sweep dir>/trials/<id>/`. The runner is shared
+ * by every executor (local processes now, queue workers later): given the
+ * same job it does the same thing, resuming from the trial's last checkpoint
+ * when an earlier attempt left one.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dumpYaml } from '../config/dump.js';
+import { latestCheckpoint } from '../train/checkpoint.js';
+import { readMetricsLines } from '../train/metrics_log.js';
+import { STAGE_MARKER, type Trial } from './trial.js';
+
+/** What an executor hands the runner: the trial and where its upstream outputs are. */
+export interface TrialJob {
+  trial: Trial;
+  sweepDir: string;
+  /** The sweep name: the trial config's `name:` (so the MLflow experiment is the sweep's). */
+  sweepName: string;
+  /** Outputs of finished upstream trials, by trial id. */
+  upstream: Record<string, TrialOutputs>;
+}
+
+export interface TrialOutputs {
+  runDir: string;
+  checkpoint: string;
+}
+
+export interface TrialRunOptions {
+  /** Threads the trial may use (engine.threads and the BLAS/OpenMP variables). */
+  threads: number;
+  signal?: AbortSignal;
+  /** The MLflow parent run of the sweep. */
+  parentRunId?: string;
+  /** The command that starts detlab (default: this node and bin/detlab.js). */
+  command?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Called with the child's pid once it runs. */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface TrialOutcome {
+  status: 'finished' | 'failed' | 'interrupted';
+  runDir?: string;
+  checkpoint?: string;
+  metrics: Record<string, number>;
+  error?: string;
+  seconds: number;
+  /** Whether this attempt continued from an earlier attempt's checkpoint. */
+  resumed: boolean;
+}
+
+const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/detlab.js');
+export const DEFAULT_COMMAND: readonly string[] = [process.execPath, BIN];
+
+export function trialDir(sweepDir: string, id: string): string {
+  return join(sweepDir, 'trials', id);
+}
+
+/** The newest run directory of a trial (run ids sort by start time). */
+export function latestRun(dir: string, name: string): string | undefined {
+  const parent = join(dir, name);
+  if (!existsSync(parent)) return undefined;
+  return readdirSync(parent).filter((n) => statSync(join(parent, n)).isDirectory()).sort().map((n) => join(parent, n)).at(-1);
+}
+
+/** Last value of each metric in a run's metrics.jsonl. */
+export function finalMetrics(runDir: string): Record<string, number> {
+  const path = join(runDir, 'metrics.jsonl');
+  const out: Record<string, number> = {};
+  if (!existsSync(path)) return out;
+  for (const line of readMetricsLines(path)) Object.assign(out, line.metrics);
+  return out;
+}
+
+function resolvedConfigText(job: TrialJob): string {
+  const text = dumpYaml({ ...job.trial.config, name: job.sweepName });
+  return text.replace(STAGE_MARKER, (_m, id: string, output: string) => {
+    const outputs = job.upstream[id];
+    if (outputs === undefined) throw new Error(`trial ${job.trial.id} needs trial ${id}, which has not finished`);
+    return output === 'checkpoint' ? outputs.checkpoint : outputs.runDir;
+  });
+}
+
+function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<TrialOutcome> {
+  const started = Date.now();
+  const dir = trialDir(job.sweepDir, job.trial.id);
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'trial.yaml');
+  writeFileSync(`${configFile}.tmp`, resolvedConfigText(job));
+  renameSync(`${configFile}.tmp`, configFile);
+  const previous = latestRun(dir, job.sweepName);
+  const resumed = previous !== undefined && latestCheckpoint(join(previous, 'checkpoints')) !== undefined;
+  const threads = String(opts.threads);
+  const [exe, ...pre] = opts.command ?? DEFAULT_COMMAND;
+  const args = [...pre, 'train', configFile, '--work-dir', dir, '--set', `++engine.threads=${threads}`, ...(resumed ? ['--resume'] : [])];
+  const logFile = join(dir, 'train.log');
+  const log = openSync(logFile, 'a');
+  const env = {
+    ...process.env,
+    ...opts.env,
+    OMP_NUM_THREADS: threads,
+    OPENBLAS_NUM_THREADS: threads,
+    DETLAB_TRIAL_ID: job.trial.id,
+    ...(opts.parentRunId === undefined ? {} : { DETLAB_PARENT_RUN_ID: opts.parentRunId }),
+  };
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((done) => {
+    const child = spawn(exe, args, { stdio: ['ignore', log, log], env });
+    const stop = (): void => void child.kill('SIGTERM');
+    child.on('spawn', () => opts.onSpawn?.(child.pid!));
+    child.on('error', (error) => done({ code: null, signal: null, error }));
+    child.on('exit', (code, signal) => {
+      opts.signal?.removeEventListener('abort', stop);
+      done({ code, signal });
+    });
+    if (opts.signal?.aborted) stop();
+    else opts.signal?.addEventListener('abort', stop, { once: true });
+  });
+  closeSync(log);
+  const runDir = latestRun(dir, job.sweepName);
+  const checkpoint = runDir === undefined ? undefined : latestCheckpoint(join(runDir, 'checkpoints'));
+  const metrics = runDir === undefined ? {} : finalMetrics(runDir);
+  const seconds = (Date.now() - started) / 1000;
+  const base = { runDir, checkpoint, metrics, seconds, resumed };
+  if (exit.code === 0) return { status: 'finished', ...base };
+  if (opts.signal?.aborted || exit.code === 130) return { status: 'interrupted', ...base };
+  const why = exit.error?.message ?? (exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
+  const last = tail(logFile, 3);
+  return { status: 'failed', ...base, error: `${why}${last === '' ? '' : `: ${last}`} (log: ${logFile})` };
+}
