@@ -148,6 +148,23 @@ test('experiment get-or-create is race-safe over REST', { skip }, async () => {
   await Promise.all(runs.map((r) => r.finish()));
 });
 
+test('hundreds of params and tags and 2500 points in one flush are split into batches the server accepts', { skip }, async () => {
+  const workDir = join(tmp, 'wide');
+  const run = await openRun({ uri: server.url, experimentName: 'wide', runName: 'wide', workDir, ...fastRetry({ flushIntervalMs: 60_000 }) });
+  const params = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`p/${i}`, `v${i}`.repeat(50)]));
+  const tags = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`t.${i}`, 'x'.repeat(7000)]));
+  run.logParams(params);
+  run.setTags(tags);
+  for (let step = 0; step < 250; step++) run.logMetrics(step, Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`m${k}`, step * k])));
+  const report = await run.finish();
+  assert.equal(report.delivered, true, report.problems.join('; '));
+  const r = await getRun(run.runId as string);
+  assert.deepEqual(paramsOf(r), params);
+  const got = tagsOf(r);
+  for (const [k, v] of Object.entries(tags)) assert.equal(got[k], v);
+  assert.equal(await assertExactlyMetricsJsonl(run.runId as string, workDir), 2500);
+});
+
 test('500s, replies lost after the server applied a batch, and timeouts: exactly metrics.jsonl, nothing sent twice', { skip }, async () => {
   const proxy = new FaultProxy(server.url, await freePort());
   await proxy.open();
