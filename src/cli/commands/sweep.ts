@@ -1,0 +1,122 @@
+/**
+ * `detlab sweep run|report|status`: experiment specs expanded to trials, run
+ * as child processes with resume, and reported as paper-style tables and plots.
+ */
+import { join } from 'node:path';
+import { readState } from '../../sweep/state.js';
+import { LocalExecutor } from '../../sweep/local_executor.js';
+import { resultRows } from '../../sweep/results.js';
+import { runSweep } from '../../sweep/run.js';
+import { writeReport } from '../../sweep/report.js';
+import { resultsMarkdown } from '../../sweep/table.js';
+import { trialLabel } from '../../sweep/trial.js';
+import { parseCommandArgs } from '../args.js';
+import { UserError, type Command } from '../command.js';
+
+const usage = `usage: detlab sweep run SPEC [--resume] [--parallel N] [--dry-run] [--fail-fast] [--sweep-dir DIR]
+       detlab sweep report SWEEP_DIR
+       detlab sweep status SWEEP_DIR
+
+run     expands the experiment spec (experiments/*.yaml) into trials and trains
+        each as a child process in <sweep dir>/trials/<trial id>/; the sweep dir
+        is sweeps/<name>/<run id>/ unless --sweep-dir is given. A failed trial is
+        reported at once and the others go on. Ctrl-C stops the running trials
+        (each saves a checkpoint) and keeps the state; then add --resume.
+report  writes results.csv, results.md and report.html in SWEEP_DIR
+status  lists the trials of SWEEP_DIR and their state
+
+options:
+  --resume        continue the newest sweep of SPEC (or --sweep-dir): finished
+                  trials are skipped, interrupted ones resume from their last checkpoint
+  --parallel N    trials at once (default: the spec's parallel:); each trial gets
+                  cores / N threads, and N is capped at the number of cores
+  --dry-run       list the trials and how each differs from the base config
+  --fail-fast     stop every trial at the first failure
+  --sweep-dir DIR the sweep directory to create or resume`;
+
+const runOptions = {
+  resume: { type: 'boolean' },
+  parallel: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'fail-fast': { type: 'boolean' },
+  'sweep-dir': { type: 'string' },
+} as const;
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, runOptions, usage);
+  if (positionals.length !== 1) throw new UserError(`sweep run takes one spec file\n${usage}`);
+  let parallel: number | undefined;
+  if (values.parallel !== undefined) {
+    parallel = Number(values.parallel);
+    if (!Number.isInteger(parallel) || parallel < 1) throw new UserError(`--parallel: expected a whole number ≥ 1, got '${String(values.parallel)}'`);
+  }
+  const controller = new AbortController();
+  const stop = (): void => {
+    console.log('stopping: the running trials save a checkpoint and stop; press Ctrl-C again to abort');
+    process.once('SIGINT', () => process.exit(130));
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const report = await runSweep({
+      specFile: positionals[0],
+      resume: values.resume === true,
+      dryRun: values['dry-run'] === true,
+      failFast: values['fail-fast'] === true,
+      sweepDir: typeof values['sweep-dir'] === 'string' ? values['sweep-dir'] : undefined,
+      parallel,
+      signal: controller.signal,
+      executor: (n) => {
+        const executor = new LocalExecutor({ parallel: n });
+        if (executor.parallel < n) console.log(`note: --parallel ${n} capped at ${executor.parallel} (the number of cores)`);
+        return executor;
+      },
+    });
+    if (report.outcome === 'planned') return 0;
+    console.log(`\n${resultsMarkdown(report.state)}`);
+    console.log(`report: ${join(report.sweepDir, 'report.html')}`);
+    if (report.outcome === 'interrupted') console.log(`stopped; continue with: detlab sweep run ${positionals[0]} --resume --sweep-dir ${report.sweepDir}`);
+    return report.outcome === 'finished' ? 0 : report.outcome === 'interrupted' ? 130 : 1;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+}
+
+function oneDir(args: string[], what: string): string {
+  const { positionals } = parseCommandArgs(args, {}, usage);
+  if (positionals.length !== 1) throw new UserError(`sweep ${what} takes one sweep directory\n${usage}`);
+  return positionals[0];
+}
+
+const sweep: Command = {
+  name: 'sweep',
+  summary: 'run an experiment spec (grid, variants, seeds, stages) as resumable parallel trials; report tables and plots',
+  usage,
+  async run(args) {
+    const [sub, ...rest] = args;
+    if (sub === 'run') return run(rest);
+    if (sub === 'report') {
+      const dir = oneDir(rest, 'report');
+      for (const file of writeReport(dir, readState(dir))) console.log(file);
+      return 0;
+    }
+    if (sub === 'status') {
+      const state = readState(oneDir(rest, 'status'));
+      const counts = new Map<string, number>();
+      for (const t of state.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+      console.log(`sweep ${state.name}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+      for (const t of state.trials) {
+        const v = t.metrics?.[state.metric];
+        console.log(`  ${t.id}  ${t.status.padEnd(11)} ${t.stage === '' ? '' : `[${t.stage}] `}${trialLabel(t)} seed=${t.seed}${v === undefined ? '' : `  ${state.metric}=${v.toFixed(4)}`}${t.error === undefined ? '' : `  ${t.error.split('\n')[0]}`}`);
+      }
+      const best = resultRows(state).find((r) => r.best);
+      if (best !== undefined) console.log(`best: ${best.variant ?? ''} ${JSON.stringify(best.params)} ${state.metric}=${best.mean!.toFixed(4)}`);
+      return 0;
+    }
+    throw new UserError(`sweep: expected run, report or status${sub === undefined ? '' : `, got '${sub}'`}\n${usage}`);
+  },
+};
+
+export default sweep;

@@ -1,0 +1,47 @@
+/**
+ * A sweep plan: the spec loaded, expanded and every trial's config validated
+ * against the registry before anything runs, so a typo fails in a second
+ * rather than after the first trials.
+ */
+import { loadConfig } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
+import { diffConfigs, type ConfigDifference } from '../config/diff.js';
+import { deepClone, type ConfigMap } from '../config/tree.js';
+import { registryFor } from '../registry/load_validated.js';
+import { Validator } from '../registry/validate.js';
+import { expandSpec } from './expand.js';
+import { loadSpec, type LoadedSpec } from './spec.js';
+import { trialLabel, type Trial } from './trial.js';
+import { isLogScale } from './values.js';
+
+export interface SweepPlan {
+  loaded: LoadedSpec;
+  trials: Trial[];
+  /** The stages in run order ('' alone without stages). */
+  stages: string[];
+  base: ConfigMap;
+  /** Swept keys whose values were written on a log scale. */
+  logKeys: string[];
+}
+
+export async function planSweep(specFile: string): Promise<SweepPlan> {
+  const loaded = loadSpec(specFile);
+  const trials = expandSpec(loaded);
+  const base = loadConfig(loaded.spec.base);
+  const validator = new Validator(await registryFor(base));
+  for (const trial of trials) {
+    const issues = validator.validateConfig(deepClone(trial.config));
+    if (issues.length > 0) {
+      throw new ConfigError(issues.map((i) => ({ message: `${loaded.file}: trial ${trial.id} (${trialLabel(trial)}): ${i.path.join('.')}: ${i.message}` })));
+    }
+  }
+  const stageNames = Object.keys(loaded.spec.stages);
+  const { grid, zip } = loaded.spec;
+  const logKeys = [...Object.entries(grid), ...Object.entries(zip)].filter(([, list]) => isLogScale(list)).map(([k]) => k);
+  return { loaded, trials, stages: stageNames.length === 0 ? [''] : stageNames, base: base.config, logKeys };
+}
+
+/** What a trial changes relative to the base config (seed included). */
+export function trialDifferences(plan: SweepPlan, trial: Trial): ConfigDifference[] {
+  return diffConfigs(plan.base, trial.config);
+}
