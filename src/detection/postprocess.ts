@@ -3,11 +3,13 @@
  * mmdet's `_predict_by_feat_single` + `_bbox_post_process`: per level keep
  * scores above `scoreThr` and the `nmsPre` best (prior, class) pairs, decode
  * those boxes clipped to the image, multiply by the score factor
- * (centerness / IoU) when there is one, drop empty boxes, class-aware NMS,
- * keep `maxPerImg`, then map boxes to original-image pixels.
+ * (centerness / IoU) when there is one, map boxes to original-image
+ * pixels, drop empty boxes, class-aware NMS, keep `maxPerImg`, and, for PAA,
+ * score voting.
  */
 import type { ImageMeta } from '../data/types.js';
 import type { DetectionResult } from './types.js';
+import { pairIoU } from './boxes.js';
 import { batchedNms } from './nms.js';
 
 export interface TestConfig {
@@ -16,6 +18,8 @@ export interface TestConfig {
   iouThr: number;
   maxPerImg: number;
   minBboxSize: number;
+  /** PAA's score voting: each kept box becomes the IoU- and score-weighted mean of its same-class candidates. */
+  scoreVoting?: boolean;
 }
 
 export const DEFAULT_TEST_CONFIG: TestConfig = { nmsPre: 1000, scoreThr: 0.05, iouThr: 0.5, maxPerImg: 100, minBboxSize: 0 };
@@ -69,8 +73,24 @@ export function postprocessImage(levels: LevelScores[], meta: ImageMeta, cfg: Te
     scores: Float32Array.from(keep, (i) => vs[i]),
     labels: Int32Array.from(keep, (i) => vl[i]),
   };
-  keep.forEach((i, j) => out.boxes.set(vb.subarray(4 * i, 4 * i + 4), 4 * j));
+  keep.forEach((i, j) => out.boxes.set(cfg.scoreVoting === true ? votedBox(i, vb, vs, vl, cfg.scoreThr) : vb.subarray(4 * i, 4 * i + 4), 4 * j));
   return out;
+}
+
+/** PAA's score voting (mmdet `PAAHead.score_voting`): σ = 0.025, candidates above the score threshold with IoU > 0.01. */
+function votedBox(det: number, boxes: Float32Array, scores: Float32Array, labels: Int32Array, scoreThr: number): Float32Array {
+  const sum = new Float64Array(4);
+  let norm = 0;
+  for (let j = 0; j < scores.length; j++) {
+    if (labels[j] !== labels[det] || !(scores[j] > scoreThr)) continue;
+    const iou = pairIoU(boxes, det, boxes, j);
+    if (!(iou > 0.01)) continue;
+    const w = Math.exp(-((1 - iou) ** 2) / 0.025) * scores[j];
+    for (let k = 0; k < 4; k++) sum[k] += w * boxes[4 * j + k];
+    norm += w;
+  }
+  // A kept box scoring at or under the threshold has no candidates (not even itself): unchanged.
+  return norm > 0 ? Float32Array.from(sum, (v) => v / norm) : boxes.slice(4 * det, 4 * det + 4);
 }
 
 /**

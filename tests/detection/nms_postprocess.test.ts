@@ -55,3 +55,25 @@ test('postprocess: score threshold, score factors, class-aware NMS, max per imag
   assert.deepEqual([...r.boxes], [4, 0, 44, 40, 4, 0, 44, 40]);
   assert.equal(postprocessImage([level], meta, { ...DEFAULT_TEST_CONFIG, maxPerImg: 1 }).labels.length, 1);
 });
+
+test("score voting moves a kept box to the weighted mean of its class's candidates (PAA)", () => {
+  const priorBoxes = Float32Array.of(0, 0, 20, 20, 2, 0, 22, 20, 40, 40, 60, 60);
+  const level = {
+    scores: Float32Array.of(0.9, 0.6, 0.04),
+    numClasses: 1,
+    decode: (idx: Int32Array) => {
+      const out = new Float32Array(4 * idx.length);
+      idx.forEach((p, j) => out.set(priorBoxes.subarray(4 * p, 4 * p + 4), 4 * j));
+      return out;
+    },
+  };
+  const identity: ImageMeta = { ...meta, originalShape: [100, 100], imgShape: [100, 100], scaleFactor: [1, 1] };
+  const r = postprocessImage([level], identity, { ...DEFAULT_TEST_CONFIG, scoreVoting: true });
+  // box 1 (IoU 360/440 with box 0) is suppressed but votes: weights e^{−(1−IoU)²/0.025}·score.
+  const iou = 360 / 440;
+  const w0 = 0.9, w1 = Math.exp(-((1 - iou) ** 2) / 0.025) * 0.6;
+  assert.equal(r.scores.length, 1);
+  const x1 = (w1 * 2) / (w0 + w1), x2 = (w0 * 20 + w1 * 22) / (w0 + w1);
+  [x1, 0, x2, 20].forEach((v, k) => assert.ok(Math.abs(r.boxes[k] - v) < 1e-4, `coord ${k}: ${r.boxes[k]} vs ${v}`));
+  assert.equal(r.scores[0], postprocessImage([level], identity, DEFAULT_TEST_CONFIG).scores[0], 'the score is unchanged');
+});

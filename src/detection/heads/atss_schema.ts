@@ -19,12 +19,13 @@ export interface AtssFamilyOptions extends CommonHeadOptions {
 }
 
 /** The schema of ATSS-family heads; `quality` names the third branch's loss option. */
-export function atssFamilySchema(quality: { key: string; description: string; loss: ComponentConfig }, bboxLoss: ComponentConfig, nmsIou: number): OptionsSchema {
+/** `scoreVoting` (PAA) adds `test_cfg.score_voting` with that default. */
+export function atssFamilySchema(quality: { key: string; description: string; loss: ComponentConfig }, bboxLoss: ComponentConfig, nmsIou: number, scoreVoting?: boolean): OptionsSchema {
   return {
     type: 'object',
     additionalProperties: false,
     properties: {
-      ...commonHeadProperties({ iouThreshold: nmsIou }),
+      ...commonHeadProperties({ iouThreshold: nmsIou, scoreVoting }),
       norm: normOptionSchema('normalisation after each tower conv', 'GN'),
       conv_bias: { type: 'boolean', description: "bias in the tower convs (mmdet 'auto': none with a norm)", default: false },
       anchor_generator: anchorGeneratorProperty({ octaveBaseScale: 8, scalesPerOctave: 1, ratios: [1.0] }),

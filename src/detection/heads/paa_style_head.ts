@@ -8,8 +8,8 @@
  * Assignment, with `paaReassign`: MaxIoU (0.1 / 0.1, low-quality matches)
  * candidates, each scored by its classification + box loss, then PAA's
  * per-gt GMM split (`assigners/paa_reassign.ts`). Without it: ATSS
- * assignment (a cheaper PAA-style variant). Not implemented: PAA's score
- * voting at inference. COP (issue 10) builds on this head.
+ * assignment (a cheaper PAA-style variant). Score voting is
+ * `test_cfg.score_voting`. COP (issue 10) builds on this head.
  */
 import { tf, type Tensor2D } from '../../engine/tf.js';
 import { stopGradient } from '../../nn/grad.js';

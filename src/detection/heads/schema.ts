@@ -17,10 +17,14 @@ export interface CommonHeadOptions {
   feat_channels: number;
   stacked_convs: number;
   prior_prob: number;
-  test_cfg: { nms_pre: number; score_thr: number; iou_threshold: number; max_per_img: number; min_bbox_size: number };
+  test_cfg: { nms_pre: number; score_thr: number; iou_threshold: number; max_per_img: number; min_bbox_size: number; score_voting?: boolean };
 }
 
-export function commonHeadProperties(defaults: { iouThreshold: number }): Record<string, Prop> {
+/** `scoreVoting` adds PAA's `test_cfg.score_voting` option with that default. */
+export function commonHeadProperties(defaults: { iouThreshold: number; scoreVoting?: boolean }): Record<string, Prop> {
+  const voting: Record<string, Prop> =
+    defaults.scoreVoting === undefined ? {} : { score_voting: { type: 'boolean', description: "PAA's score voting on the kept boxes", default: defaults.scoreVoting } };
+  const votingDefault = defaults.scoreVoting === undefined ? {} : { score_voting: defaults.scoreVoting };
   return {
     num_classes: { type: 'integer', minimum: 1, description: 'foreground classes (the dataset count from the builder takes precedence)', default: 80 },
     in_channels: { type: 'integer', minimum: 1, description: 'channels of every input feature level (the neck output)', default: 256 },
@@ -31,13 +35,14 @@ export function commonHeadProperties(defaults: { iouThreshold: number }): Record
       type: 'object',
       additionalProperties: false,
       description: 'inference: score threshold, per-level top-k, class-aware NMS, detections kept',
-      default: { nms_pre: 1000, score_thr: 0.05, iou_threshold: defaults.iouThreshold, max_per_img: 100, min_bbox_size: 0 },
+      default: { nms_pre: 1000, score_thr: 0.05, iou_threshold: defaults.iouThreshold, max_per_img: 100, min_bbox_size: 0, ...votingDefault },
       properties: {
         nms_pre: { type: 'integer', minimum: 1, description: '(prior, class) pairs kept per level before NMS', default: 1000 },
         score_thr: { type: 'number', minimum: 0, description: 'minimum class probability', default: 0.05 },
         iou_threshold: { type: 'number', minimum: 0, maximum: 1, description: 'NMS suppresses boxes with IoU above this', default: defaults.iouThreshold },
         max_per_img: { type: 'integer', minimum: 1, description: 'detections kept per image after NMS', default: 100 },
         min_bbox_size: { type: 'number', minimum: 0, description: 'boxes not wider and taller than this are dropped', default: 0 },
+        ...voting,
       },
     },
   };
@@ -94,7 +99,7 @@ export function toCoderOptions(c: { target_means: number[]; target_stds: number[
 }
 
 export function toTestConfig(t: CommonHeadOptions['test_cfg']): TestConfig {
-  return { nmsPre: t.nms_pre, scoreThr: t.score_thr, iouThr: t.iou_threshold, maxPerImg: t.max_per_img, minBboxSize: t.min_bbox_size };
+  return { nmsPre: t.nms_pre, scoreThr: t.score_thr, iouThr: t.iou_threshold, maxPerImg: t.max_per_img, minBboxSize: t.min_bbox_size, scoreVoting: t.score_voting ?? false };
 }
 
 /** The class count: the dataset's (`ctx.extras.numClasses`) when the builder provides it, else the option. */
