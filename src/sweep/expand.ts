@@ -8,6 +8,7 @@
 import { loadConfig } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { nearestOrigin, type OriginMap } from '../config/origin.js';
+import { isMap } from '../config/tree.js';
 import { Rng } from '../train/rng.js';
 import { STAGE_REF, type Distribution, type LoadedSpec, type OverrideMap } from './spec.js';
 import { stageMarker, trialId, type Trial } from './trial.js';
@@ -63,8 +64,10 @@ function overrideText(key: string, value: unknown): string {
   return `${key}=${JSON.stringify(value)}`;
 }
 
-/** `${stages.X.checkpoint}` replaced by the marker of X's trial for this seed. */
+/** `${stages.X.checkpoint}` (at any depth of the value) replaced by the marker of X's trial for this seed. */
 function withMarkers(value: unknown, upstream: Record<string, string>, needs: Record<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => withMarkers(v, upstream, needs));
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withMarkers(v, upstream, needs)]));
   if (typeof value !== 'string') return value;
   return value.replace(STAGE_REF, (_m, stage: string, output: string) => {
     needs[stage] = upstream[stage];

@@ -60,8 +60,11 @@ export function loadSpec(path: string): LoadedSpec {
   if (!isMap(raw)) throw new ConfigError({ origin: fileOrigin(file, 1), message: 'an experiment spec holds a map of keys at its top level' });
   const validate = compileSchema(SPEC_SCHEMA);
   if (!validate(raw)) {
-    const issues: ConfigIssue[] = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf').map((e) => {
+    // A value matching no branch of an anyOf is reported once, by the anyOf's description, not once per branch.
+    const issues: ConfigIssue[] = (validate.errors ?? []).filter((e) => !e.schemaPath.includes('/anyOf/')).map((e) => {
       const at = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const described = (e.parentSchema as { description?: string } | undefined)?.description;
+      if (e.keyword === 'anyOf' && described !== undefined) e.message = `expected ${described}`;
       const extra = e.keyword === 'additionalProperties' ? ` '${String(e.params.additionalProperty)}'` : '';
       const where = at.length === 0 ? 'the spec' : at.join('.');
       return { origin: nearestOrigin(origins, at) ?? fileOrigin(file, 1), message: `${where}: ${e.message ?? 'invalid'}${extra}` };
@@ -91,8 +94,7 @@ function checkSpec(spec: SweepSpec, origins: OriginMap, file: string): void {
   const stageNames = Object.keys(spec.stages);
   const checkRefs = (map: OverrideMap, path: string[], before: string[]): void => {
     for (const [key, value] of Object.entries(map)) {
-      if (typeof value !== 'string') continue;
-      for (const m of value.matchAll(STAGE_REF)) {
+      for (const m of JSON.stringify(value).matchAll(STAGE_REF)) {
         if (!before.includes(m[1])) {
           const known = before.length === 0 ? 'no earlier stage' : `earlier stages: ${before.join(', ')}`;
           issues.push({ origin: at(...path, key), message: `${m[0]}: not an earlier stage (${known})` });

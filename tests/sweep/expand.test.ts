@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/config/errors.js';
+import { expandSpec } from '../../src/sweep/expand.js';
+import { loadSpec } from '../../src/sweep/spec.js';
+import { expandValues } from '../../src/sweep/values.js';
+import { TINY_CONFIG } from './paths.js';
+
+function withSpec<T>(text: string, fn: (file: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-spec-'));
+  try {
+    const file = join(dir, 'spec.yaml');
+    writeFileSync(file, `base: ${TINY_CONFIG}\n${text}`);
+    return fn(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const expand = (text: string) => withSpec(text, (file) => expandSpec(loadSpec(file)));
+
+test('value helpers: log2, log10, range, linspace', () => {
+  assert.deepEqual(expandValues({ log2: [-2, 2] }), [0.25, 0.5, 1, 2, 4]);
+  assert.deepEqual(expandValues({ log10: [-3, -1] }), [0.001, 0.01, 0.1]);
+  assert.deepEqual(expandValues({ range: [1, 7, 2] }), [1, 3, 5]);
+  assert.deepEqual(expandValues({ linspace: [0, 1, 5] }), [0, 0.25, 0.5, 0.75, 1]);
+});
+
+test('grid × variants × seeds: every combination once, each with its overrides applied', () => {
+  const trials = expand(`grid:
+  optimizer.lr: [0.01, 0.02]
+  train.max_iters: [3, 5, 7]
+variants:
+  baseline: {}
+  wide: { model.head.feat_channels: 24 }
+seeds: [0, 1]
+`);
+  assert.equal(trials.length, 2 * 3 * 2 * 2);
+  assert.equal(new Set(trials.map((t) => t.id)).size, trials.length);
+  const combos = new Set(trials.map((t) => `${t.variant}/${t.params['optimizer.lr']}/${t.params['train.max_iters']}/${t.seed}`));
+  assert.equal(combos.size, 24);
+  for (const t of trials) {
+    const c = t.config as { optimizer: { lr: number }; train: { max_iters: number }; seed: number; model: { head: { feat_channels: number } } };
+    assert.equal(c.optimizer.lr, t.params['optimizer.lr']);
+    assert.equal(c.train.max_iters, t.params['train.max_iters']);
+    assert.equal(c.seed, t.seed);
+    assert.equal(c.model.head.feat_channels, t.variant === 'wide' ? 24 : 16);
+  }
+});
+
+test('zip varies its keys together; combined with a grid it multiplies', () => {
+  const trials = expand(`zip:
+  optimizer.lr: [0.01, 0.02, 0.04]
+  train.max_iters: [8, 4, 2]
+grid:
+  model.head.stacked_convs: [1, 2]
+`);
+  assert.equal(trials.length, 6);
+  const pairs = new Set(trials.map((t) => `${t.params['optimizer.lr']}:${t.params['train.max_iters']}`));
+  assert.deepEqual([...pairs].sort(), ['0.01:8', '0.02:4', '0.04:2']);
+});
+
+test('random search: N draws from a seeded generator, the same draws for the same seed, other draws for another', () => {
+  const spec = (seed: number) => `random:
+  trials: 5
+  seed: ${seed}
+  params:
+    optimizer.lr: { loguniform: [0.001, 0.1] }
+    model.head.stacked_convs: { choice: [1, 2, 3] }
+`;
+  const a = expand(spec(7));
+  const b = expand(spec(7));
+  const c = expand(spec(8));
+  assert.equal(a.length, 5);
+  assert.deepEqual(a.map((t) => t.params), b.map((t) => t.params));
+  assert.notDeepEqual(a.map((t) => t.params), c.map((t) => t.params));
+  for (const t of a) {
+    const lr = t.params['optimizer.lr'] as number;
+    assert.ok(lr >= 0.001 && lr <= 0.1, `lr ${lr} in range`);
+    assert.ok([1, 2, 3].includes(t.params['model.head.stacked_convs'] as number));
+  }
+});
+
+test('trial ids are stable across expansions and depend on the resolved config, not on how it was written', () => {
+  const first = expand('grid: { optimizer.lr: [0.01, 0.02] }\nseeds: [0, 1]\n').map((t) => t.id);
+  const again = expand('seeds: [0, 1]\ngrid: { optimizer.lr: [0.01, 0.02] }\n').map((t) => t.id);
+  assert.deepEqual(new Set(again), new Set(first));
+  // The base already has lr 0.01: setting it explicitly is the same trial.
+  const same = expand('set: { optimizer.lr: 0.01 }\nseeds: [0]\n');
+  assert.ok(first.includes(same[0].id));
+  assert.match(first[0], /^[0-9a-f]{12}$/);
+});
+
+test('stages: an upstream stage shared by several downstream trials is planned once per seed and referenced by id', () => {
+  const trials = expand(`stages:
+  step1: { set: { train.max_iters: 2 } }
+  step2: { set: { +model.init: { checkpoint: '\${stages.step1.checkpoint}' } } }
+grid:
+  optimizer.lr: [0.01, 0.02, 0.04]
+seeds: [0, 1]
+`);
+  const step1 = trials.filter((t) => t.stage === 'step1');
+  const step2 = trials.filter((t) => t.stage === 'step2');
+  assert.equal(step1.length, 2, 'one step1 per seed');
+  assert.equal(step2.length, 6);
+  for (const t of step2) {
+    const up = step1.find((s) => s.seed === t.seed)!;
+    assert.deepEqual(t.needs, { step1: up.id });
+    assert.equal((t.config.model as { init: { checkpoint: string } }).init.checkpoint, `@stage:${up.id}:checkpoint@`);
+  }
+  assert.ok(trials.indexOf(step1[0]) < trials.indexOf(step2[0]), 'upstream trials come first');
+});
+
+test('spec errors name file:line', () => {
+  const message = (text: string): string =>
+    withSpec(text, (file) => {
+      try {
+        expandSpec(loadSpec(file));
+      } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err.message.replace(file, 'SPEC');
+      }
+      return assert.fail('no error');
+    });
+  assert.match(message('grid:\n  optimizer.lr: 0.01\n'), /^SPEC:3: grid\.optimizer\.lr: expected a list of values, or a helper/);
+  assert.match(message('mode: biggest\n'), /^SPEC:2: mode: must be equal to one of the allowed values/);
+  assert.match(message('gird: {}\n'), /^SPEC:\d+: the spec: must NOT have additional properties 'gird'/);
+  assert.match(message('zip: { optimizer.lr: [1, 2], train.max_iters: [1] }\n'), /^SPEC:2: zip: the lists must have one length/);
+  assert.match(message('grid:\n  optimzer.lr: [0.1]\n'), /^SPEC:3: optimzer\.lr: no key optimzer in the config \(did you mean 'optimizer'\?\)/);
+  assert.match(message('stages:\n  a: { set: { +x: "${stages.b.checkpoint}" } }\n  b: {}\n'), /^SPEC:3: \$\{stages\.b\.checkpoint\}: not an earlier stage/);
+});
