@@ -61,11 +61,6 @@ export class Rng {
     return items;
   }
 
-  /** A derived seed for a sub-generator (e.g. a worker), drawn from this stream. */
-  fork(): Rng {
-    return new Rng(this.nextUint32() | 0);
-  }
-
   getState(): RngState {
     return [this.s[0], this.s[1], this.s[2], this.s[3]];
   }
