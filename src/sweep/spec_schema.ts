@@ -1,5 +1,6 @@
 /** JSON Schema of an experiment spec (`experiments/*.yaml`), validated with ajv like configs. */
 import type { JsonSchema } from '../registry/component.js';
+import { RETRY_SCHEMA } from './bullmq/retry.js';
 
 const overrideMap: JsonSchema = {
   type: 'object',
@@ -75,5 +76,6 @@ export const SPEC_SCHEMA: JsonSchema = {
     metric: { type: 'string', description: 'the metric that ranks trials (last value in metrics.jsonl)', default: 'bbox_mAP' },
     mode: { enum: ['max', 'min'], description: 'whether a higher or a lower metric is better', default: 'max' },
     parallel: { type: 'integer', minimum: 1, description: 'how many trials run at once (bounded by the CPU cores)', default: 1 },
+    retry: RETRY_SCHEMA,
   },
 };

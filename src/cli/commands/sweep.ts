@@ -7,6 +7,7 @@ import { readState } from '../../sweep/state.js';
 import { LocalExecutor } from '../../sweep/local_executor.js';
 import { resultRows } from '../../sweep/results.js';
 import { runSweep } from '../../sweep/run.js';
+import { printQueueStatus, queueExecutor } from '../../sweep/bullmq/cli_hooks.js';
 import { writeReport } from '../../sweep/report.js';
 import { resultsMarkdown } from '../../sweep/table.js';
 import { trialLabel } from '../../sweep/trial.js';
@@ -14,8 +15,9 @@ import { parseCommandArgs } from '../args.js';
 import { UserError, type Command } from '../command.js';
 
 const usage = `usage: detlab sweep run SPEC [--resume] [--parallel N] [--dry-run] [--fail-fast] [--sweep-dir DIR]
+                       [--executor bullmq --redis URL]
        detlab sweep report SWEEP_DIR
-       detlab sweep status SWEEP_DIR
+       detlab sweep status SWEEP_DIR [--redis URL]
 
 run     expands the experiment spec (experiments/*.yaml) into trials and trains
         each as a child process in <sweep dir>/trials/<trial id>/; the sweep dir
@@ -23,7 +25,8 @@ run     expands the experiment spec (experiments/*.yaml) into trials and trains
         reported at once and the others go on. Ctrl-C stops the running trials
         (each saves a checkpoint) and keeps the state; then add --resume.
 report  writes results.csv, results.md and report.html in SWEEP_DIR
-status  lists the trials of SWEEP_DIR and their state
+status  lists the trials of SWEEP_DIR and their state; with --redis also the
+        queue's view (waiting, active on which worker, attempts)
 
 options:
   --resume        continue the newest sweep of SPEC (or --sweep-dir): finished
@@ -32,7 +35,10 @@ options:
                   cores / N threads, and N is capped at the number of cores
   --dry-run       list the trials and how each differs from the base config
   --fail-fast     stop every trial at the first failure
-  --sweep-dir DIR the sweep directory to create or resume`;
+  --sweep-dir DIR the sweep directory to create or resume
+  --executor bullmq --redis URL
+                  queue the trials on Redis for detlab worker processes on any
+                  machine (docs/distributed.md); retries follow the spec's retry:`;
 
 const runOptions = {
   resume: { type: 'boolean' },
@@ -40,6 +46,8 @@ const runOptions = {
   'dry-run': { type: 'boolean' },
   'fail-fast': { type: 'boolean' },
   'sweep-dir': { type: 'string' },
+  executor: { type: 'string' },
+  redis: { type: 'string' },
 } as const;
 
 async function run(args: string[]): Promise<number> {
@@ -50,6 +58,7 @@ async function run(args: string[]): Promise<number> {
     parallel = Number(values.parallel);
     if (!Number.isInteger(parallel) || parallel < 1) throw new UserError(`--parallel: expected a whole number ≥ 1, got '${String(values.parallel)}'`);
   }
+  const queued = queueExecutor(values.executor, values.redis, positionals[0]);
   const controller = new AbortController();
   const stop = (): void => {
     console.log('stopping: the running trials save a checkpoint and stop; press Ctrl-C again to abort');
@@ -68,6 +77,7 @@ async function run(args: string[]): Promise<number> {
       parallel,
       signal: controller.signal,
       executor: (n) => {
+        if (queued !== undefined) return queued;
         const executor = new LocalExecutor({ parallel: n });
         if (executor.parallel < n) console.log(`note: --parallel ${n} capped at ${executor.parallel} (the number of cores)`);
         return executor;
@@ -103,7 +113,9 @@ const sweep: Command = {
       return 0;
     }
     if (sub === 'status') {
-      const state = readState(oneDir(rest, 'status'));
+      const { values, positionals } = parseCommandArgs(rest, { redis: { type: 'string' } }, usage);
+      if (positionals.length !== 1) throw new UserError(`sweep status takes one sweep directory\n${usage}`);
+      const state = readState(positionals[0]);
       const counts = new Map<string, number>();
       for (const t of state.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
       console.log(`sweep ${state.name}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
@@ -113,6 +125,7 @@ const sweep: Command = {
       }
       const best = resultRows(state).find((r) => r.best);
       if (best !== undefined) console.log(`best: ${best.variant ?? ''} ${JSON.stringify(best.params)} ${state.metric}=${best.mean!.toFixed(4)}`);
+      if (typeof values.redis === 'string') await printQueueStatus(values.redis, state);
       return 0;
     }
     throw new UserError(`sweep: expected run, report or status${sub === undefined ? '' : `, got '${sub}'`}\n${usage}`);
