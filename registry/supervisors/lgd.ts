@@ -45,7 +45,7 @@ export const LGD = defineComponent<Options, SupervisorFactory>({
       distill_stop: { anyOf: [ITER_POINT_SCHEMA, { type: 'null' }], description: 'iteration where distillation stops again (null: never)', default: null },
       freeze_backbone_until: { ...ITER_POINT_SCHEMA, description: 'backbone gradients are dropped before this point (official 20k of 180k)', default: '11.1111%' },
       teacher_optimizer: componentOption('optimizer', "the teacher's own optimizer", { type: 'SGD', lr: 0.01, momentum: 0.9, weight_decay: 0.0001, grad_clip: { type: 'value', value: 1 } }),
-      teacher_schedule: componentOption('lr_schedule', "the teacher optimizer's schedule", { type: 'MultiStepLR', steps: ['66.6667%', '88.8889%'], gamma: 0.1 }),
+      teacher_schedule: componentOption('lr_schedule', "the teacher optimizer's schedule", { type: 'MultiStepLR', steps: ['66.6667%', '88.8889%'], gamma: 0.1, warmup: { type: 'linear', iters: '0.5556%', ratio: 0.001 } }),
     },
   },
   build: (o, ctx) => {

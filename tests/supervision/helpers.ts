@@ -54,7 +54,7 @@ export function drawnBatch(): Batch {
 
 /** `iters` real training steps of `model` on `batch` with SGD, the model's phases and its supervisors' optimizers. */
 export function train(model: SingleStageDetector, batch: Batch, iters: number, onStep?: (iter: number, r: StepResult) => void): StepResult[] {
-  const sgd = buildComponent<ReturnType<typeof SGD.build>>(SGD, { lr: 0.005, grad_clip: { type: 'norm', max_norm: 10 } });
+  const sgd = buildComponent<ReturnType<typeof SGD.build>>(SGD, { lr: 0.005, grad_clip: { type: 'norm', value: 1, max_norm: 10, norm_type: 2 } });
   const optimizers = buildOptimizers(model, { optimizer: sgd, schedule: constantSchedule({ type: 'none', iters: 0, ratio: 1 }) }, [], iters);
   const phases = buildPhasePlan(model, [], iters);
   const trainable = optimizers.flatMap((e) => e.optimizer.groups.flatMap((g) => g.params));
