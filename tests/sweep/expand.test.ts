@@ -97,7 +97,7 @@ test('trial ids are stable across expansions and depend on the resolved config, 
 test('stages: an upstream stage shared by several downstream trials is planned once per seed and referenced by id', () => {
   const trials = expand(`stages:
   step1: { set: { train.max_iters: 2 } }
-  step2: { set: { +model.init: { checkpoint: '\${stages.step1.checkpoint}' } } }
+  step2: { set: { ++model.backbone.init: { checkpoint: '\${stages.step1.checkpoint}' } } }
 grid:
   optimizer.lr: [0.01, 0.02, 0.04]
 seeds: [0, 1]
@@ -109,7 +109,7 @@ seeds: [0, 1]
   for (const t of step2) {
     const up = step1.find((s) => s.seed === t.seed)!;
     assert.deepEqual(t.needs, { step1: up.id });
-    assert.equal((t.config.model as { init: { checkpoint: string } }).init.checkpoint, `@stage:${up.id}:checkpoint@`);
+    assert.equal((t.config.model as { backbone: { init: { checkpoint: string } } }).backbone.init.checkpoint, `@stage:${up.id}:checkpoint@`);
   }
   assert.ok(trials.indexOf(step1[0]) < trials.indexOf(step2[0]), 'upstream trials come first');
 });

@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalExecutor, cpuBudget } from '../../src/sweep/local_executor.js';
+import { runSweep } from '../../src/sweep/run.js';
+import { TINY_CONFIG } from './paths.js';
+
+const FAKE = join(import.meta.dirname, 'fixtures', 'fake_train.js');
+
+interface FakeEvent { event: string; pid: number; t: number; trial: string; omp: string; args: string[]; config: string }
+
+async function sweep(specText: string, opts: { parallel: number; cores: number; failFast?: boolean }) {
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-sweep-exec-'));
+  const spec = join(dir, 'spec.yaml');
+  const fakeLog = join(dir, 'fake.jsonl');
+  writeFileSync(spec, `base: ${TINY_CONFIG}\n${specText}`);
+  const lines: string[] = [];
+  const report = await runSweep({
+    specFile: spec,
+    sweepDir: join(dir, 'sweep'),
+    failFast: opts.failFast,
+    track: false,
+    print: (l) => lines.push(l),
+    executor: (n) => new LocalExecutor({ parallel: n, cores: opts.cores, command: [process.execPath, FAKE], env: { DETLAB_FAKE_LOG: fakeLog } }),
+    parallel: opts.parallel,
+  });
+  const events = existsSync(fakeLog) ? readFileSync(fakeLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FakeEvent) : [];
+  return { dir, report, lines, events, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The largest number of trial processes alive at one moment. */
+function maxConcurrent(events: FakeEvent[]): number {
+  let alive = 0;
+  let most = 0;
+  for (const e of [...events].sort((a, b) => a.t - b.t || (a.event === 'start' ? 1 : -1))) {
+    alive += e.event === 'start' ? 1 : -1;
+    most = Math.max(most, alive);
+  }
+  return most;
+}
+
+test('cpu budget: parallel is capped at the cores and parallel × threads ≤ cores', () => {
+  assert.deepEqual(cpuBudget(2, 2), { parallel: 2, threads: 1 });
+  assert.deepEqual(cpuBudget(1, 8), { parallel: 1, threads: 8 });
+  assert.deepEqual(cpuBudget(3, 8), { parallel: 3, threads: 2 });
+  assert.deepEqual(cpuBudget(6, 2), { parallel: 2, threads: 1 });
+});
+
+test('no oversubscription: at most `parallel` trials at once, each told to use cores / parallel threads', async () => {
+  const run = await sweep('grid: { optimizer.lr: [0.01, 0.02, 0.03, 0.04, 0.05] }\nset: { train.max_iters: 5 }\n', { parallel: 4, cores: 2 });
+  try {
+    assert.equal(run.report.outcome, 'finished');
+    assert.equal(run.events.filter((e) => e.event === 'start').length, 5);
+    assert.equal(maxConcurrent(run.events), 2, 'parallel 4 on 2 cores runs 2 at once, and does use both');
+    for (const e of run.events) {
+      assert.equal(e.omp, '1');
+      assert.ok(e.args.includes('++engine.threads=1'), e.args.join(' '));
+    }
+  } finally {
+    run.cleanup();
+  }
+  const serial = await sweep('grid: { optimizer.lr: [0.01, 0.02] }\nset: { train.max_iters: 2 }\n', { parallel: 1, cores: 2 });
+  try {
+    assert.equal(maxConcurrent(serial.events), 1);
+    for (const e of serial.events) assert.ok(e.omp === '2' && e.args.includes('++engine.threads=2'));
+  } finally {
+    serial.cleanup();
+  }
+});
+
+test('failure isolation: a failed trial is reported when it fails and the others still finish', async () => {
+  // The failing trial (lr 5) fails after 1 iteration; the others take 12.
+  const run = await sweep('zip: { optimizer.lr: [0.01, 5, 0.02], train.max_iters: [12, 1, 12] }\n', { parallel: 2, cores: 2 });
+  try {
+    assert.equal(run.report.outcome, 'failed');
+    const byStatus = (s: string) => run.report.state.trials.filter((t) => t.status === s);
+    assert.equal(byStatus('finished').length, 2);
+    assert.equal(byStatus('failed').length, 1);
+    assert.match(byStatus('failed')[0].error!, /exit code 1: loss diverged at lr 5/);
+    const failedAt = run.lines.findIndex((l) => l.startsWith('FAILED'));
+    const lastFinished = run.lines.findLastIndex((l) => l.startsWith('finished'));
+    assert.ok(failedAt >= 0 && failedAt < lastFinished, `the failure is printed before the other trials end:\n${run.lines.join('\n')}`);
+    const md = readFileSync(join(run.report.sweepDir, 'results.md'), 'utf8');
+    assert.match(md, /\| 5 \| 1 \| 0\/1 \| — \|/);
+  } finally {
+    run.cleanup();
+  }
+});
+
+test('--fail-fast: the first failure stops the sweep; trials not started stay pending', async () => {
+  const run = await sweep('zip: { optimizer.lr: [5, 0.01, 0.02, 0.03], train.max_iters: [1, 12, 12, 12] }\n', { parallel: 1, cores: 2, failFast: true });
+  try {
+    assert.equal(run.report.outcome, 'failed');
+    assert.deepEqual(run.report.state.trials.map((t) => t.status), ['failed', 'pending', 'pending', 'pending']);
+    assert.equal(run.events.filter((e) => e.event === 'start').length, 1);
+  } finally {
+    run.cleanup();
+  }
+});
+
+test('stages: the shared upstream trial runs once per seed, and downstream trials read its checkpoint', async () => {
+  const run = await sweep(`stages:
+  step1: { set: { train.max_iters: 3 } }
+  step2: { set: { ++model.backbone.init: { checkpoint: '\${stages.step1.checkpoint}' } } }
+grid: { optimizer.lr: [0.01, 0.02, 0.04] }
+seeds: [0, 1]
+`, { parallel: 2, cores: 2 });
+  try {
+    assert.equal(run.report.outcome, 'finished');
+    const state = run.report.state;
+    const step1 = state.trials.filter((t) => t.stage === 'step1');
+    assert.equal(step1.length, 2);
+    const starts = run.events.filter((e) => e.event === 'start');
+    assert.equal(starts.length, 8);
+    for (const s of step1) assert.equal(starts.filter((e) => e.trial === s.id).length, 1, 'step1 ran once');
+    for (const t of state.trials.filter((x) => x.stage === 'step2')) {
+      const up = step1.find((s) => s.seed === t.seed)!;
+      const text = readFileSync(join(run.report.sweepDir, 'trials', t.id, 'trial.yaml'), 'utf8');
+      assert.ok(text.includes(up.checkpoint!), `trial ${t.id} reads ${up.checkpoint}`);
+      const upEnd = run.events.find((e) => e.event === 'end' && e.trial === up.id)!;
+      const start = starts.find((e) => e.trial === t.id)!;
+      assert.ok(start.t >= upEnd.t, 'downstream starts after its upstream ended');
+    }
+  } finally {
+    run.cleanup();
+  }
+});
