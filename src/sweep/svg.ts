@@ -127,16 +127,18 @@ export interface Bar {
 
 export function barChart(bars: Bar[], o: { title: string; yLabel: string }): string {
   if (bars.length === 0) return '';
+  // Room below the bars for the slanted labels.
+  const B = 110;
   const [lo, hi] = extent([0, ...bars.flatMap((b) => [b.value - b.err, b.value + b.err])]);
   const y0 = Math.min(0, lo);
-  const py = (y: number): number => H - M.bottom - ((y - y0) / (hi - y0)) * (H - M.top - M.bottom);
+  const py = (y: number): number => H - B - ((y - y0) / (hi - y0)) * (H - M.top - B);
   const slot = (W - M.left - 20) / bars.length;
   const parts: string[] = ['<g class="axis y-axis">'];
   for (const y of niceTicks(y0, hi)) {
     const Y = py(y).toFixed(1);
     parts.push(`<line x1="${M.left - 5}" y1="${Y}" x2="${W - 20}" y2="${Y}" stroke="#ddd"/><text class="tick-label" x="${M.left - 8}" y="${Y}" dy="4" text-anchor="end" font-size="11">${escapeXml(fmt(y))}</text>`);
   }
-  parts.push(`<text class="axis-title" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="13">${escapeXml(o.yLabel)}</text></g>`);
+  parts.push(`<text class="axis-title" transform="translate(14 ${(M.top + H - B) / 2}) rotate(-90)" text-anchor="middle" font-size="13">${escapeXml(o.yLabel)}</text></g>`);
   bars.forEach((b, i) => {
     const x = M.left + slot * i + slot * 0.15;
     const w = slot * 0.7;
@@ -145,7 +147,8 @@ export function barChart(bars: Bar[], o: { title: string; yLabel: string }): str
     parts.push(`<rect class="bar" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="${b.best ? '#d62728' : '#1f77b4'}"><title>${escapeXml(`${b.label}: ${b.value.toFixed(4)} ± ${b.err.toFixed(4)}`)}</title></rect>`);
     const cx = (x + w / 2).toFixed(1);
     if (b.err > 0) parts.push(`<path class="errorbar" d="M${cx} ${py(b.value - b.err).toFixed(1)}V${py(b.value + b.err).toFixed(1)}" stroke="#000" fill="none"/>`);
-    parts.push(`<text class="tick-label" x="${cx}" y="${H - M.bottom + 18}" text-anchor="middle" font-size="11"${b.best ? ' font-weight="bold"' : ''}>${escapeXml(b.label)}</text>`);
+    const ly = H - B + 14;
+    parts.push(`<text class="tick-label" x="${cx}" y="${ly}" transform="rotate(-25 ${cx} ${ly})" text-anchor="end" font-size="10"${b.best ? ' font-weight="bold"' : ''}>${escapeXml(b.label)}</text>`);
   });
   return svg(o.title, parts);
 }
