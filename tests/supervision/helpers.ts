@@ -19,12 +19,15 @@ import { RetinaHeadComponent } from '../../registry/heads/retina_head.js';
 import { ConstantLR } from '../../registry/lr_schedules/constant_lr.js';
 import { MultiStepLR } from '../../registry/lr_schedules/multistep_lr.js';
 import { SGD } from '../../registry/optimizers/sgd.js';
+import { LabelEnc } from '../../registry/supervisors/labelenc.js';
 import { LGD } from '../../registry/supervisors/lgd.js';
 import { buildComponent } from '../detection/build_helpers.js';
 
 export const SIZE = 64;
 export const CHANNELS = 32;
-const PARTS = [resnet, fpn, RetinaHeadComponent, FcosHeadComponent, SGD, MultiStepLR, ConstantLR, LGD] as Component<unknown, unknown>[];
+/** h of width 16: C2–C5 of 64–512 channels like ResNet-18's, so its FPN can initialise the detector's. */
+export const LABELENC_SMALL = { width: 16, neck: { type: 'FPN', in_channels: [64, 128, 256, 512], out_channels: CHANNELS, start_level: 1, add_extra_convs: 'on_input', num_outs: 5 } };
+const PARTS = [resnet, fpn, RetinaHeadComponent, FcosHeadComponent, SGD, MultiStepLR, ConstantLR, LGD, LabelEnc] as Component<unknown, unknown>[];
 
 export function tinyDetector(kind: 'retinanet' | 'fcos', supervisors: ComponentConfig[] = [], extraParts: Component<unknown, unknown>[] = []): SingleStageDetector {
   const fcos = kind === 'fcos';

@@ -84,7 +84,11 @@ export class LabelEncSupervisor implements Supervisor {
       if (o.initialise) {
         this.host.head.loadStateDict(under('model/head.'));
         if (this.host.neck === undefined) throw new Error(`${this.host.where}: Step 2 initialises the detector's FPN from h's, but the detector has no neck`);
-        this.host.neck.loadStateDict(under(`${encoderKey}fpn.`));
+        try {
+          this.host.neck.loadStateDict(under(`${encoderKey}fpn.`));
+        } catch (err) {
+          throw new Error(`${this.host.where}: the detector's FPN cannot start from h's FPN (h's C-level channels must equal the backbone's; set width so): ${(err as Error).message}`);
+        }
       }
     } finally {
       for (const t of ckpt.tensors.values()) t.dispose();

@@ -1,0 +1,82 @@
+/**
+ * PixelContrast (Dahou Djilali et al.): pixel-level NCE and cosine losses
+ * between the detector's view and a momentum encoder's second view, with the
+ * paper's defaults (spec §4): α = 0, β = 1 (cosine only), τ = 0.3, EMA 0.99,
+ * adaptive threshold with S = 9, the lowest-resolution level only.
+ * Needs the `TwoViews` transform in the training pipeline.
+ */
+import { defineComponent, type JsonSchema } from '../../src/registry/component.js';
+import type { ThresholdRule } from '../../src/supervision/pixel_contrast/mask.js';
+import { PixelContrastSupervisor, type PixelContrastLevel } from '../../src/supervision/pixel_contrast/pixel_contrast.js';
+import type { SupervisorFactory } from '../../src/supervision/supervisor.js';
+
+interface ThresholdOption {
+  type: 'adaptive' | 'fixed';
+  s?: number;
+  value?: number;
+}
+
+interface Options {
+  alpha: number;
+  beta: number;
+  tau: number;
+  momentum: number;
+  hidden_channels: number;
+  threshold: ThresholdOption;
+  levels: Array<{ neck: number; backbone: number; threshold?: ThresholdOption | null }>;
+}
+
+const THRESHOLD: JsonSchema & { description: string } = {
+  type: 'object',
+  additionalProperties: false,
+  description: "positives: d(i, j) ≤ th; 'adaptive': th = mean pair distance / s (paper, S = 9); 'fixed': th = value (PixPro: 0.7)",
+  default: { type: 'adaptive', s: 9 },
+  properties: {
+    type: { enum: ['adaptive', 'fixed'], description: 'threshold rule', default: 'adaptive' },
+    s: { type: 'number', exclusiveMinimum: 0, description: 'adaptive: the divisor S of the mean distance', default: 9 },
+    value: { type: 'number', minimum: 0, description: 'fixed: the threshold in cell diagonals', default: 0.7 },
+  },
+};
+
+function rule(t: ThresholdOption): ThresholdRule {
+  return t.type === 'fixed' ? { type: 'fixed', value: t.value ?? 0.7 } : { type: 'adaptive', s: t.s ?? 9 };
+}
+
+export const PixelContrast = defineComponent<Options, SupervisorFactory>({
+  kind: 'supervisor',
+  name: 'PixelContrast',
+  description: 'pixel-level contrastive (NCE) and cosine losses on the transformer encoder against a momentum encoder of a second view',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      alpha: { type: 'number', minimum: 0, description: 'weight α of L_NCE (0 skips it)', default: 0 },
+      beta: { type: 'number', minimum: 0, description: 'weight β of L_Cos (0 skips it)', default: 1 },
+      tau: { type: 'number', exclusiveMinimum: 0, description: 'NCE temperature τ', default: 0.3 },
+      momentum: { type: 'number', minimum: 0, maximum: 1, description: 'EMA coefficient of the momentum encoder', default: 0.99 },
+      hidden_channels: { type: 'integer', minimum: 1, description: 'hidden width of the 2-layer 1×1 projection head (unspecified in the paper; PixPro 4096)', default: 4096 },
+      threshold: THRESHOLD,
+      levels: {
+        type: 'array',
+        minItems: 1,
+        description: 'supervised levels: neck output (γ) and backbone output (Γ, Ψ) indices of one resolution, negative from the end; two entries give the two-level variant',
+        default: [{ neck: 0, backbone: -1 }],
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['neck', 'backbone'],
+          properties: {
+            neck: { type: 'integer', description: 'index of the neck output', default: 0 },
+            backbone: { type: 'integer', description: 'index of the backbone output', default: -1 },
+            threshold: { ...THRESHOLD, type: ['object', 'null'], default: null, description: "this level's threshold (null: the supervisor's)" },
+          },
+        },
+      },
+    },
+  },
+  build: (o) => {
+    const levels: PixelContrastLevel[] = o.levels.map((l) => ({ neck: l.neck, backbone: l.backbone, ...(l.threshold ? { threshold: rule(l.threshold) } : {}) }));
+    const options = { alpha: o.alpha, beta: o.beta, tau: o.tau, momentum: o.momentum, hiddenChannels: o.hidden_channels, threshold: rule(o.threshold), levels };
+    return { attach: (host) => new PixelContrastSupervisor(options, host) };
+  },
+});

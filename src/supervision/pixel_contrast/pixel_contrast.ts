@@ -1,0 +1,152 @@
+/**
+ * PixelContrast (Dahou Djilali et al.): pixel-level contrastive supervision
+ * of the transformer encoder's latent space. The batch's main view x_e runs
+ * through the detector; its second view x_m (the `TwoViews` transform) runs
+ * through a momentum copy of the backbone and of a projection head (EMA,
+ * no gradient), giving Ψ. Per level:
+ * - L_NCE (Eq. 4) between Γ = the online projection head on the backbone map
+ *   (before the transformer) and Ψ;
+ * - L_Cos (Eq. 5) between γ = the encoder (neck) output at that level and Ψ;
+ * returned as `loss_pixel_nce` = α·L_NCE and `loss_pixel_cos` = β·L_Cos
+ * (averaged over the levels), so the total is L_sup + α·L_NCE + β·L_Cos.
+ *
+ * The EMA step runs at the start of every iteration after the first, which is
+ * the same as running it after every optimizer step.
+ */
+import { tf, type Scalar, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
+import type { Batch } from '../../data/types.js';
+import type { LossTerms } from '../../detection/types.js';
+import type { Backbone } from '../../nn/backbone.js';
+import { stopGradient } from '../../nn/grad.js';
+import { Module } from '../../nn/module.js';
+import { ModuleList } from '../../nn/module_list.js';
+import type { PhaseSpec } from '../../train/phases.js';
+import type { DeclaredOptimizer } from '../../train/types.js';
+import type { Supervisor, SupervisorHost, TrainingContext } from '../supervisor.js';
+import { cosineLoss, nceLoss } from './losses.js';
+import { pairMask, type ThresholdRule } from './mask.js';
+import { MomentumPair, twinOf } from './momentum.js';
+import { ProjectionHead } from './projection_head.js';
+
+export interface PixelContrastLevel {
+  /** Index into the neck outputs (γ); negative counts from the end. */
+  neck: number;
+  /** Index into the backbone outputs (Γ, Ψ); negative counts from the end. */
+  backbone: number;
+  /** This level's threshold; the supervisor's when absent. */
+  threshold?: ThresholdRule;
+}
+
+export interface PixelContrastOptions {
+  alpha: number;
+  beta: number;
+  tau: number;
+  momentum: number;
+  hiddenChannels: number;
+  threshold: ThresholdRule;
+  levels: PixelContrastLevel[];
+}
+
+class Branch extends Module {
+  constructor(readonly backbone: Backbone, readonly projections: ModuleList<ProjectionHead>) {
+    super();
+    this.child('backbone', backbone);
+    this.child('projections', projections);
+  }
+}
+
+class PixelContrastModule extends Module {
+  constructor(readonly onlineProjections: ModuleList<ProjectionHead>, readonly momentum: Branch) {
+    super();
+    this.child('projections', onlineProjections);
+    this.child('momentum', momentum);
+  }
+}
+
+function at<T>(xs: readonly T[], i: number, what: string): T {
+  const v = xs[i < 0 ? xs.length + i : i];
+  if (v === undefined) throw new Error(`${what}: index ${i} is outside the ${xs.length} available levels`);
+  return v;
+}
+
+function flatten(x: Tensor4D): Tensor3D {
+  const [n, h, w, c] = x.shape;
+  return tf.reshape(x, [n, h * w, c]) as Tensor3D;
+}
+
+export class PixelContrastSupervisor implements Supervisor {
+  readonly module: PixelContrastModule;
+  private readonly ema: MomentumPair;
+  private lastIter: number | undefined;
+
+  constructor(readonly options: PixelContrastOptions, private readonly host: SupervisorHost) {
+    const { where } = host;
+    if (options.levels.length === 0) throw new Error(`${where}.levels: at least one level is needed`);
+    const neck = host.neck;
+    if (neck === undefined) throw new Error(`${where}: PixelContrast needs a neck (the transformer encoder) to supervise`);
+    const heads = options.levels.map((l, k) => new ProjectionHead({
+      inChannels: at(host.backbone.outChannels, l.backbone, `${where}.levels[${k}].backbone`),
+      hiddenChannels: options.hiddenChannels,
+      outChannels: at(neck.outChannels, l.neck, `${where}.levels[${k}].neck`),
+    }));
+    const online = new ModuleList(heads);
+    const momentum = new Branch(twinOf(host.backbone, `${where} (momentum backbone)`), new ModuleList(heads.map((h) => twinOf(h, where))));
+    this.module = new PixelContrastModule(online, momentum);
+    // The online side is not registered under the supervisor: the backbone already lives at `backbone.*`.
+    const onlineSide = new Branch(host.backbone, online);
+    this.ema = new MomentumPair(onlineSide, momentum, options.momentum);
+  }
+
+  losses(ctx: TrainingContext): LossTerms {
+    const { alpha, beta } = this.options;
+    const second = ctx.batch.secondView;
+    if (second === undefined) throw new Error(`${this.host.where}: PixelContrast needs a second view of each image; add the TwoViews transform to the training pipeline`);
+    if (this.lastIter !== undefined && ctx.info.iter !== this.lastIter) this.ema.update();
+    this.lastIter = ctx.info.iter;
+    const momentumFeats = this.module.momentum.backbone.forward(second.images);
+    const nce: Scalar[] = [];
+    const cos: Scalar[] = [];
+    this.options.levels.forEach((level, k) => {
+      const where = `${this.host.where}.levels[${k}]`;
+      const psi4 = this.module.momentum.projections.at(k).forward(at(momentumFeats, level.backbone, `${where}.backbone`));
+      const psi = stopGradient(flatten(psi4));
+      const gammaMap = at(ctx.features.neck, level.neck, `${where}.neck`);
+      const backboneMap = at(ctx.features.backbone, level.backbone, `${where}.backbone`);
+      if (gammaMap.shape[1] !== backboneMap.shape[1] || gammaMap.shape[2] !== backboneMap.shape[2]) {
+        throw new Error(`${where}: neck level ${level.neck} is ${gammaMap.shape[1]}×${gammaMap.shape[2]} but backbone level ${level.backbone} is ${backboneMap.shape[1]}×${backboneMap.shape[2]}; pick levels of one resolution`);
+      }
+      const { positive, negative } = this.masks(ctx.batch, second, gammaMap, psi4, level.threshold ?? this.options.threshold);
+      if (alpha > 0) nce.push(nceLoss(flatten(this.module.onlineProjections.at(k).forward(backboneMap)), psi, positive, negative, this.options.tau));
+      if (beta > 0) cos.push(cosineLoss(flatten(gammaMap), psi, positive));
+    });
+    const terms: LossTerms = {};
+    const mean = (xs: Scalar[]): Scalar => tf.div(tf.addN(xs), xs.length) as Scalar;
+    if (nce.length > 0) terms.loss_pixel_nce = tf.mul(mean(nce), alpha) as Scalar;
+    if (cos.length > 0) terms.loss_pixel_cos = tf.mul(mean(cos), beta) as Scalar;
+    return terms;
+  }
+
+  private masks(batch: Batch, second: NonNullable<Batch['secondView']>, online: Tensor4D, momentum: Tensor4D, rule: ThresholdRule): { positive: Tensor3D; negative: Tensor3D } {
+    const [n, he, we] = online.shape;
+    const [, hm, wm] = momentum.shape;
+    const size = he * we * hm * wm;
+    const pos = new Float32Array(n * size);
+    const neg = new Float32Array(n * size);
+    const inE: [number, number] = [batch.images.shape[1], batch.images.shape[2]];
+    const inM: [number, number] = [second.images.shape[1], second.images.shape[2]];
+    for (let b = 0; b < n; b++) {
+      const m = pairMask({ meta: batch.metas[b], h: he, w: we, inputShape: inE }, { meta: second.metas[b], h: hm, w: wm, inputShape: inM }, rule);
+      pos.set(m.positive, b * size);
+      neg.set(m.negative, b * size);
+    }
+    return { positive: tf.tensor3d(pos, [n, he * we, hm * wm]), negative: tf.tensor3d(neg, [n, he * we, hm * wm]) };
+  }
+
+  trainingPhases(): PhaseSpec[] {
+    return [];
+  }
+
+  trainingOptimizers(): DeclaredOptimizer[] {
+    return [];
+  }
+}
