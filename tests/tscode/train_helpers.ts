@@ -32,11 +32,14 @@ export function drawBatch(): Batch {
   return { images: tf.tensor4d(pixels, [2, SIZE, SIZE, 3]) as Tensor4D, boxes, labels, ignoreBoxes: [new Float32Array(0), new Float32Array(0)], metas };
 }
 
-/** ResNet-18 (frozen: only neck and head train, to keep the tests short) + FPN with 32 channels on P3–P7, then `head`. */
-export function buildDetector(detector: Component<unknown, unknown>, head: Record<string, unknown>, components: Component<unknown, unknown>[]): SingleStageDetector {
+/** FPN with 32 channels on P3–P7 of ResNet-18's C2–C5. */
+export const NECK = { type: 'FPN', in_channels: [64, 128, 256, 512], out_channels: 32, start_level: 1, add_extra_convs: 'on_output', num_outs: 5, relu_before_extra_convs: true };
+
+/** ResNet-18 (frozen: only neck and head train, to keep the tests short), `neck` (default NECK), then `head`. */
+export function buildDetector(detector: Component<unknown, unknown>, head: Record<string, unknown>, components: Component<unknown, unknown>[], neck: Record<string, unknown> = NECK): SingleStageDetector {
   return buildComponent<SingleStageDetector>(detector, {
     backbone: { type: 'ResNet', depth: 18, frozen_stages: 4, norm: { type: 'BN' }, norm_eval: true },
-    neck: { type: 'FPN', in_channels: [64, 128, 256, 512], out_channels: 32, start_level: 1, add_extra_convs: 'on_output', num_outs: 5, relu_before_extra_convs: true },
+    neck,
     head,
   }, { numClasses: 2 }, [resnet, fpn, ...components]);
 }

@@ -14,9 +14,10 @@ import { FcosHeadComponent } from '../../registry/heads/fcos_head.js';
 import { RetinaHeadComponent } from '../../registry/heads/retina_head.js';
 import type { TscodeHead } from '../../src/detection/tscode/tscode_head.js';
 import { TscodeHeadComponent } from '../../registry/heads/tscode_head.js';
-import { buildDetector, drawBatch, trainSteps } from './train_helpers.js';
+import { DpeNeckComponent } from '../../registry/necks/dpe_neck.js';
+import { buildDetector, drawBatch, NECK, trainSteps } from './train_helpers.js';
 
-const COMPONENTS = [FcosHeadComponent, AtssHeadComponent, RetinaHeadComponent, TscodeHeadComponent] as Component<unknown, unknown>[];
+const COMPONENTS = [FcosHeadComponent, AtssHeadComponent, RetinaHeadComponent, TscodeHeadComponent, DpeNeckComponent] as Component<unknown, unknown>[];
 const GN = { type: 'GN', num_groups: 8 };
 const SMALL = { in_channels: 32, feat_channels: 32, stacked_convs: 2 };
 const FCOS_HEAD = { type: 'FCOSHead', ...SMALL, norm: GN, center_sampling: true, norm_on_bbox: true, centerness_on_reg: true, loss_bbox: { type: 'GIoULoss' } };
@@ -60,6 +61,14 @@ describe('TSCODE switches train (wasm engine, 30 iterations each)', () => {
       assert.ok(names.some((n) => n.startsWith('head.base.reg_convs.')), `${name}: base regression tower kept`);
     });
   }
+
+  it('DPE alone as a neck (no decoupling) on FCOS and ATSS', () => {
+    for (const [detector, head] of [[FCOS, FCOS_HEAD], [ATSS, ATSS_HEAD]] as const) {
+      const model = buildDetector(detector, head, COMPONENTS, { type: 'DPENeck', c2_channels: 64, neck: NECK });
+      assert.equal(trainSteps(model, batch, 30).length, 30);
+      assert.ok([...model.inferenceModel().stateDict().keys()].some((n) => n.startsWith('neck.dpe.c2_lateral.')), 'C2 lateral 64 → 32 channels');
+    }
+  });
 
   it('rejects an FCOS base whose centerness reads the classification tower', () => {
     assert.throws(() => buildDetector(FCOS, { ...TSCODE, head: { ...FCOS_HEAD, centerness_on_reg: false } }, COMPONENTS), /centerness_on_reg: true/);
