@@ -106,7 +106,9 @@ export function expandSpec(loaded: LoadedSpec): Trial[] {
     for (const [variant, overrides] of variants) {
       for (const point of points) {
         const sources = [...common, ...stageSet, ...from(overrides, ['variants', variant ?? '']), ...Object.entries(point).map(([key, value]) => ({ key, value, at: [paramSection(spec, key), key] }))];
-        make(lastStage, variant, point, seed, sources, upstream);
+        // Params are named by their config path, without the override's +/++ prefix.
+        const params = Object.fromEntries(Object.entries(point).map(([k, v]) => [k.replace(/^\+\+?/, ''), v]));
+        make(lastStage, variant, params, seed, sources, upstream);
       }
     }
   }

@@ -37,7 +37,7 @@ export async function planSweep(specFile: string): Promise<SweepPlan> {
   }
   const stageNames = Object.keys(loaded.spec.stages);
   const { grid, zip } = loaded.spec;
-  const logKeys = [...Object.entries(grid), ...Object.entries(zip)].filter(([, list]) => isLogScale(list)).map(([k]) => k);
+  const logKeys = [...Object.entries(grid), ...Object.entries(zip)].filter(([, list]) => isLogScale(list)).map(([k]) => k.replace(/^\+\+?/, ''));
   return { loaded, trials, stages: stageNames.length === 0 ? [''] : stageNames, base: base.config, logKeys };
 }
 
