@@ -11,8 +11,8 @@ const FAKE = join(import.meta.dirname, 'fixtures', 'fake_train.js');
 
 interface FakeEvent { event: string; pid: number; t: number; trial: string; omp: string; args: string[]; config: string }
 
-async function sweep(specText: string, opts: { parallel: number; cores: number; failFast?: boolean }) {
-  const dir = mkdtempSync(join(tmpdir(), 'detlab-sweep-exec-'));
+async function sweep(specText: string, opts: { parallel: number; cores: number; failFast?: boolean; dir?: string; resume?: boolean; signal?: AbortSignal }) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'detlab-sweep-exec-'));
   const spec = join(dir, 'spec.yaml');
   const fakeLog = join(dir, 'fake.jsonl');
   writeFileSync(spec, `base: ${TINY_CONFIG}\n${specText}`);
@@ -21,6 +21,8 @@ async function sweep(specText: string, opts: { parallel: number; cores: number; 
     specFile: spec,
     sweepDir: join(dir, 'sweep'),
     failFast: opts.failFast,
+    resume: opts.resume,
+    signal: opts.signal,
     track: false,
     print: (l) => lines.push(l),
     executor: (n) => new LocalExecutor({ parallel: n, cores: opts.cores, command: [process.execPath, FAKE], env: { DETLAB_FAKE_LOG: fakeLog } }),
@@ -125,5 +127,31 @@ seeds: [0, 1]
     }
   } finally {
     run.cleanup();
+  }
+});
+
+test('stopping a sweep (Ctrl-C) ends the running trials as interrupted and keeps the state; --resume runs only what is left', async () => {
+  const controller = new AbortController();
+  const text = 'grid: { optimizer.lr: [0.01, 0.02, 0.03] }\nset: { train.max_iters: 25 }\n';
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-sweep-exec-'));
+  const fakeLog = join(dir, 'fake.jsonl');
+  // Stop once the first trial has ended and the second is running.
+  const watcher = setInterval(() => {
+    const lines = existsSync(fakeLog) ? readFileSync(fakeLog, 'utf8').trim().split('\n') : [];
+    if (lines.filter((l) => l.includes('"start"')).length === 2) controller.abort();
+  }, 20);
+  try {
+    const first = await sweep(text, { parallel: 1, cores: 2, dir, signal: controller.signal });
+    assert.equal(first.report.outcome, 'interrupted');
+    const saved = JSON.parse(readFileSync(join(dir, 'sweep', 'sweep.json'), 'utf8')) as { trials: { status: string }[] };
+    assert.deepEqual(saved.trials.map((t) => t.status), ['finished', 'interrupted', 'pending']);
+    const again = await sweep(text, { parallel: 1, cores: 2, dir, resume: true });
+    assert.equal(again.report.outcome, 'finished');
+    assert.deepEqual(again.report.state.trials.map((t) => [t.status, t.attempts]), [['finished', 1], ['finished', 2], ['finished', 1]]);
+    const starts = again.events.filter((e) => e.event === 'start');
+    assert.equal(starts.length, 4, 'first trial not started again');
+  } finally {
+    clearInterval(watcher);
+    rmSync(dir, { recursive: true, force: true });
   }
 });
