@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { tf, type Scalar, type Tensor4D } from '../../src/engine/tf.js';
+import { initEngine } from '../../src/engine/init.js';
+import type { Batch } from '../../src/data/types.js';
+import type { SingleStageDetector } from '../../src/detection/single_stage_detector.js';
+import { countFlops } from '../../src/nn/flops.js';
+import type { SupervisedDetector } from '../../src/supervision/supervised_detector.js';
+import { resnet } from '../../registry/backbones/resnet.js';
+import { RetinaNet } from '../../registry/detectors/single_stage.js';
+import { RetinaHeadComponent } from '../../registry/heads/retina_head.js';
+import { TransformerEncoder } from '../../registry/necks/transformer_encoder.js';
+import { PixelContrast } from '../../registry/supervisors/pixel_contrast.js';
+import { buildComponent } from '../detection/build_helpers.js';
+import { drawBatch, SIZE } from '../tscode/train_helpers.js';
+
+before(async () => {
+  await initEngine({ backend: 'wasm', log: false });
+});
+
+const COMPONENTS = [resnet, TransformerEncoder, RetinaHeadComponent, PixelContrast];
+
+/** ResNet-18 (stages 1–2 frozen, or `frozenStages`) → 1-layer encoder (32 wide) + one extra level → RetinaHead on strides 32, 64. */
+function build(supervisors: Record<string, unknown>[], frozenStages = 2): SingleStageDetector {
+  return buildComponent<SingleStageDetector>(RetinaNet, {
+    backbone: { type: 'ResNet', depth: 18, out_indices: [3], frozen_stages: frozenStages, norm: { type: 'BN' }, norm_eval: true },
+    neck: { type: 'TransformerEncoder', in_channels: [512], embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 1, num_extra_levels: 1 },
+    head: { type: 'RetinaHead', in_channels: 32, feat_channels: 32, stacked_convs: 1, anchor_generator: { strides: [32, 64] } },
+    supervisors,
+  }, { numClasses: 2 }, COMPONENTS);
+}
+
+/** The drawn batch with a second view: each image flipped horizontally, recorded in its op log. */
+function twoViewBatch(): Batch {
+  const batch = drawBatch();
+  const flipped = tf.reverse(batch.images, 2) as Tensor4D;
+  const metas = batch.metas.map((m) => ({ ...m, flip: true, ops: [{ op: 'flip' as const, width: SIZE }] }));
+  const boxes = batch.boxes.map((b) => {
+    const out = Float32Array.from(b);
+    for (let k = 0; k < b.length; k += 4) [out[k], out[k + 2]] = [SIZE - b[k + 2], SIZE - b[k]];
+    return out;
+  });
+  return { ...batch, secondView: { images: flipped, boxes, labels: batch.labels, ignoreBoxes: batch.ignoreBoxes, metas } };
+}
+
+function train(model: SingleStageDetector, batch: Batch, iters: number): Array<Record<string, number>> {
+  const vars = model.trainableParameters().map(([, v]) => v);
+  const opt = tf.train.adam(1e-3);
+  const log: Array<Record<string, number>> = [];
+  for (let iter = 0; iter < iters; iter++) {
+    let terms: Record<string, number> = {};
+    tf.tidy(() => {
+      opt.minimize(() => {
+        const t = model.forwardTrain(batch, { iter, maxIters: iters });
+        terms = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.dataSync()[0]]));
+        return tf.addN(Object.values(t)) as Scalar;
+      }, false, vars);
+    });
+    log.push(terms);
+  }
+  return log;
+}
+
+for (const [alpha, beta] of [[1, 1], [1, 0], [0.2, 1], [0, 1]]) {
+  test(`30 iterations with α = ${alpha}, β = ${beta}: finite losses, the weighted terms present`, () => {
+    // The whole backbone frozen keeps the 4 × 30 iterations short; the EMA test below trains it.
+    const model = build([{ type: 'PixelContrast', alpha, beta, hidden_channels: 32 }], 4);
+    const batch = twoViewBatch();
+    const log = train(model, batch, 30);
+    const want = ['loss_bbox', 'loss_cls', ...(alpha > 0 ? ['loss_pixel_nce'] : []), ...(beta > 0 ? ['loss_pixel_cos'] : [])].sort();
+    assert.deepEqual(Object.keys(log[0]).sort(), want);
+    for (const [i, terms] of log.entries()) for (const [k, v] of Object.entries(terms)) assert.ok(Number.isFinite(v), `iteration ${i}: ${k} = ${v}`);
+    // A cosine similarity lies in [−1, 1], so β·L_Cos does too.
+    if (beta > 0) assert.ok(log.every((t) => Math.abs(t.loss_pixel_cos) <= beta + 1e-6));
+    tf.dispose([batch.images, batch.secondView!.images]);
+    model.dispose();
+  });
+}
+
+test('the momentum branch gets no gradient and follows the online weights by EMA β = 0.99 each iteration', () => {
+  const model = build([{ type: 'PixelContrast', alpha: 1, beta: 1, hidden_channels: 16 }]) as SupervisedDetector;
+  const batch = twoViewBatch();
+  const params = new Map(model.namedParameters());
+  const momentum = [...params].filter(([n]) => n.startsWith('supervisors.0.momentum.'));
+  assert.ok(momentum.length > 0);
+  assert.ok(momentum.every(([, v]) => !v.trainable), 'momentum parameters are frozen');
+  assert.ok(model.trainableParameters().every(([n]) => !n.startsWith('supervisors.0.momentum.')));
+  // Gradients reach the online projection head but not the momentum copy.
+  const online = params.get('supervisors.0.projections.0.conv2.conv.weight')!;
+  const mom = params.get('supervisors.0.momentum.projections.0.conv2.conv.weight')!;
+  const { value, grads } = tf.variableGrads(() => tf.addN(Object.values(model.forwardTrain(batch, { iter: 0, maxIters: 2 }))) as Scalar, [online, mom]);
+  assert.ok(Number.isFinite(value.dataSync()[0]));
+  assert.ok(tf.sum(tf.abs(grads[online.name])).dataSync()[0] > 0, 'the online head gets a gradient');
+  assert.ok(grads[mom.name] == null || tf.sum(tf.abs(grads[mom.name])).dataSync()[0] === 0, 'the momentum head gets none');
+  // Iteration 1 applies one EMA step from the weights after iteration 0's update.
+  train(model, batch, 1);
+  const m0 = Float32Array.from(mom.dataSync());
+  const o0 = Float32Array.from(online.dataSync());
+  const momBackbone = params.get('supervisors.0.momentum.backbone.layer4.1.conv2.weight')!;
+  const bm0 = Float32Array.from(momBackbone.dataSync());
+  const bo0 = Float32Array.from(params.get('backbone.layer4.1.conv2.weight')!.dataSync());
+  tf.tidy(() => model.forwardTrain(batch, { iter: 1, maxIters: 2 }));
+  mom.dataSync().forEach((x, k) => assert.ok(Math.abs(x - (0.99 * m0[k] + 0.01 * o0[k])) < 1e-6, `projection[${k}]`));
+  momBackbone.dataSync().forEach((x, k) => assert.ok(Math.abs(x - (0.99 * bm0[k] + 0.01 * bo0[k])) < 1e-6, `backbone[${k}]`));
+  tf.dispose([batch.images, batch.secondView!.images]);
+});
+
+test('the deployed model equals the baseline in parameters and FLOPs', () => {
+  const base = build([]).inferenceModel().eval();
+  const supervised = build([{ type: 'PixelContrast', alpha: 1, beta: 1, hidden_channels: 16 }]);
+  assert.ok(supervised.numParameters() > base.numParameters());
+  const deployed = supervised.inferenceModel().eval();
+  assert.equal(deployed.numParameters(), base.numParameters());
+  assert.deepEqual(deployed.namedParameters().map(([n]) => n), base.namedParameters().map(([n]) => n));
+  const flops = (net: typeof base): number => countFlops(net, () => {
+    net.forward(tf.zeros([1, SIZE, SIZE, 3]) as Tensor4D);
+  }).totalFlops;
+  assert.equal(flops(deployed), flops(base));
+});
+
+test('without a second view the error names the supervisor and the fix', () => {
+  const model = build([{ type: 'PixelContrast', hidden_channels: 16 }]);
+  const batch = drawBatch();
+  assert.throws(() => tf.tidy(() => model.forwardTrain(batch, { iter: 0, maxIters: 1 })), /model\.supervisors\[0\]: PixelContrast needs a second view.*TwoViews/);
+  tf.dispose(batch.images);
+});
