@@ -60,8 +60,9 @@ interface OverrideSource {
   at: string[];
 }
 
+/** `key=value` in the --set syntax; a `~key` (deletion) takes no value (write `~a.b: null` in a spec). */
 function overrideText(key: string, value: unknown): string {
-  return `${key}=${JSON.stringify(value)}`;
+  return key.startsWith('~') ? key : `${key}=${JSON.stringify(value)}`;
 }
 
 /** `${stages.X.checkpoint}` (at any depth of the value) replaced by the marker of X's trial for this seed. */

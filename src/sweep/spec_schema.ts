@@ -4,9 +4,9 @@ import { RETRY_SCHEMA } from './bullmq/retry.js';
 
 const overrideMap: JsonSchema = {
   type: 'object',
-  description: 'config key paths (as --set writes them: a.b, +a.b, ++a.b) and the values they take',
+  description: 'config key paths (as --set writes them: a.b, +a.b, ++a.b, ~a.b to delete) and the values they take',
   default: {},
-  propertyNames: { pattern: '^(\\+\\+|\\+)?[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' },
+  propertyNames: { pattern: '^(\\+\\+|\\+|~)?[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' },
 };
 
 const valueList: JsonSchema = {
