@@ -1,6 +1,10 @@
-/** DETR (Carion et al. 2020): ResNet → TransformerEncoder neck → DETRHead, built through the registry. */
+/**
+ * DETR (Carion et al. 2020): ResNet → TransformerEncoder neck → DETRHead, built
+ * through the registry; feature-level supervisors (PixelContrast) optional.
+ */
 import { DETR as Detr } from '../../src/detection/detr/detr_detector.js';
 import { DETRHead } from '../../src/detection/detr/detr_head.js';
+import { isFeatureSupervisorFactory, SupervisedDETR } from '../../src/detection/detr/supervised_detr.js';
 import type { Backbone, Neck } from '../../src/nn/backbone.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
 
@@ -8,6 +12,7 @@ interface Options {
   backbone: ComponentConfig;
   neck: ComponentConfig;
   head: ComponentConfig;
+  supervisors: ComponentConfig[];
 }
 
 export const DETR = defineComponent<Options, Detr>({
@@ -21,6 +26,7 @@ export const DETR = defineComponent<Options, Detr>({
       backbone: componentOption('backbone', 'feature extractor returning C-levels (the last one is encoded)', { type: 'ResNet', depth: 50, out_indices: [3], frozen_stages: 1, norm: { type: 'BN' }, norm_eval: true }),
       neck: componentOption('neck', 'transformer encoder on the lowest-resolution map', { type: 'TransformerEncoder', in_channels: [2048] }),
       head: componentOption('head', 'decoder with object queries', { type: 'DETRHead' }),
+      supervisors: { type: 'array', items: componentOption('supervisor', 'training-only auxiliary supervision on the features'), description: 'auxiliary supervisors that read only backbone and neck features (PixelContrast); training only, never deployed', default: [] },
     },
   },
   build: (o, ctx) => {
@@ -28,6 +34,11 @@ export const DETR = defineComponent<Options, Detr>({
     const neck = ctx.build<Neck>('neck', o.neck, `${ctx.path}.neck`);
     const head = ctx.build<unknown>('head', o.head, `${ctx.path}.head`);
     if (!(head instanceof DETRHead)) throw new Error(`${ctx.path}.head: DETR needs a DETRHead, got ${o.head.type}`);
-    return new Detr(backbone, neck, head, ctx.path);
+    const factories = o.supervisors.map((s, i) => {
+      const f = ctx.build<unknown>('supervisor', s, `${ctx.path}.supervisors.${i}`);
+      if (!isFeatureSupervisorFactory(f)) throw new Error(`${ctx.path}.supervisors.${i}: ${s.type} needs a dense head; DETR takes supervisors that read only features (PixelContrast)`);
+      return f;
+    });
+    return factories.length === 0 ? new Detr(backbone, neck, head, ctx.path) : new SupervisedDETR(backbone, neck, head, factories, ctx.path);
   },
 });

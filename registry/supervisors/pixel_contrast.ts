@@ -3,11 +3,13 @@
  * between the detector's view and a momentum encoder's second view, with the
  * paper's defaults (spec §4): α = 0, β = 1 (cosine only), τ = 0.3, EMA 0.99,
  * adaptive threshold with S = 9, the lowest-resolution level only.
- * Needs the `TwoViews` transform in the training pipeline.
+ * Needs the `TwoViews` transform in the training pipeline. Attaches to
+ * one-stage detectors and to DETR.
  */
 import { defineComponent, type JsonSchema } from '../../src/registry/component.js';
 import type { ThresholdRule } from '../../src/supervision/pixel_contrast/mask.js';
 import { PixelContrastSupervisor, type PixelContrastLevel } from '../../src/supervision/pixel_contrast/pixel_contrast.js';
+import type { FeatureSupervisorFactory } from '../../src/detection/detr/supervised_detr.js';
 import type { SupervisorFactory } from '../../src/supervision/supervisor.js';
 
 interface ThresholdOption {
@@ -42,7 +44,7 @@ function rule(t: ThresholdOption): ThresholdRule {
   return t.type === 'fixed' ? { type: 'fixed', value: t.value ?? 0.7 } : { type: 'adaptive', s: t.s ?? 9 };
 }
 
-export const PixelContrast = defineComponent<Options, SupervisorFactory>({
+export const PixelContrast = defineComponent<Options, SupervisorFactory & FeatureSupervisorFactory>({
   kind: 'supervisor',
   name: 'PixelContrast',
   description: 'pixel-level contrastive (NCE) and cosine losses on the transformer encoder against a momentum encoder of a second view',
@@ -77,6 +79,6 @@ export const PixelContrast = defineComponent<Options, SupervisorFactory>({
   build: (o) => {
     const levels: PixelContrastLevel[] = o.levels.map((l) => ({ neck: l.neck, backbone: l.backbone, ...(l.threshold ? { threshold: rule(l.threshold) } : {}) }));
     const options = { alpha: o.alpha, beta: o.beta, tau: o.tau, momentum: o.momentum, hiddenChannels: o.hidden_channels, threshold: rule(o.threshold), levels };
-    return { attach: (host) => new PixelContrastSupervisor(options, host) };
+    return { attach: (host) => new PixelContrastSupervisor(options, host), attachToFeatures: (host) => new PixelContrastSupervisor(options, host) };
   },
 });

@@ -7,7 +7,9 @@ import type { SingleStageDetector } from '../../src/detection/single_stage_detec
 import { countFlops } from '../../src/nn/flops.js';
 import type { SupervisedDetector } from '../../src/supervision/supervised_detector.js';
 import { resnet } from '../../registry/backbones/resnet.js';
+import { DETR } from '../../registry/detectors/detr.js';
 import { RetinaNet } from '../../registry/detectors/single_stage.js';
+import { DETRHead } from '../../registry/heads/detr_head.js';
 import { RetinaHeadComponent } from '../../registry/heads/retina_head.js';
 import { TransformerEncoder } from '../../registry/necks/transformer_encoder.js';
 import { PixelContrast } from '../../registry/supervisors/pixel_contrast.js';
@@ -18,7 +20,7 @@ before(async () => {
   await initEngine({ backend: 'wasm', log: false });
 });
 
-const COMPONENTS = [resnet, TransformerEncoder, RetinaHeadComponent, PixelContrast];
+const COMPONENTS = [resnet, TransformerEncoder, RetinaHeadComponent, PixelContrast, DETRHead];
 
 /** ResNet-18 (stages 1–2 frozen, or `frozenStages`) → 1-layer encoder (32 wide) + one extra level → RetinaHead on strides 32, 64. */
 function build(supervisors: Record<string, unknown>[], frozenStages = 2): SingleStageDetector {
@@ -123,4 +125,32 @@ test('without a second view the error names the supervisor and the fix', () => {
   const batch = drawBatch();
   assert.throws(() => tf.tidy(() => model.forwardTrain(batch, { iter: 0, maxIters: 1 })), /model\.supervisors\[0\]: PixelContrast needs a second view.*TwoViews/);
   tf.dispose(batch.images);
+});
+
+test('on DETR: PixelContrast trains with the set loss (finite terms) and the deployed DETR equals the baseline', () => {
+  const detr = (supervisors: Record<string, unknown>[]): SingleStageDetector => buildComponent<SingleStageDetector>(DETR, {
+    backbone: { type: 'ResNet', depth: 18, out_indices: [3], frozen_stages: 4, norm: { type: 'BN' }, norm_eval: true },
+    neck: { type: 'TransformerEncoder', in_channels: [512], embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 1 },
+    head: { type: 'DETRHead', embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 2, num_queries: 6 },
+    supervisors,
+  }, { numClasses: 2 }, COMPONENTS);
+  const model = detr([{ type: 'PixelContrast', alpha: 1, beta: 1, hidden_channels: 16, threshold: { type: 'fixed', value: 0.7 } }]);
+  const batch = twoViewBatch();
+  const log = train(model, batch, 5);
+  assert.deepEqual(Object.keys(log[0]).sort(), ['d0.loss_bbox', 'd0.loss_cls', 'd0.loss_iou', 'loss_bbox', 'loss_cls', 'loss_iou', 'loss_pixel_cos', 'loss_pixel_nce']);
+  for (const [i, terms] of log.entries()) for (const [k, v] of Object.entries(terms)) assert.ok(Number.isFinite(v), `iteration ${i}: ${k} = ${v}`);
+  const base = detr([]);
+  assert.equal(model.inferenceModel().numParameters(), base.inferenceModel().numParameters());
+  assert.ok(model.numParameters() > base.numParameters());
+  tf.dispose([batch.images, batch.secondView!.images]);
+});
+
+test('on DETR: a supervisor that needs a dense head is refused with the config place', () => {
+  const needsHead = { kind: 'supervisor', name: 'DenseOnly', schema: { type: 'object', properties: {} }, build: () => ({ attach: () => { throw new Error('unreachable'); } }) };
+  assert.throws(() => buildComponent(DETR, {
+    backbone: { type: 'ResNet', depth: 18, out_indices: [3], frozen_stages: 4, norm: { type: 'BN' }, norm_eval: true },
+    neck: { type: 'TransformerEncoder', in_channels: [512], embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 1 },
+    head: { type: 'DETRHead', embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 1, num_queries: 4 },
+    supervisors: [{ type: 'DenseOnly' }],
+  }, { numClasses: 2 }, [...COMPONENTS, needsHead as never]), /model\.supervisors\.0: DenseOnly needs a dense head/);
 });

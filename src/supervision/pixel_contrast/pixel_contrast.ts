@@ -22,7 +22,8 @@ import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module_list.js';
 import type { PhaseSpec } from '../../train/phases.js';
 import type { DeclaredOptimizer } from '../../train/types.js';
-import type { Supervisor, SupervisorHost, TrainingContext } from '../supervisor.js';
+import type { FeatureSupervisor, FeatureSupervisorHost, FeatureTrainingContext } from '../../detection/detr/supervised_detr.js';
+import type { Supervisor } from '../supervisor.js';
 import { cosineLoss, nceLoss } from './losses.js';
 import { pairMask, type ThresholdRule } from './mask.js';
 import { MomentumPair, twinOf } from './momentum.js';
@@ -74,12 +75,16 @@ function flatten(x: Tensor4D): Tensor3D {
   return tf.reshape(x, [n, h * w, c]) as Tensor3D;
 }
 
-export class PixelContrastSupervisor implements Supervisor {
+/**
+ * Reads only the backbone, the neck and their features, so it attaches to
+ * one-stage detectors (the supervisor contract) and to DETR (feature-only).
+ */
+export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
   readonly module: PixelContrastModule;
   private readonly ema: MomentumPair;
   private lastIter: number | undefined;
 
-  constructor(readonly options: PixelContrastOptions, private readonly host: SupervisorHost) {
+  constructor(readonly options: PixelContrastOptions, private readonly host: FeatureSupervisorHost) {
     const { where } = host;
     if (options.levels.length === 0) throw new Error(`${where}.levels: at least one level is needed`);
     const neck = host.neck;
@@ -97,7 +102,7 @@ export class PixelContrastSupervisor implements Supervisor {
     this.ema = new MomentumPair(onlineSide, momentum, options.momentum);
   }
 
-  losses(ctx: TrainingContext): LossTerms {
+  losses(ctx: FeatureTrainingContext): LossTerms {
     const { alpha, beta } = this.options;
     const second = ctx.batch.secondView;
     if (second === undefined) throw new Error(`${this.host.where}: PixelContrast needs a second view of each image; add the TwoViews transform to the training pipeline`);

@@ -1,0 +1,85 @@
+/**
+ * DETR with auxiliary supervisors that work on features only (PixelContrast):
+ * the supervisor contract (src/supervision/supervisor.ts) hands a dense head
+ * and its outputs, which a set-prediction head does not have, so DETR takes
+ * factories that can attach to the backbone and neck alone
+ * (`attachToFeatures`). Their modules live under `supervisors.<i>`, never in
+ * the deployed model, as with SupervisedDetector.
+ */
+import type { Batch } from '../../data/types.js';
+import type { Backbone, Neck } from '../../nn/backbone.js';
+import { Module } from '../../nn/module.js';
+import type { PhaseSpec } from '../../train/phases.js';
+import type { DeclaredOptimizer } from '../../train/types.js';
+import type { DetectorFeatures } from '../single_stage_detector.js';
+import type { IterationInfo, LossTerms } from '../types.js';
+import { DETR } from './detr_detector.js';
+import type { DETRHead } from './detr_head.js';
+
+export interface FeatureSupervisorHost {
+  readonly backbone: Backbone;
+  readonly neck: Neck | undefined;
+  readonly prefix: string;
+  readonly where: string;
+}
+
+export interface FeatureTrainingContext {
+  batch: Batch;
+  info: IterationInfo;
+  features: DetectorFeatures;
+}
+
+export interface FeatureSupervisor {
+  readonly module: Module;
+  losses(ctx: FeatureTrainingContext): LossTerms;
+  trainingPhases(): PhaseSpec[];
+  trainingOptimizers(): DeclaredOptimizer[];
+}
+
+export interface FeatureSupervisorFactory {
+  attachToFeatures(host: FeatureSupervisorHost): FeatureSupervisor;
+}
+
+export function isFeatureSupervisorFactory(x: unknown): x is FeatureSupervisorFactory {
+  return typeof x === 'object' && x !== null && typeof (x as FeatureSupervisorFactory).attachToFeatures === 'function';
+}
+
+class SupervisorModules extends Module {
+  add(name: string, m: Module): void {
+    this.child(name, m);
+  }
+}
+
+export class SupervisedDETR extends DETR {
+  readonly supervisors: FeatureSupervisor[];
+
+  constructor(backbone: Backbone, neck: Neck, head: DETRHead, factories: readonly FeatureSupervisorFactory[], where = 'model') {
+    super(backbone, neck, head, where);
+    const holder = this.child('supervisors', new SupervisorModules());
+    this.supervisors = factories.map((f, i) => {
+      const s = f.attachToFeatures({ backbone, neck, prefix: `supervisors.${i}`, where: `${where}.supervisors[${i}]` });
+      holder.add(String(i), s.module);
+      return s;
+    });
+  }
+
+  override forwardTrain(batch: Batch, info: IterationInfo): LossTerms {
+    const { losses, features } = this.forwardTrainDetailed(batch);
+    const out: LossTerms = { ...losses };
+    this.supervisors.forEach((s, i) => {
+      for (const [name, t] of Object.entries(s.losses({ batch, info, features }))) {
+        if (name in out) throw new Error(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
+        out[name] = t;
+      }
+    });
+    return out;
+  }
+
+  trainingPhases(): PhaseSpec[] {
+    return this.supervisors.flatMap((s) => s.trainingPhases());
+  }
+
+  trainingOptimizers(): DeclaredOptimizer[] {
+    return this.supervisors.flatMap((s) => s.trainingOptimizers());
+  }
+}
