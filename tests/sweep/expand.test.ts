@@ -132,3 +132,10 @@ test('spec errors name file:line', () => {
   assert.match(message('grid:\n  optimzer.lr: [0.1]\n'), /^SPEC:3: optimzer\.lr: no key optimzer in the config \(did you mean 'optimizer'\?\)/);
   assert.match(message('stages:\n  a: { set: { +x: "${stages.b.checkpoint}" } }\n  b: {}\n'), /^SPEC:3: \$\{stages\.b\.checkpoint\}: not an earlier stage/);
 });
+
+test('set: deletes a key written ~a.b, adds one written +a.b', () => {
+  const [trial] = expand('set: { ~data.val: null, +model.backbone.init: { checkpoint: w.safetensors } }\n');
+  assert.equal((trial.config.data as Record<string, unknown>).val, undefined);
+  assert.ok((trial.config.data as Record<string, unknown>).train !== undefined);
+  assert.deepEqual((trial.config.model as { backbone: { init: unknown } }).backbone.init, { checkpoint: 'w.safetensors' });
+});
