@@ -95,3 +95,24 @@ test('Step 1: phases, 30 iterations with finite losses, then Step 2 loads h (fro
 test('Step 2 without a Step-1 checkpoint is a clear error naming the option', () => {
   assert.throws(() => tinyDetector('retinanet', [{ type: 'LabelEnc', ...LABELENC_SMALL, step: 2 }]), /model\.supervisors\.0\.checkpoint: Step 2 needs the Step-1 checkpoint/);
 });
+
+test('Step 1 reconstruction-only ablation: every detection and distance term weighted 0, the ae_* terms kept', () => {
+  const model = tinyDetector('retinanet', [{ type: 'LabelEnc', ...LABELENC_SMALL, reconstruction_only: true }]);
+  const plan = buildPhasePlan(model, [], 10);
+  assert.deepEqual(['loss_cls', 'loss_bbox', 'loss_dis', 'ae_loss_cls', 'ae_loss_bbox'].map((t) => plan.lossWeight(t, 5)), [0, 0, 0, 1, 1]);
+});
+
+test('Step 2 ablations: initialisation off keeps fresh head and FPN; supervision off adds no adapter and no loss', () => {
+  const step1 = tinyDetector('retinanet', [{ type: 'LabelEnc', ...LABELENC_SMALL }]);
+  const tensors = new Map<string, Tensor>();
+  for (const [k, v] of step1.stateDict()) tensors.set(`model/${k}`, v);
+  const ckpt = saveCheckpoint(dir, 'step1_ablation', tensors, { format: CHECKPOINT_FORMAT, iter: 0, maxIters: 1, rng: [], loader: null, optimizers: {}, schedules: {}, hooks: {}, savedAt: '' });
+  const head = (m: SupervisedDetector): number[] => Array.from(m.stateDict().get('head.retina_cls.weight')!.dataSync());
+  const noInit = tinyDetector('retinanet', [{ type: 'LabelEnc', ...LABELENC_SMALL, step: 2, checkpoint: ckpt, initialise: false }]) as SupervisedDetector;
+  assert.notDeepEqual(head(noInit), head(step1 as SupervisedDetector));
+  const noSup = tinyDetector('retinanet', [{ type: 'LabelEnc', ...LABELENC_SMALL, step: 2, checkpoint: ckpt, supervise: false }]) as SupervisedDetector;
+  assert.deepEqual(head(noSup), head(step1 as SupervisedDetector));
+  assert.ok(!noSup.namedParameters().some(([n]) => n.startsWith('supervisors.0.adapter')));
+  assert.deepEqual(noSup.trainingPhases(), []);
+  assert.deepEqual(Object.keys(noSup.forwardTrain(drawnBatch(), { iter: 0, maxIters: 10 })).sort(), ['loss_bbox', 'loss_cls']);
+});

@@ -108,3 +108,15 @@ test('LGD: 30 training iterations with finite losses; distillation reaches the s
   assert.throws(() => neckGrad(3), /Cannot find a connection/, 'no path from the neck to the distillation loss while off');
   assert.ok(neckGrad(20) > 0);
 });
+
+test('LGD detach_appearance: the teacher loss reaches the neck only without it (Faster R-CNN configs block it)', () => {
+  const batch = drawnBatch();
+  const teacherLossToNeck = (detach: boolean): number => {
+    const model = tinyDetector('retinanet', [{ type: 'LGD', detach_appearance: detach, interact_pattern: 'label' }]);
+    const neck = model.trainableParameters().find(([n]) => n.startsWith('neck.'))![1];
+    const { grads } = tf.variableGrads(() => model.forwardTrain(batch, { iter: 0, maxIters: 30 }).loss_cls_tea, [neck]);
+    return tf.abs(grads[neck.name]).sum().dataSync()[0];
+  };
+  assert.ok(teacherLossToNeck(false) > 0);
+  assert.throws(() => teacherLossToNeck(true), /Cannot find a connection/);
+});
