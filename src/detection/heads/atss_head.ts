@@ -30,6 +30,8 @@ export interface AtssHeadOptions extends Omit<DenseHeadOptions, 'strides'> {
   lossBbox: Loss;
   /** Centerness (ATSS) or IoU (PAA-style) branch loss: sigmoid BCE. */
   lossQuality: Loss;
+  /** Build the third (centerness / IoU) branch; false leaves it out (COP-only heads). Default true. */
+  qualityBranch?: boolean;
   priorProb: number;
 }
 
@@ -50,7 +52,7 @@ export class AtssHead extends DenseHead {
   readonly coder: DeltaXYWHCoder;
   private readonly atssCls: Conv2d;
   private readonly atssReg: Conv2d;
-  private readonly atssQuality: Conv2d;
+  private readonly atssQuality?: Conv2d;
   private readonly scales: ModuleList<Scale>;
 
   constructor(readonly config: AtssHeadOptions) {
@@ -61,7 +63,7 @@ export class AtssHead extends DenseHead {
     const c = config.tower.stackedConvs > 0 ? config.tower.featChannels : config.tower.inChannels;
     this.atssCls = this.child('atss_cls', predictionConv(c, a * this.numClasses, biasFromPriorProb(config.priorProb)));
     this.atssReg = this.child('atss_reg', predictionConv(c, a * 4));
-    this.atssQuality = this.child('atss_centerness', predictionConv(c, a));
+    if (config.qualityBranch !== false) this.atssQuality = this.child('atss_centerness', predictionConv(c, a));
     this.scales = this.child('scales', new ModuleList(this.strides.map(() => new Scale(1))));
   }
 
@@ -73,8 +75,13 @@ export class AtssHead extends DenseHead {
     return {
       cls: clsFeat === undefined ? undefined : this.atssCls.forward(clsFeat),
       reg: this.scales.at(level).forward(this.atssReg.forward(regFeat)),
-      quality: this.atssQuality.forward(regFeat),
+      quality: this.qualityRuns() ? this.atssQuality?.forward(regFeat) : undefined,
     };
+  }
+
+  /** Whether the quality branch runs now (a head may train it without using it at inference). */
+  protected qualityRuns(): boolean {
+    return true;
   }
 
   /** ATSS targets for `outs` (subclasses may re-assign). */
