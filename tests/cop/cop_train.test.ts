@@ -46,6 +46,11 @@ describe('PAACOPHead variants (wasm engine)', () => {
       const cop = options.objectness === 'cop';
       assert.equal(names.some((n) => n.startsWith('head.coeff_conv.')), cop, `${name}: coeff_conv`);
       assert.equal(names.some((n) => n.startsWith('head.obj_conv.')), !cop, `${name}: obj_conv`);
+      assert.equal(names.some((n) => n.startsWith('head.atss_centerness.')), options.iou_branch !== 'none', `${name}: IoU conv only with an IoU branch`);
+      model.eval();
+      const outs = model.inferenceModel().forward(batch.images);
+      assert.equal(outs.quality !== undefined, (options.iou_branch ?? 'score') === 'score', `${name}: IoU branch run at inference only when it scores`);
+      model.train();
     });
   }
 

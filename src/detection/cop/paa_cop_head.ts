@@ -8,9 +8,9 @@
  * (ProbFocalLoss), so the probability also drives PAA's assignment costs.
  *
  * The IoU branch (Table 1 rows): 'score' trains it and scores √(p·σ(iou));
- * 'train_only' trains it but scores p (IoU*); 'none' drops its loss and
- * scores p (the official base head has no IoU conv; here the inherited conv
- * stays, untrained and unread).
+ * 'train_only' trains it but scores p (IoU*: the conv stays in the state
+ * dict, but is not run in eval mode); 'none' has no IoU conv and no IoU loss,
+ * and scores p (the official PAA_COP_BASE_Head).
  */
 import { tf, type Tensor4D } from '../../engine/tf.js';
 import type { Conv2d } from '../../nn/conv2d.js';
@@ -40,7 +40,7 @@ export class PaaCopHead extends PaaStyleHead {
   private readonly objBiasConv?: Conv2d;
 
   constructor(config: PaaConfig, readonly cop: CopOptions) {
-    super(config);
+    super({ ...config, qualityBranch: cop.iouBranch !== 'none' });
     const a = this.anchors.numBaseAnchors;
     const c = config.tower.stackedConvs > 0 ? config.tower.featChannels : config.tower.inChannels;
     if (cop.objectness === 'cop') {
@@ -53,18 +53,22 @@ export class PaaCopHead extends PaaStyleHead {
   }
 
   protected override createTwin(): PaaCopHead {
-    return new PaaCopHead(this.config as PaaConfig, this.cop);
+    return new PaaCopHead(this.paaConfig, this.cop);
   }
 
   /** Class outputs are probabilities: logits go through COP/IOP before leaving the level. */
   protected override forwardLevel(level: number, clsFeat: Tensor4D | undefined, regFeat: Tensor4D): LevelOutputs {
     const out = super.forwardLevel(level, clsFeat, regFeat);
-    const quality = this.cop.iouBranch === 'none' ? undefined : out.quality;
-    if (out.cls === undefined) return { reg: out.reg, quality };
+    if (out.cls === undefined) return out;
     const cls = this.coeffConv !== undefined
       ? conditionalObjectness(out.cls, this.coeffConv.forward(regFeat), this.cop.border)
       : implicitObjectness(out.cls, this.objConv!.forward(regFeat), this.objBiasConv!.forward(regFeat));
-    return { cls, reg: out.reg, quality };
+    return { cls, reg: out.reg, quality: out.quality };
+  }
+
+  /** IoU*: the IoU branch is trained but not run in eval mode. */
+  protected override qualityRuns(): boolean {
+    return this.training || this.cop.iouBranch === 'score';
   }
 
   /** √(p·σ(iou)) when the IoU branch scores, p alone otherwise. */
