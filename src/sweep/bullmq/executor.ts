@@ -101,16 +101,17 @@ export class BullmqExecutor implements Executor {
     };
     while (pending.size > 0 && !signal.aborted) {
       for (const [id, job] of pending) {
-        const bull = await queue.getJob(id);
-        const state: TrialState | 'missing' = bull === undefined ? 'missing' : await bull.getState();
+        // The state first, then the job: a job read before it completed would lack its return value.
+        const state: TrialState = await queue.getJobState(id);
         if (state === 'active') start(job);
-        if (bull === undefined || state === 'missing' || state === 'unknown') {
+        const bull = state === 'completed' || state === 'failed' ? await queue.getJob(id) : undefined;
+        if (state === 'unknown' || ((state === 'completed' || state === 'failed') && bull === undefined)) {
           start(job);
           events.onEnd(job, lostOutcome(id, this.opts.redis));
-        } else if (state === 'completed') {
+        } else if (state === 'completed' && bull !== undefined) {
           start(job);
           events.onEnd(job, bull.returnvalue as TrialOutcome);
-        } else if (state === 'failed') {
+        } else if (state === 'failed' && bull !== undefined) {
           start(job);
           events.onEnd(job, failedOutcome(bull));
         } else continue;

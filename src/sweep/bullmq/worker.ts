@@ -72,7 +72,12 @@ export async function startWorker(o: TrialWorkerOptions): Promise<TrialWorker> {
     throw new Error(outcome.error ?? `trial ${trial} ${outcome.status}`);
   };
 
-  const workerOpts = { connection, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval };
+  // BullMQ takes an undefined option as given, not as its default.
+  const workerOpts = {
+    connection,
+    ...(o.lockDuration === undefined ? {} : { lockDuration: o.lockDuration }),
+    ...(o.stalledInterval === undefined ? {} : { stalledInterval: o.stalledInterval }),
+  };
   const trials = new Worker<TrialJobData, TrialOutcome>(TRIAL_QUEUE, process_, { ...workerOpts, concurrency: parallel });
   // The sweep job completes once its trials have ended; it only gathers their ids and statuses.
   const sweeps = new Worker(SWEEP_QUEUE, async (bull: Job) => {
