@@ -10,8 +10,9 @@
  * returned as `loss_pixel_nce` = α·L_NCE and `loss_pixel_cos` = β·L_Cos
  * (averaged over the levels), so the total is L_sup + α·L_NCE + β·L_Cos.
  *
- * The EMA step runs at the start of every iteration after the first, which is
- * the same as running it after every optimizer step.
+ * The EMA step runs once at the start of every iteration but the first, which
+ * is the same as running it after every optimizer step (and stays right when
+ * a run resumes mid-way).
  */
 import { tf, type Scalar, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
 import type { Batch } from '../../data/types.js';
@@ -106,7 +107,7 @@ export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
     const { alpha, beta } = this.options;
     const second = ctx.batch.secondView;
     if (second === undefined) throw new Error(`${this.host.where}: PixelContrast needs a second view of each image; add the TwoViews transform to the training pipeline`);
-    if (this.lastIter !== undefined && ctx.info.iter !== this.lastIter) this.ema.update();
+    if (ctx.info.iter > 0 && ctx.info.iter !== this.lastIter) this.ema.update();
     this.lastIter = ctx.info.iter;
     const momentumFeats = this.module.momentum.backbone.forward(second.images);
     const nce: Scalar[] = [];
