@@ -11,6 +11,7 @@ import { DETR } from '../../registry/detectors/detr.js';
 import { RetinaNet } from '../../registry/detectors/single_stage.js';
 import { DETRHead } from '../../registry/heads/detr_head.js';
 import { RetinaHeadComponent } from '../../registry/heads/retina_head.js';
+import { fpn } from '../../registry/necks/fpn.js';
 import { TransformerEncoder } from '../../registry/necks/transformer_encoder.js';
 import { PixelContrast } from '../../registry/supervisors/pixel_contrast.js';
 import { buildComponent } from '../detection/build_helpers.js';
@@ -153,4 +154,24 @@ test('on DETR: a supervisor that needs a dense head is refused with the config p
     head: { type: 'DETRHead', embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 1, num_queries: 4 },
     supervisors: [{ type: 'DenseOnly' }],
   }, { numClasses: 2 }, [...COMPONENTS, needsHead as never]), /model\.supervisors\.0: DenseOnly needs a dense head/);
+});
+
+test('two-level variant: one projection head per level, each level with its own threshold; a resolution mismatch is an error', () => {
+  const fpnModel = (levels: Record<string, unknown>[]): SingleStageDetector => buildComponent<SingleStageDetector>(RetinaNet, {
+    backbone: { type: 'ResNet', depth: 18, out_indices: [1, 2, 3], frozen_stages: 4, norm: { type: 'BN' }, norm_eval: true },
+    neck: { type: 'FPN', in_channels: [128, 256, 512], out_channels: 32, start_level: 0, add_extra_convs: 'on_output', num_outs: 5, relu_before_extra_convs: true },
+    head: { type: 'RetinaHead', in_channels: 32, feat_channels: 32, stacked_convs: 1 },
+    supervisors: [{ type: 'PixelContrast', alpha: 0, beta: 1, hidden_channels: 16, levels }],
+  }, { numClasses: 2 }, [...COMPONENTS, fpn]);
+  // P4 ↔ C4 and P5 ↔ C5 (the two lowest resolutions of the backbone).
+  const model = fpnModel([{ neck: 1, backbone: 1, threshold: { type: 'fixed', value: 0.7 } }, { neck: 2, backbone: 2 }]);
+  const names = model.namedParameters().map(([n]) => n);
+  assert.ok(names.includes('supervisors.0.projections.1.conv2.conv.weight'));
+  assert.ok(names.includes('supervisors.0.momentum.projections.1.conv2.conv.weight'));
+  const batch = twoViewBatch();
+  const log = train(model, batch, 2);
+  assert.ok(log.every((t) => Number.isFinite(t.loss_pixel_cos)));
+  const bad = fpnModel([{ neck: 0, backbone: 2 }]);
+  assert.throws(() => tf.tidy(() => bad.forwardTrain(batch, { iter: 0, maxIters: 1 })), /levels\[0\]: neck level 0 is 8×8 but backbone level 2 is 2×2/);
+  tf.dispose([batch.images, batch.secondView!.images]);
 });
