@@ -20,6 +20,10 @@ export interface BullmqExecutorOptions {
   retry: RetryPolicy;
   /** How often job states are read (default 500 ms). */
   pollMs?: number;
+  /** How long the first connection may take before the sweep gives up (default 15 s). */
+  connectTimeoutMs?: number;
+  /** Where connection trouble is reported (default stderr), once per distinct message. */
+  log?: (line: string) => void;
 }
 
 type TrialState = Awaited<ReturnType<Job['getState']>>;
@@ -36,7 +40,16 @@ export class BullmqExecutor implements Executor {
     const connection = redisConnection(this.opts.redis);
     const queue = new Queue<TrialJobData>(TRIAL_QUEUE, { connection });
     const flows = new FlowProducer({ connection });
+    const log = this.opts.log ?? ((line: string) => console.error(line));
+    let lastError = '';
+    const onError = (err: Error): void => {
+      if (err.message !== lastError) log(`redis ${this.opts.redis}: ${err.message} (retrying)`);
+      lastError = err.message;
+    };
+    queue.on('error', onError);
+    flows.on('error', onError);
     try {
+      await reachable(queue, this.opts.redis, this.opts.connectTimeoutMs ?? 15_000);
       const fresh = await this.reconcile(queue, jobs);
       if (fresh.length > 0) await this.enqueue(flows, fresh, opts.parentRunId);
       await this.follow(queue, jobs, events, opts.signal);
@@ -123,6 +136,19 @@ export class BullmqExecutor implements Executor {
       if (!started.has(id)) continue;
       events.onEnd(job, { status: 'interrupted', metrics: {}, seconds: 0, resumed: false, error: `trial ${id} stays on ${this.opts.redis}; follow it again with --resume` });
     }
+  }
+}
+
+/** Fails with a clear message when Redis does not answer at the start (later outages are waited out). */
+async function reachable(queue: Queue<TrialJobData>, redis: string, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  try {
+    if ((await Promise.race([queue.waitUntilReady(), timeout])) === 'timeout') {
+      throw new UserError(`--redis ${redis}: no answer within ${ms / 1000} s; is the server running and reachable?`);
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }
 

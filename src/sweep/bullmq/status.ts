@@ -19,7 +19,13 @@ export interface QueuedTrial {
 export async function queuedTrials(redis: string, trialIds: readonly string[], timeoutMs = 10_000): Promise<Map<string, QueuedTrial>> {
   // Status must answer or fail, not wait for a server that is down.
   const queue = new Queue<TrialJobData>(TRIAL_QUEUE, { connection: { ...redisConnection(redis), maxRetriesPerRequest: 1, connectTimeout: timeoutMs } });
+  let lastError: Error | undefined;
+  queue.on('error', (err) => void (lastError = err));
   try {
+    await Promise.race([
+      queue.waitUntilReady(),
+      new Promise((_, reject) => setTimeout(() => reject(lastError ?? new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs).unref()),
+    ]);
     const out = new Map<string, QueuedTrial>();
     for (const id of trialIds) {
       const job = await queue.getJob(id);
