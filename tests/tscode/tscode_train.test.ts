@@ -5,6 +5,7 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { tf } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/init.js';
 import type { Batch } from '../../src/data/types.js';
 import type { Component } from '../../src/registry/component.js';
@@ -68,6 +69,20 @@ describe('TSCODE switches train (wasm engine, 30 iterations each)', () => {
       assert.equal(trainSteps(model, batch, 30).length, 30);
       assert.ok([...model.inferenceModel().stateDict().keys()].some((n) => n.startsWith('neck.dpe.c2_lateral.')), 'C2 lateral 64 → 32 channels');
     }
+  });
+
+  it('an unshared twin predicts as the original; eval mode reaches the wrapped head', () => {
+    const model = buildDetector(FCOS, { ...TSCODE, head: FCOS_HEAD }, COMPONENTS);
+    const head = model.head as TscodeHead;
+    const twin = head.cloneUnshared();
+    const feats = model.extractFeatures(batch.images);
+    const a = head.forwardFeatures(feats).cls[0];
+    const b = twin.forwardFeatures(feats).cls[0];
+    assert.equal(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]), 0);
+    assert.notEqual(twin.sce!.predictor.weight, head.sce!.predictor.weight, 'own variables');
+    model.eval();
+    assert.equal(head.base.training, false);
+    model.train();
   });
 
   it('rejects an FCOS base whose centerness reads the classification tower', () => {

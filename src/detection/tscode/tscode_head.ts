@@ -64,6 +64,9 @@ export class TscodeHead extends DenseHead {
     }
     if (tscode.dpe !== null) this.dpe = this.child('dpe', new DetailPreservingEncoder({ ...tscode.dpe, channels: base.options.tower.inChannels }));
     this.child('base', new KeptParts(base.children().filter(([name]) => !dropped.has(name))));
+    // The base head object is not in the module tree (only its kept parts
+    // are), so Module.train never reaches its own flag: it reads this one.
+    Object.defineProperty(base, 'training', { get: () => this.training, set: () => undefined });
   }
 
   protected createTwin(): TscodeHead {
