@@ -93,11 +93,35 @@ function tail(path: string, lines: number): string {
   }
 }
 
+/**
+ * The pid of an earlier attempt still training this trial, if any: a sweep
+ * killed on its own (not its process group) leaves its children running, and
+ * a second process must not train into the same run directory.
+ */
+function runningAttempt(dir: string, configFile: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(configFile) ? pid : undefined;
+  } catch {
+    return pid;
+  }
+}
+
 export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<TrialOutcome> {
   const started = Date.now();
   const dir = trialDir(job.sweepDir, job.trial.id);
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'trial.yaml');
+  const alive = runningAttempt(dir, configFile);
+  if (alive !== undefined) {
+    return { status: 'failed', metrics: {}, seconds: 0, resumed: false, error: `an earlier attempt (pid ${alive}) is still training this trial; stop it or let it end, then resume` };
+  }
   writeFileSync(`${configFile}.tmp`, resolvedConfigText(job));
   renameSync(`${configFile}.tmp`, configFile);
   const previous = latestRun(dir, job.sweepName);
@@ -118,7 +142,10 @@ export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<Tr
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((done) => {
     const child = spawn(exe, args, { stdio: ['ignore', log, log], env });
     const stop = (): void => void child.kill('SIGTERM');
-    child.on('spawn', () => opts.onSpawn?.(child.pid!));
+    child.on('spawn', () => {
+      writeFileSync(join(dir, 'pid'), String(child.pid));
+      opts.onSpawn?.(child.pid!);
+    });
     child.on('error', (error) => done({ code: null, signal: null, error }));
     child.on('exit', (code, signal) => {
       opts.signal?.removeEventListener('abort', stop);

@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expandSpec } from '../../src/sweep/expand.js';
 import { LocalExecutor, cpuBudget } from '../../src/sweep/local_executor.js';
 import { runSweep } from '../../src/sweep/run.js';
+import { loadSpec } from '../../src/sweep/spec.js';
+import { runTrial } from '../../src/sweep/trial_runner.js';
 import { TINY_CONFIG } from './paths.js';
 
 const FAKE = join(import.meta.dirname, 'fixtures', 'fake_train.js');
@@ -152,6 +156,26 @@ test('stopping a sweep (Ctrl-C) ends the running trials as interrupted and keeps
     assert.equal(starts.length, 4, 'first trial not started again');
   } finally {
     clearInterval(watcher);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a trial still being trained by an earlier attempt (its sweep killed alone) is not started a second time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-sweep-exec-'));
+  const spec = join(dir, 'spec.yaml');
+  writeFileSync(spec, `base: ${TINY_CONFIG}\n`);
+  const [trial] = expandSpec(loadSpec(spec));
+  const trialDir = join(dir, 'sweep', 'trials', trial.id);
+  mkdirSync(trialDir, { recursive: true });
+  const orphan = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)', join(trialDir, 'trial.yaml')], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => orphan.once('spawn', r));
+    writeFileSync(join(trialDir, 'pid'), String(orphan.pid));
+    const outcome = await runTrial({ trial, sweepDir: join(dir, 'sweep'), sweepName: 'spec', upstream: {} }, { threads: 1, command: [process.execPath, FAKE] });
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.error!, new RegExp(`earlier attempt \\(pid ${orphan.pid}\\) is still training`));
+  } finally {
+    orphan.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
