@@ -107,6 +107,11 @@ describe('sweep run --executor bullmq', { timeout: 290_000 }, () => {
     sameResults(state, join(root, 'queued'), local, localDir);
     const ran = workers.map((w) => (readLog(w.log).match(/^finished [0-9a-f]{12}/gm) ?? []).length);
     assert.equal(ran[0] + ran[1], 6, `trials finished per worker: ${ran.join(', ')}`);
+
+    const status = startDetlab(['sweep', 'status', join(root, 'queued'), '--redis', redis.url], { cwd: root, env: {}, log: join(root, 'queued-status.log') });
+    assert.equal(await exitWithin(status, 30_000), 0, readLog(status.log));
+    assert.match(readLog(status.log), /^sweep six_trials: 6 finished$/m);
+    assert.match(readLog(status.log), new RegExp(`^queue on ${redis.url}: 6 completed$`, 'm'));
   });
 
   it('a worker SIGKILLed mid-trial: its trial process stops, the other worker resumes the trial, one FINISHED MLflow run per trial, no metric lost or doubled', async (t) => {
