@@ -24,6 +24,29 @@ export function calculateGain(nonlinearity: Nonlinearity, negativeSlope = 0.01):
   }
 }
 
+let nextInitSeed: (() => number) | undefined;
+
+/**
+ * From now on, initialisers called without an explicit seed draw their seeds
+ * from a stream started at `seed`, so a run's initial weights follow its
+ * config `seed` (tfjs' own random ops are otherwise unseeded).
+ */
+export function seedInitialisers(seed: number): void {
+  let state = seed >>> 0;
+  nextInitSeed = () => {
+    // splitmix32: a well-spread seed per call from a simple counter.
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+function drawSeed(explicit: number | undefined): number | undefined {
+  return explicit ?? nextInitSeed?.();
+}
+
 export interface KaimingOptions {
   /** fan_in (torch's default mode) or fan_out of the weight, as torch computes it. */
   fan: number;
@@ -37,28 +60,28 @@ export interface KaimingOptions {
 export function kaimingUniform(shape: number[], opts: KaimingOptions): Tensor {
   const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
   const bound = gain * Math.sqrt(3 / checkFan(opts.fan));
-  return tf.randomUniform(shape, -bound, bound, 'float32', opts.seed);
+  return tf.randomUniform(shape, -bound, bound, 'float32', drawSeed(opts.seed));
 }
 
 /** N(0, gain / sqrt(fan)): `kaiming_normal_`. */
 export function kaimingNormal(shape: number[], opts: KaimingOptions): Tensor {
   const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
-  return tf.randomNormal(shape, 0, gain / Math.sqrt(checkFan(opts.fan)), 'float32', opts.seed);
+  return tf.randomNormal(shape, 0, gain / Math.sqrt(checkFan(opts.fan)), 'float32', drawSeed(opts.seed));
 }
 
 /** U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)): `xavier_uniform_`. */
 export function xavierUniform(shape: number[], fanIn: number, fanOut: number, gain = 1, seed?: number): Tensor {
   const bound = gain * Math.sqrt(6 / (checkFan(fanIn) + checkFan(fanOut)));
-  return tf.randomUniform(shape, -bound, bound, 'float32', seed);
+  return tf.randomUniform(shape, -bound, bound, 'float32', drawSeed(seed));
 }
 
 export function uniform(shape: number[], low: number, high: number, seed?: number): Tensor {
-  return tf.randomUniform(shape, low, high, 'float32', seed);
+  return tf.randomUniform(shape, low, high, 'float32', drawSeed(seed));
 }
 
 /** N(mean, std), e.g. the heads' `normal_(std=0.01)`. */
 export function normal(shape: number[], std: number, mean = 0, seed?: number): Tensor {
-  return tf.randomNormal(shape, mean, std, 'float32', seed);
+  return tf.randomNormal(shape, mean, std, 'float32', drawSeed(seed));
 }
 
 export function constant(shape: number[], value: number): Tensor {

@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../cli/command.js';
+import { seedInitialisers } from '../nn/init.js';
 import { diffConfigs } from '../config/diff.js';
 import { dumpYaml } from '../config/dump.js';
 import type { ConfigMap } from '../config/tree.js';
@@ -143,6 +144,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   recordEnvironment(runDir, engine, checkpoint);
   const seed = typeof cfg.seed === 'number' ? cfg.seed : 0;
   const rng = new Rng(seed);
+  seedInitialisers(seed);
   const opts = (path: string, extras?: Record<string, unknown>): BuildOptions => ({ registry: v.registry, origins: v.origins, path, extras });
   const data = cfg.data as { train?: DataSplitConfig; val?: DataSplitConfig } | undefined;
   if (data?.train === undefined) throw new UserError(`${v.file}: the config has no data.train section to train on`);
