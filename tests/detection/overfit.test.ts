@@ -5,9 +5,9 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, type Scalar, type Tensor4D } from '../../src/engine/tf.js';
+import { tf, type Scalar } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/init.js';
-import type { Batch, ImageMeta } from '../../src/data/types.js';
+import type { Batch } from '../../src/data/types.js';
 import { pairIoU } from '../../src/detection/boxes.js';
 import type { SingleStageDetector } from '../../src/detection/single_stage_detector.js';
 import type { Component } from '../../src/registry/component.js';
@@ -19,27 +19,9 @@ import { FcosHeadComponent } from '../../registry/heads/fcos_head.js';
 import { PaaStyleHeadComponent } from '../../registry/heads/paa_style_head.js';
 import { RetinaHeadComponent } from '../../registry/heads/retina_head.js';
 import { buildComponent } from './build_helpers.js';
+import { drawBatch } from '../helpers/drawn_batch.js';
 
-const SIZE = 64;
 const COMPONENTS = [resnet, fpn, RetinaHeadComponent, FcosHeadComponent, AtssHeadComponent, PaaStyleHeadComponent] as Component<unknown, unknown>[];
-
-/** Two images with solid rectangles: class 0 bright red, class 1 bright green, on a dark grey background. */
-function drawBatch(): Batch {
-  const boxes = [Float32Array.of(6, 8, 38, 36, 36, 30, 60, 60), Float32Array.of(18, 10, 54, 48)];
-  const labels = [Int32Array.of(0, 1), Int32Array.of(1)];
-  const colors = [[1.5, -1, -1], [-1, 1.5, -1]];
-  const pixels = new Float32Array(2 * SIZE * SIZE * 3).fill(-0.5);
-  boxes.forEach((bs, b) => {
-    for (let k = 0; k < bs.length / 4; k++) {
-      const [x1, y1, x2, y2] = bs.subarray(4 * k, 4 * k + 4);
-      for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) pixels.set(colors[labels[b][k]], ((b * SIZE + y) * SIZE + x) * 3);
-    }
-  });
-  const metas: ImageMeta[] = [0, 1].map((i) => ({
-    imageId: i, fileName: `drawn_${i}.png`, originalShape: [SIZE, SIZE], imgShape: [SIZE, SIZE], padShape: [SIZE, SIZE], scaleFactor: [1, 1], flip: false,
-  }));
-  return { images: tf.tensor4d(pixels, [2, SIZE, SIZE, 3]) as Tensor4D, boxes, labels, ignoreBoxes: [new Float32Array(0), new Float32Array(0)], metas };
-}
 
 function buildDetector(detector: Component<unknown, unknown>, extra: 'on_input' | 'on_output', head: Record<string, unknown>): SingleStageDetector {
   return buildComponent<SingleStageDetector>(detector, {
