@@ -4,6 +4,7 @@
  * forward conv FLOP count, for timing a training step.
  */
 import { tf, type Tensor, type Tensor4D, type Variable } from '../../src/engine/tf.js';
+import { batchNormTrain } from '../../src/engine/batch_norm.js';
 
 interface Bn {
   gamma: Variable;
@@ -62,10 +63,7 @@ export function resnet18Stack(batch: number, size: number, widths = [64, 128, 25
     stages.push(blocks);
   });
 
-  const norm = (x: Tensor4D, p: Bn): Tensor4D => {
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    return tf.batchNorm(x, mean, variance, p.beta as tf.Tensor1D, p.gamma as tf.Tensor1D, 1e-5) as Tensor4D;
-  };
+  const norm = (x: Tensor4D, p: Bn): Tensor4D => batchNormTrain(x, p.gamma as tf.Tensor1D, p.beta as tf.Tensor1D, 1e-5).y;
   const forward = (x: Tensor4D): Tensor4D[] => {
     let y = tf.relu(norm(tf.conv2d(x, stem.w, 2, 'same'), stem.bn));
     y = tf.maxPool(y, 3, 2, 'same');

@@ -6,6 +6,8 @@
 export { describeEngine, engineInfo, initEngine } from './init.js';
 export type { EngineBackend, EngineInfo, EngineOptions, KernelSet } from './init.js';
 export { inScope, trainStep } from './step.js';
+export { batchNormTrain } from './batch_norm.js';
+export type { BatchNormTrainResult } from './batch_norm.js';
 export type { LossOutput, TrainStepOptions } from './step.js';
 export { BACKEND_CHOICES, ENGINE_CONFIG_SCHEMA, ENGINE_DEFAULTS, NATIVE_CHOICES } from './config.js';
 export type { BackendChoice, EngineConfig, NativeChoice } from './config.js';

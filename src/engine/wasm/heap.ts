@@ -53,7 +53,7 @@ export function wasmKernel(name: string): WasmKernel {
 }
 
 /** Registers `kernel` for `name` on wasm, replacing what was there. */
-export function putKernel(name: string, kernel: WasmKernel): void {
+export function putKernel(name: string, kernel: (args: WasmKernelArgs) => TensorInfo | TensorInfo[]): void {
   if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernel as unknown as KernelFunc });
 }

@@ -6,8 +6,10 @@
 import { putKernel } from './heap.js';
 import { captureStockKernels, stock } from './stock.js';
 import { batchMatMul } from './kernels/batch_mat_mul.js';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain, batchNormTrainGrad } from './kernels/batch_norm_train.js';
 import { conv2dBackpropFilter } from './kernels/conv2d_backprop_filter.js';
 import { makeConv2dBackpropInput, type BackpropInputMethod } from './kernels/conv2d_backprop_input.js';
+import { identity } from './kernels/identity.js';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './kernels/depthwise_conv2d_backprop.js';
 import { maxPoolGrad } from './kernels/max_pool_grad.js';
 import { tile } from './kernels/tile.js';
@@ -21,7 +23,8 @@ export interface WasmPackOptions {
 /** Kernel names the pack registers (some replace stock kernels). */
 export const WASM_PACK_KERNELS = [
   'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'UnsortedSegmentSum', 'MaxPoolGrad', 'Tile',
-  'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'Identity',
+  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD,
 ] as const;
 
 export function registerWasmPack(options: WasmPackOptions = {}): void {
@@ -36,4 +39,7 @@ export function registerWasmPack(options: WasmPackOptions = {}): void {
   putKernel('Tile', tile);
   putKernel('DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dBackpropFilter);
   putKernel('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dBackpropInput);
+  putKernel('Identity', identity);
+  putKernel(BATCH_NORM_TRAIN, batchNormTrain);
+  putKernel(BATCH_NORM_TRAIN_GRAD, batchNormTrainGrad);
 }

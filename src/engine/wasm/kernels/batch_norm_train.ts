@@ -1,0 +1,121 @@
+/**
+ * Training-mode batch normalisation over every axis but the last (NHWC), fused
+ * into two kernels of a few passes each. Composed from tfjs ops (moments,
+ * batchNorm and their gradients) the same layer costs ~25 full-size
+ * elementwise and reduction kernels per step, each a separate pass over the
+ * activation on a single thread.
+ *
+ * Forward: mean and biased variance per channel (two passes, float64
+ * accumulators, as tf.moments' mean((x − mean)²)), then y = x·a + b with
+ * a = γ/√(var+ε), b = β − mean·a.
+ * Backward (N values per channel, x̂ = (x − mean)/σ):
+ *   dβ = Σdy, dγ = Σdy·x̂,
+ *   dx = γ/σ·(dy − dβ/N − x̂·dγ/N) + dmean/N + 2·dvar·(x − mean)/N,
+ * where dmean and dvar are the gradients reaching the returned statistics.
+ */
+import type { TensorInfo } from '../../tf.js';
+import { alloc, f32, sizeOf, type WasmKernelArgs } from '../heap.js';
+
+export const BATCH_NORM_TRAIN = 'DetlabBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'DetlabBatchNormTrainGrad';
+
+/** Per-channel sums of f(x, c) over the rows of x viewed as [rows, C]. */
+function channelMeans(x: Float32Array, channels: number, center: Float64Array | null): Float64Array {
+  const acc = new Float64Array(channels);
+  const rows = x.length / channels;
+  for (let r = 0, o = 0; r < rows; r++, o += channels) {
+    if (center) {
+      for (let c = 0; c < channels; c++) {
+        const d = x[o + c] - center[c];
+        acc[c] += d * d;
+      }
+    } else {
+      for (let c = 0; c < channels; c++) acc[c] += x[o + c];
+    }
+  }
+  for (let c = 0; c < channels; c++) acc[c] /= rows;
+  return acc;
+}
+
+function requireFloat(kernel: string, infos: TensorInfo[]): void {
+  for (const t of infos) if (t.dtype !== 'float32') throw new Error(`${kernel}: expected float32 tensors, got ${t.dtype}`);
+}
+
+/** Inputs x [..., C], gamma [C], beta [C]; attr varianceEpsilon. Outputs y, mean [C], variance [C]. */
+export function batchNormTrain({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
+  const { x, gamma, beta } = inputs;
+  requireFloat(BATCH_NORM_TRAIN, [x, gamma, beta]);
+  const channels = x.shape[x.shape.length - 1];
+  const eps = attrs.varianceEpsilon as number;
+  const y = alloc(backend, x.shape);
+  const meanOut = alloc(backend, [channels]);
+  const varOut = alloc(backend, [channels]);
+  const xv = f32(backend, x);
+  const yv = f32(backend, y);
+  const g = f32(backend, gamma);
+  const b = f32(backend, beta);
+  const mean = channelMeans(xv, channels, null);
+  const variance = channelMeans(xv, channels, mean);
+  const scale = new Float32Array(channels);
+  const shift = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    scale[c] = g[c] / Math.sqrt(variance[c] + eps);
+    shift[c] = b[c] - mean[c] * scale[c];
+  }
+  for (let o = 0; o < xv.length; o += channels) {
+    for (let c = 0; c < channels; c++) yv[o + c] = xv[o + c] * scale[c] + shift[c];
+  }
+  f32(backend, meanOut).set(mean);
+  f32(backend, varOut).set(variance);
+  return [y, meanOut, varOut];
+}
+
+/**
+ * Inputs x, dy, mean, variance, gamma, dmean, dvariance; attr varianceEpsilon.
+ * Outputs dx, dgamma, dbeta.
+ */
+export function batchNormTrainGrad({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
+  const { x, dy, mean, variance, gamma, dmean, dvariance } = inputs;
+  requireFloat(BATCH_NORM_TRAIN_GRAD, [x, dy, mean, variance, gamma, dmean, dvariance]);
+  const channels = x.shape[x.shape.length - 1];
+  const eps = attrs.varianceEpsilon as number;
+  const n = sizeOf(x.shape) / channels;
+  const dx = alloc(backend, x.shape);
+  const dgamma = alloc(backend, [channels]);
+  const dbeta = alloc(backend, [channels]);
+  const xv = f32(backend, x);
+  const gv = f32(backend, dy);
+  const dxv = f32(backend, dx);
+  const m = f32(backend, mean);
+  const sumDy = new Float64Array(channels);
+  const sumDyXc = new Float64Array(channels);
+  for (let o = 0; o < xv.length; o += channels) {
+    for (let c = 0; c < channels; c++) {
+      const d = gv[o + c];
+      sumDy[c] += d;
+      sumDyXc[c] += d * (xv[o + c] - m[c]);
+    }
+  }
+  const v = f32(backend, variance);
+  const g = f32(backend, gamma);
+  const dm = f32(backend, dmean);
+  const dv = f32(backend, dvariance);
+  const dgv = f32(backend, dgamma);
+  const dbv = f32(backend, dbeta);
+  // dx = A·dy + B·(x − mean) + K per channel.
+  const a = new Float32Array(channels);
+  const bc = new Float32Array(channels);
+  const k = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const inv = 1 / Math.sqrt(v[c] + eps);
+    dbv[c] = sumDy[c];
+    dgv[c] = sumDyXc[c] * inv;
+    a[c] = g[c] * inv;
+    bc[c] = (-g[c] * inv * inv * inv * sumDyXc[c] + 2 * dv[c]) / n;
+    k[c] = (-g[c] * inv * sumDy[c] + dm[c]) / n;
+  }
+  for (let o = 0; o < xv.length; o += channels) {
+    for (let c = 0; c < channels; c++) dxv[o + c] = a[c] * gv[o + c] + bc[c] * (xv[o + c] - m[c]) + k[c];
+  }
+  return [dx, dgamma, dbeta];
+}
