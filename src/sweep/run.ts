@@ -137,6 +137,8 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  // A stop that came while the sweep was being planned.
+  if (o.signal?.aborted) controller.abort();
   let failures = 0;
   const outputs = (id: string): TrialOutputs | undefined => {
     const r = records.get(id);
@@ -187,6 +189,16 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
         },
       }, { signal: controller.signal, parentRunId: state.parentRunId });
     }
+  } catch (err) {
+    // The executor could not go on (e.g. its queue server is unreachable): what ran is resumable, and the parent run must not stay RUNNING.
+    for (const r of state.trials) if (r.status === 'running') r.status = 'interrupted';
+    save();
+    if (tracker !== undefined) {
+      tracker.setTags({ 'detlab.sweep_error': String((err as Error).message).split('\n')[0] });
+      tracker.logArtifact(join(sweepDir, STATE_FILE));
+      await tracker.finish(controller.signal.aborted ? 'KILLED' : 'FAILED');
+    }
+    throw err;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     save();

@@ -49,9 +49,15 @@ export class BullmqExecutor implements Executor {
     queue.on('error', onError);
     flows.on('error', onError);
     try {
-      await reachable(queue, this.opts.redis, this.opts.connectTimeoutMs ?? 15_000);
-      const fresh = await this.reconcile(queue, jobs);
-      if (fresh.length > 0) await this.enqueue(flows, fresh, opts.parentRunId);
+      try {
+        if (!(await reachable(queue, this.opts.redis, this.opts.connectTimeoutMs ?? 15_000, opts.signal))) return;
+        const fresh = await this.reconcile(queue, jobs);
+        if (fresh.length > 0) await this.enqueue(flows, fresh, opts.parentRunId);
+      } catch (err) {
+        // Anything Redis refuses while the sweep starts (authentication, an old server, a full memory) is about the server named here.
+        if (err instanceof UserError) throw err;
+        throw Object.assign(new UserError(`--redis ${this.opts.redis}: ${String((err as Error).message).split('\n')[0]}`), { cause: err });
+      }
       await this.follow(queue, jobs, events, opts.signal);
     } finally {
       await flows.close();
@@ -139,16 +145,27 @@ export class BullmqExecutor implements Executor {
   }
 }
 
-/** Fails with a clear message when Redis does not answer at the start (later outages are waited out). */
-async function reachable(queue: Queue<TrialJobData>, redis: string, ms: number): Promise<void> {
+/**
+ * Waits for Redis at the start and fails with a clear message when it does not
+ * answer in time (later outages are waited out). False when the sweep was
+ * stopped first: nothing has been queued then.
+ */
+async function reachable(queue: Queue<TrialJobData>, redis: string, ms: number, signal: AbortSignal): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  const aborted = new Promise<'aborted'>((r) => {
+    onAbort = () => r('aborted');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    if ((await Promise.race([queue.waitUntilReady(), timeout])) === 'timeout') {
-      throw new UserError(`--redis ${redis}: no answer within ${ms / 1000} s; is the server running and reachable?`);
-    }
+    const result = await Promise.race([queue.waitUntilReady().then(() => 'ready' as const), timeout, aborted]);
+    if (result === 'timeout') throw new UserError(`--redis ${redis}: no answer within ${ms / 1000} s; is the server running and reachable?`);
+    return result === 'ready';
   } finally {
     clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort!);
   }
 }
 
