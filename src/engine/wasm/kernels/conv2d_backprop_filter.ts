@@ -11,6 +11,39 @@ import { alloc, f32, free, reshaped, wasmKernel, type WasmKernelArgs } from '../
 import { conv2dInfo, type Conv2DInfo } from '../conv_info.js';
 import { gemm } from '../stock.js';
 
+/**
+ * Stride 1 with OW = W (e.g. 'same' padding): for a fixed tap (kh, kw) the
+ * source of output pixel (oh, ow) is xT plane offset (oh + kh − pt)·W + ow + kw − pl,
+ * linear in oh·W + ow, so the whole valid block of output rows is one copy.
+ * Pixels whose input column falls outside [0, W) pick up a neighbouring row's
+ * value (or, at the block ends, memory just outside the plane) and are zeroed
+ * afterwards. One copy per (tap, c, b) instead of one per output row: at
+ * 8×8 maps the per-row copies dominated.
+ */
+function fillPlaneStride1(
+  heap: Float32Array, pT: Float32Array, pBase: number, o: number, src: number,
+  info: Conv2DInfo, kh: number, owLo: number, owHi: number,
+): void {
+  const { inHeight: H, outHeight: OH, outWidth: OW } = info;
+  const pt = info.padInfo.top;
+  const ohLo = Math.max(0, pt - kh);
+  const ohHi = Math.min(OH - 1, H - 1 + pt - kh);
+  if (ohHi < ohLo || owHi < owLo) {
+    pT.fill(0, o, o + OH * OW);
+    return;
+  }
+  if (ohLo > 0) pT.fill(0, o, o + ohLo * OW);
+  if (ohHi < OH - 1) pT.fill(0, o + (ohHi + 1) * OW, o + OH * OW);
+  const start = src + ohLo * OW;
+  heap.copyWithin(pBase + o + ohLo * OW, start, start + (ohHi - ohLo + 1) * OW);
+  if (owLo === 0 && owHi === OW - 1) return;
+  for (let oh = ohLo; oh <= ohHi; oh++) {
+    const row = o + oh * OW;
+    for (let ow = 0; ow < owLo; ow++) pT[row + ow] = 0;
+    for (let ow = owHi + 1; ow < OW; ow++) pT[row + ow] = 0;
+  }
+}
+
 /** Fills pT ([KH·KW·C, B·OH·OW]) from xT ([C, B, H, W]); both are views of the wasm heap. */
 function im2colTransposed(xT: Float32Array, pT: Float32Array, info: Conv2DInfo): void {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
@@ -23,6 +56,7 @@ function im2colTransposed(xT: Float32Array, pT: Float32Array, info: Conv2DInfo):
   const heap = new Float32Array(xT.buffer);
   const xBase = xT.byteOffset >> 2;
   const pBase = pT.byteOffset >> 2;
+  const planeCopy = sh === 1 && sw === 1 && OW === W;
   for (let kh = 0; kh < KH; kh++) {
     for (let kw = 0; kw < KW; kw++) {
       // Output columns whose input column ow·sw + kw − pl lies inside [0, W).
@@ -32,6 +66,11 @@ function im2colTransposed(xT: Float32Array, pT: Float32Array, info: Conv2DInfo):
         let o = ((kh * KW + kw) * C + c) * cols;
         for (let b = 0; b < B; b++) {
           const plane = (c * B + b) * H;
+          if (planeCopy) {
+            fillPlaneStride1(heap, pT, pBase, o, xBase + (plane + kh - pt) * W + kw - pl, info, kh, owLo, owHi);
+            o += OH * OW;
+            continue;
+          }
           for (let oh = 0; oh < OH; oh++, o += OW) {
             const ih = oh * sh + kh - pt;
             if (ih < 0 || ih >= H || owHi < owLo) {
