@@ -21,7 +21,7 @@ describe('wasm kernel pack: Conv2D gradients', () => {
       assert.ok(relativeError(got, want) <= TOLERANCE, `relative error ${relativeError(got, want)}`);
     });
 
-    for (const method of ['conv', 'col2im', 'auto'] as const) {
+    for (const method of ['conv', 'col2im', 'col2imT', 'auto'] as const) {
       it(`Conv2DBackpropInput (${method}) ${c.name}`, () => {
         registerWasmPack({ backpropInput: method });
         const { x, w, dy } = caseTensors(c, 23);
