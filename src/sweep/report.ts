@@ -1,13 +1,15 @@
 /**
  * `detlab sweep report`: results.csv, results.md and report.html in the sweep
- * directory, from the state file and the trials' metrics.jsonl. The HTML is
- * one self-contained file (inline SVG, no script, no external asset).
+ * directory, from the state file and the trials' metrics.jsonl (or, for trials
+ * run on another machine's disk, their curves from MLflow: remote_curves.ts).
+ * The HTML is one self-contained file (inline SVG, no script, no external asset).
  */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMetricsLines } from '../train/metrics_log.js';
+import type { Curves } from './remote_curves.js';
 import { mean, paramKeys, resultRows, type ResultRow } from './results.js';
-import type { SweepState } from './state.js';
+import type { SweepState, TrialRecord } from './state.js';
 import { barChart, escapeXml, lineChart, type Series } from './svg.js';
 import { cellText, resultsCsv, resultsMarkdown, scale } from './table.js';
 import { formatValue } from './trial.js';
@@ -42,19 +44,23 @@ function sweptValueCharts(state: SweepState, rows: ResultRow[], keys: string[]):
   return charts;
 }
 
+/** A trial's [step, value] points of `metric`: from its metrics.jsonl when this machine has it, else from `remote`. */
+function trialCurve(t: TrialRecord, metric: string, remote: Curves): Array<{ step: number; value: number | undefined }> {
+  const file = t.runDir === undefined ? undefined : join(t.runDir, 'metrics.jsonl');
+  if (file !== undefined && existsSync(file)) return readMetricsLines(file).map((line) => ({ step: line.step, value: line.metrics[metric] }));
+  return remote.get(t.id) ?? [];
+}
+
 /** Mean training loss over the seeds of each row, by step. */
-function curveSeries(rows: ResultRow[], keys: string[], metric: string): Series[] {
+function curveSeries(rows: ResultRow[], keys: string[], metric: string, remote: Curves): Series[] {
   const out: Series[] = [];
   for (const row of rows) {
     const bySteps = new Map<number, number[]>();
     for (const t of row.trials) {
-      const file = t.runDir === undefined ? undefined : join(t.runDir, 'metrics.jsonl');
-      if (file === undefined || !existsSync(file)) continue;
-      for (const line of readMetricsLines(file)) {
-        const v = line.metrics[metric];
-        if (v === undefined || !Number.isFinite(v)) continue;
-        if (!bySteps.has(line.step)) bySteps.set(line.step, []);
-        bySteps.get(line.step)!.push(v);
+      for (const { step, value } of trialCurve(t, metric, remote)) {
+        if (value === undefined || !Number.isFinite(value)) continue;
+        if (!bySteps.has(step)) bySteps.set(step, []);
+        bySteps.get(step)!.push(value);
       }
     }
     const points = [...bySteps.entries()].sort(([a], [b]) => a - b).map(([x, ys]) => ({ x, y: mean(ys) }));
@@ -63,7 +69,8 @@ function curveSeries(rows: ResultRow[], keys: string[], metric: string): Series[
   return out;
 }
 
-export function reportHtml(state: SweepState): string {
+/** `remote`: training-loss curves of trials whose metrics.jsonl is not on this machine. */
+export function reportHtml(state: SweepState, remote: Curves = new Map()): string {
   const rows = resultRows(state);
   const keys = paramKeys(state);
   const k = scale(state);
@@ -80,7 +87,7 @@ export function reportHtml(state: SweepState): string {
   if (scored.length > 1 && (hasVariants || charts.length === 0)) {
     charts.push(barChart(scored.map((r) => ({ label: rowLabel(r, keys), value: r.mean! * k, err: r.std! * k, best: r.best })), { title: `${state.metric} per ${hasVariants ? 'variant' : 'trial group'}`, yLabel: state.metric }));
   }
-  const curves = curveSeries(rows, keys, 'loss');
+  const curves = curveSeries(rows, keys, 'loss', remote);
   if (curves.length > 0) charts.push(lineChart(curves, { title: 'training loss (mean over seeds)', xLabel: 'iteration', yLabel: 'loss' }));
   const failed = state.trials.filter((t) => t.status !== 'finished');
   const problems = failed.length === 0 ? '' : `<h2>Unfinished trials</h2><ul>${failed.map((t) => `<li><code>${t.id}</code> ${escapeXml(t.status)}${t.error === undefined ? '' : `: ${escapeXml(t.error)}`}</li>`).join('')}</ul>`;
@@ -96,11 +103,11 @@ export function reportHtml(state: SweepState): string {
 }
 
 /** Writes the three report files; returns their paths. */
-export function writeReport(sweepDir: string, state: SweepState): string[] {
+export function writeReport(sweepDir: string, state: SweepState, remote: Curves = new Map()): string[] {
   const files: [string, string][] = [
     ['results.csv', resultsCsv(state)],
     ['results.md', resultsMarkdown(state)],
-    ['report.html', reportHtml(state)],
+    ['report.html', reportHtml(state, remote)],
   ];
   return files.map(([name, text]) => {
     const path = join(sweepDir, name);

@@ -12,6 +12,7 @@ import { newRunId } from '../train/work_dir.js';
 import { openRun, type RunTracker } from '../track/tracker.js';
 import type { Executor } from './executor.js';
 import { planSweep, trialDifferences, type SweepPlan } from './plan.js';
+import { remoteCurves } from './remote_curves.js';
 import { writeReport } from './report.js';
 import { STATE_FILE, readState, trialRecord, writeState, type SweepState, type TrialRecord } from './state.js';
 import { trialLabel, type Trial } from './trial.js';
@@ -204,7 +205,9 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
     save();
   }
   const interrupted = controller.signal.aborted && !(o.failFast && failures > 0);
-  const files = writeReport(sweepDir, state);
+  const remote = await remoteCurves(sweepDir, state);
+  if (remote.problem !== undefined) print(remote.problem);
+  const files = writeReport(sweepDir, state, remote.curves);
   if (tracker !== undefined) {
     for (const f of files) tracker.logArtifact(f, 'report');
     tracker.logArtifact(join(sweepDir, STATE_FILE));

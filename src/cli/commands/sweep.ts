@@ -2,8 +2,10 @@
  * `detlab sweep run|report|status`: experiment specs expanded to trials, run
  * as child processes with resume, and reported as paper-style tables and plots.
  */
-import { join } from 'node:path';
-import { readState } from '../../sweep/state.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { remoteCurves } from '../../sweep/remote_curves.js';
+import { STATE_FILE, readState, type SweepState } from '../../sweep/state.js';
 import { LocalExecutor } from '../../sweep/local_executor.js';
 import { resultRows } from '../../sweep/results.js';
 import { runSweep } from '../../sweep/run.js';
@@ -24,7 +26,8 @@ run     expands the experiment spec (experiments/*.yaml) into trials and trains
         is sweeps/<name>/<run id>/ unless --sweep-dir is given. A failed trial is
         reported at once and the others go on. Ctrl-C stops the running trials
         (each saves a checkpoint) and keeps the state; then add --resume.
-report  writes results.csv, results.md and report.html in SWEEP_DIR
+report  writes results.csv, results.md and report.html in SWEEP_DIR; training
+        curves of trials run on another machine's disk come from MLflow
 status  lists the trials of SWEEP_DIR and their state; with --redis also the
         queue's view (waiting, active on which worker, attempts)
 
@@ -100,6 +103,21 @@ function oneDir(args: string[], what: string): string {
   return positionals[0];
 }
 
+/**
+ * The state of the sweep in `dir`. Its sweep.json exists only where `sweep run`
+ * ran: on another machine, the directory must be copied (its trials/ folder
+ * may stay behind: training curves then come from MLflow).
+ */
+function sweepState(dir: string): SweepState {
+  if (!existsSync(join(dir, STATE_FILE))) {
+    throw new UserError(
+      `${resolve(dir)}: no sweep here (no ${STATE_FILE}); sweep report and status read the directory \`sweep run\` wrote: ` +
+        `run them on that machine, or copy the directory here (without trials/ if large: training curves then come from MLflow)`,
+    );
+  }
+  return readState(dir);
+}
+
 const sweep: Command = {
   name: 'sweep',
   summary: 'run an experiment spec (grid, variants, seeds, stages) as resumable parallel trials; report tables and plots',
@@ -109,13 +127,16 @@ const sweep: Command = {
     if (sub === 'run') return run(rest);
     if (sub === 'report') {
       const dir = oneDir(rest, 'report');
-      for (const file of writeReport(dir, readState(dir))) console.log(file);
+      const state = sweepState(dir);
+      const remote = await remoteCurves(dir, state);
+      if (remote.problem !== undefined) console.log(`note: ${remote.problem}`);
+      for (const file of writeReport(dir, state, remote.curves)) console.log(file);
       return 0;
     }
     if (sub === 'status') {
       const { values, positionals } = parseCommandArgs(rest, { redis: { type: 'string' } }, usage);
       if (positionals.length !== 1) throw new UserError(`sweep status takes one sweep directory\n${usage}`);
-      const state = readState(positionals[0]);
+      const state = sweepState(positionals[0]);
       const counts = new Map<string, number>();
       for (const t of state.trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
       console.log(`sweep ${state.name}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
