@@ -8,6 +8,8 @@
 #include <cblas.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ARGS 16
@@ -153,6 +155,134 @@ static napi_value Col2im(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * Training-mode batch norm over x viewed as [rows, C] (NHWC, statistics over
+ * all but the channel axis); the same equations as the wasm pack's
+ * batch_norm_train.ts, float64 per-channel accumulators.
+ */
+static double* channel_scratch(Args* a, int64_t c, int count) {
+  double* p = calloc((size_t)(c * count), sizeof(double));
+  if (!p) fail(a, "batch norm: out of memory");
+  return p;
+}
+
+/* bnForward(x, C, gamma, beta, eps, y, mean, variance) */
+static napi_value BnForward(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 8, "bnForward(x, C, gamma, beta, eps, y, mean, variance)")) return NULL;
+  int64_t C = int_arg(&a, 1);
+  double eps = num_arg(&a, 4);
+  if (a.failed) return NULL;
+  if (C < 1) { fail(&a, "bnForward: C must be at least 1"); return NULL; }
+  napi_typedarray_type type;
+  size_t length = 0;
+  napi_get_typedarray_info(env, a.argv[0], &type, &length, NULL, NULL, NULL);
+  if (length % (size_t)C != 0 || length == 0) { fail(&a, "bnForward: x is not a non-empty [rows, C] array"); return NULL; }
+  const int64_t rows = (int64_t)length / C;
+  const float* restrict x = f32_arg(&a, 0, rows * C);
+  const float* gamma = f32_arg(&a, 2, C);
+  const float* beta = f32_arg(&a, 3, C);
+  float* restrict y = f32_arg(&a, 5, rows * C);
+  float* mean = f32_arg(&a, 6, C);
+  float* var = f32_arg(&a, 7, C);
+  if (a.failed) return NULL;
+  double* s = channel_scratch(&a, C, 4);
+  if (!s) return NULL;
+  double* restrict s1 = s;
+  double* restrict s2 = s + C;
+  float* restrict scale = (float*)(s + 2 * C);
+  float* restrict shift = (float*)(s + 3 * C);
+  /* Shifted by the first row so Σd² − (Σd)²/n does not cancel when |mean| ≫ std. */
+  float* restrict x0 = shift + C;
+  memcpy(x0, x, sizeof(float) * (size_t)C);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    for (int64_t c = 0; c < C; c++) {
+      const double d = (double)(xr[c] - x0[c]);
+      s1[c] += d;
+      s2[c] += d * d;
+    }
+  }
+  for (int64_t c = 0; c < C; c++) {
+    const double m = s1[c] / (double)rows;
+    double v = s2[c] / (double)rows - m * m;
+    if (v < 0) v = 0;
+    const double mu = (double)x0[c] + m;
+    const double sc = (double)gamma[c] / sqrt(v + eps);
+    mean[c] = (float)mu;
+    var[c] = (float)v;
+    scale[c] = (float)sc;
+    shift[c] = (float)((double)beta[c] - mu * sc);
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    float* yr = y + r * C;
+    for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+  }
+  free(s);
+  return NULL;
+}
+
+/* bnBackward(x, dy, C, mean, variance, gamma, dmean, dvariance, eps, dx, dgamma, dbeta) */
+static napi_value BnBackward(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 12, "bnBackward(x, dy, C, mean, variance, gamma, dmean, dvariance, eps, dx, dgamma, dbeta)")) return NULL;
+  int64_t C = int_arg(&a, 2);
+  double eps = num_arg(&a, 8);
+  if (a.failed) return NULL;
+  if (C < 1) { fail(&a, "bnBackward: C must be at least 1"); return NULL; }
+  napi_typedarray_type type;
+  size_t length = 0;
+  napi_get_typedarray_info(env, a.argv[0], &type, &length, NULL, NULL, NULL);
+  if (length % (size_t)C != 0 || length == 0) { fail(&a, "bnBackward: x is not a non-empty [rows, C] array"); return NULL; }
+  const int64_t rows = (int64_t)length / C;
+  const float* restrict x = f32_arg(&a, 0, rows * C);
+  const float* restrict dy = f32_arg(&a, 1, rows * C);
+  const float* mean = f32_arg(&a, 3, C);
+  const float* var = f32_arg(&a, 4, C);
+  const float* gamma = f32_arg(&a, 5, C);
+  const float* dmean = f32_arg(&a, 6, C);
+  const float* dvar = f32_arg(&a, 7, C);
+  float* restrict dx = f32_arg(&a, 9, rows * C);
+  float* dgamma = f32_arg(&a, 10, C);
+  float* dbeta = f32_arg(&a, 11, C);
+  if (a.failed) return NULL;
+  double* s = channel_scratch(&a, C, 4);
+  if (!s) return NULL;
+  double* restrict sum_dy = s;
+  double* restrict sum_dyxc = s + C;
+  float* restrict mu = (float*)(s + 2 * C);
+  float* restrict A = mu + C;
+  float* restrict Bc = (float*)(s + 3 * C);
+  float* restrict K = Bc + C;
+  memcpy(mu, mean, sizeof(float) * (size_t)C);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    const float* gr = dy + r * C;
+    for (int64_t c = 0; c < C; c++) {
+      sum_dy[c] += (double)gr[c];
+      sum_dyxc[c] += (double)(gr[c] * (xr[c] - mu[c]));
+    }
+  }
+  /* dx = A·dy + B·(x − mean) + K per channel (see batch_norm_train.ts). */
+  for (int64_t c = 0; c < C; c++) {
+    const double inv = 1.0 / sqrt((double)var[c] + eps);
+    dbeta[c] = (float)sum_dy[c];
+    dgamma[c] = (float)(sum_dyxc[c] * inv);
+    A[c] = (float)(gamma[c] * inv);
+    Bc[c] = (float)((-gamma[c] * inv * inv * inv * sum_dyxc[c] + 2.0 * dvar[c]) / (double)rows);
+    K[c] = (float)((-gamma[c] * inv * sum_dy[c] + dmean[c]) / (double)rows);
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    const float* gr = dy + r * C;
+    float* dr = dx + r * C;
+    for (int64_t c = 0; c < C; c++) dr[c] = A[c] * gr[c] + Bc[c] * (xr[c] - mu[c]) + K[c];
+  }
+  free(s);
+  return NULL;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args a = {.env = env};
   if (!get_args(&a, info, 1, "setThreads(n)")) return NULL;
@@ -182,6 +312,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
     {"im2col", NULL, Im2col, NULL, NULL, NULL, napi_enumerable, NULL},
     {"col2im", NULL, Col2im, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"bnForward", NULL, BnForward, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"bnBackward", NULL, BnBackward, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},

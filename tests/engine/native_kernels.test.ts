@@ -55,6 +55,21 @@ function matmulResult(c: (typeof MATMUL_CASES)[number], m: number, k: number, n:
   return { got, want };
 }
 
+
+/** Fused BatchNorm forward and backward kernels on [2, 5, 3, 16] (mean far from 0), outputs flattened in order. */
+function batchNormResults(): Float32Array[] {
+  const x = tf.tidy(() => tf.add(tf.mul(randomTensor([2, 5, 3, 16], 11), 4), 3));
+  const [gamma, beta, dmean, dvariance] = [12, 13, 14, 15].map((seed) => randomTensor([16], seed));
+  const dy = randomTensor([2, 5, 3, 16], 16);
+  const attrs = { varianceEpsilon: 1e-5 };
+  const forward = tf.engine().runKernel('DetlabBatchNormTrain', { x, gamma, beta }, attrs) as tf.Tensor[];
+  const [, mean, variance] = forward;
+  const backward = tf.engine().runKernel('DetlabBatchNormTrainGrad', { x, dy, mean, variance, gamma, dmean, dvariance }, attrs) as tf.Tensor[];
+  const out = [...forward, ...backward].map((t) => t.dataSync() as Float32Array);
+  tf.dispose([x, gamma, beta, dmean, dvariance, dy, ...forward, ...backward]);
+  return out;
+}
+
 describe('native OpenBLAS kernels', () => {
   it('the addon is built in CI', { skip: inCi ? false : 'not in CI (CI != true)' }, () => {
     assert.ok(load.addon, `CI builds the addon at install, but: ${load.addon ? '' : load.why}`);
@@ -91,6 +106,14 @@ describe('native OpenBLAS kernels', () => {
     MATMUL_CASES.forEach((c, i) => assertClose(matmulResult(c, 6, 9, 5).got, native[i].got, `paths differ: BatchMatMul ${JSON.stringify(c)}`));
   });
 
+  it('fused BatchNorm forward and backward match the pure wasm pack', { skip }, async () => {
+    await initEngine({ backend: 'wasm', native: 'on', log: false });
+    const native = batchNormResults();
+    await initEngine({ backend: 'wasm', native: 'off', log: false });
+    const pack = batchNormResults();
+    ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => assertClose(native[i], pack[i], `paths differ: BatchNorm ${name}`));
+  });
+
   it('registering twice keeps the fallbacks (dilated conv goes to XNNPACK) and the results', { skip }, async () => {
     await initEngine({ backend: 'wasm', native: 'on', log: false });
     assert.ok(load.addon);
@@ -110,5 +133,8 @@ describe('native OpenBLAS kernels', () => {
     const small = new Float32Array(3);
     assert.throws(() => load.addon?.sgemm(false, false, 2, 2, 2, 1, small, 2, small, 2, 0, small, 2), /too small/);
     assert.throws(() => load.addon?.im2col(small, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 4, 4, small), /too small/);
+    const x = new Float32Array(8);
+    assert.throws(() => load.addon?.bnForward(x, 4, small, small, 1e-5, x, small, small), /too small/);
+    assert.throws(() => load.addon?.bnForward(x, 3, small, small, 1e-5, x, small, small), /\[rows, C\]/);
   });
 });

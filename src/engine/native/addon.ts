@@ -18,6 +18,13 @@ export interface NativeAddon {
   im2col(x: Float32Array, ...geometryAndOut: [...Geometry, Float32Array]): void;
   /** dx [B,H,W,C] += scatter of G [B·OH·OW, KH·KW·C]. */
   col2im(g: Float32Array, ...geometryAndOut: [...Geometry, Float32Array]): void;
+  /** Training-mode batch norm of x [rows, C]: y, per-channel mean and biased variance. */
+  bnForward(x: Float32Array, c: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /** Its gradient: dx, dgamma, dbeta from dy and the gradients reaching mean and variance. */
+  bnBackward(
+    x: Float32Array, dy: Float32Array, c: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array,
+    dmean: Float32Array, dvariance: Float32Array, eps: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
   setThreads(n: number): void;
   getThreads(): number;
   /** OpenBLAS build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell MAX_THREADS=64". */

@@ -1,6 +1,7 @@
 /**
  * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
- * the wasm heap: im2col (C) then one SGEMM per conv. Registered over the wasm
+ * the wasm heap: im2col (C) then one SGEMM per conv; and the fused
+ * training-mode BatchNorm in C. Registered over the wasm
  * pack when the addon loads; anything it does not cover (NCHW, dilation,
  * non-float32) goes to the kernel it replaced.
  */
@@ -11,9 +12,11 @@ import { stock } from '../wasm/stock.js';
 import { batchMatMul as packBatchMatMul, matMulGeometry } from '../wasm/kernels/batch_mat_mul.js';
 import { conv2dBackpropFilter as packBackpropFilter } from '../wasm/kernels/conv2d_backprop_filter.js';
 import { makeConv2dBackpropInput } from '../wasm/kernels/conv2d_backprop_input.js';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain as packBatchNormTrain, batchNormTrainGrad as packBatchNormTrainGrad } from '../wasm/kernels/batch_norm_train.js';
 import type { Geometry, NativeAddon } from './addon.js';
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul'] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] as const;
+type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 function geometry(info: Conv2DInfo): Geometry {
   return [
@@ -35,15 +38,19 @@ function isPlainNhwc(attrs: NamedAttrMap): boolean {
   return format === 'NHWC' && unitDilation;
 }
 
-export function makeNativeKernels(addon: NativeAddon): Record<(typeof NATIVE_KERNELS)[number], WasmKernel> {
+type AnyKernel = (args: WasmKernelArgs) => TensorInfo | TensorInfo[];
+
+export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, AnyKernel> {
   // What the addon does not cover goes to the wasm pack (or XNNPACK's own Conv2D).
-  const fallback: Record<(typeof NATIVE_KERNELS)[number], WasmKernel> = {
+  const fallback: Record<(typeof NATIVE_KERNELS)[number], AnyKernel> = {
     Conv2D: stock('Conv2D'),
     Conv2DBackpropFilter: packBackpropFilter,
     Conv2DBackpropInput: makeConv2dBackpropInput('auto'),
     BatchMatMul: packBatchMatMul,
+    [BATCH_NORM_TRAIN]: packBatchNormTrain,
+    [BATCH_NORM_TRAIN_GRAD]: packBatchNormTrainGrad,
   };
-  const previous = (name: (typeof NATIVE_KERNELS)[number]): WasmKernel => fallback[name];
+  const previous = (name: 'Conv2D' | 'Conv2DBackpropFilter' | 'Conv2DBackpropInput' | 'BatchMatMul'): WasmKernel => fallback[name] as WasmKernel;
 
   const im2col = (backend: BackendWasm, x: TensorInfo, info: Conv2DInfo): TensorInfo => {
     const rows = info.batchSize * info.outHeight * info.outWidth;
@@ -124,7 +131,39 @@ export function makeNativeKernels(addon: NativeAddon): Record<(typeof NATIVE_KER
     return out;
   };
 
-  return { Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul };
+  const allFloat = (infos: TensorInfo[]): boolean => infos.every((t) => t.dtype === 'float32');
+
+  const batchNormTrain = (args: WasmKernelArgs): TensorInfo | TensorInfo[] => {
+    const { inputs: { x, gamma, beta }, backend, attrs } = args;
+    if (!allFloat([x, gamma, beta])) return fallback[BATCH_NORM_TRAIN](args);
+    const c = x.shape[x.shape.length - 1];
+    const y = alloc(backend, x.shape);
+    const mean = alloc(backend, [c]);
+    const variance = alloc(backend, [c]);
+    addon.bnForward(
+      f32(backend, x), c, f32(backend, gamma), f32(backend, beta), attrs.varianceEpsilon as number,
+      f32(backend, y), f32(backend, mean), f32(backend, variance));
+    return [y, mean, variance];
+  };
+
+  const batchNormTrainGrad = (args: WasmKernelArgs): TensorInfo | TensorInfo[] => {
+    const { inputs: { x, dy, mean, variance, gamma, dmean, dvariance }, backend, attrs } = args;
+    if (!allFloat([x, dy, mean, variance, gamma, dmean, dvariance])) return fallback[BATCH_NORM_TRAIN_GRAD](args);
+    const c = x.shape[x.shape.length - 1];
+    const dx = alloc(backend, x.shape);
+    const dgamma = alloc(backend, [c]);
+    const dbeta = alloc(backend, [c]);
+    addon.bnBackward(
+      f32(backend, x), f32(backend, dy), c, f32(backend, mean), f32(backend, variance), f32(backend, gamma),
+      f32(backend, dmean), f32(backend, dvariance), attrs.varianceEpsilon as number,
+      f32(backend, dx), f32(backend, dgamma), f32(backend, dbeta));
+    return [dx, dgamma, dbeta];
+  };
+
+  return {
+    Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul,
+    [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
+  };
 }
 
 /** Overrides the conv/matmul kernels with the addon's; call after `registerWasmPack` (which captures the stock kernels). */

@@ -5,8 +5,8 @@
  * elementwise and reduction kernels per step, each a separate pass over the
  * activation on a single thread.
  *
- * Forward: mean and biased variance per channel (two passes, float64
- * accumulators, as tf.moments' mean((x − mean)²)), then y = x·a + b with
+ * Forward: mean and biased variance per channel (one pass, float64
+ * accumulators; the variance is tf.moments' mean((x − mean)²)), then y = x·a + b with
  * a = γ/√(var+ε), b = β − mean·a.
  * Backward (N values per channel, x̂ = (x − mean)/σ):
  *   dβ = Σdy, dγ = Σdy·x̂,
@@ -19,22 +19,31 @@ import { alloc, f32, sizeOf, type WasmKernelArgs } from '../heap.js';
 export const BATCH_NORM_TRAIN = 'DetlabBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'DetlabBatchNormTrainGrad';
 
-/** Per-channel sums of f(x, c) over the rows of x viewed as [rows, C]. */
-function channelMeans(x: Float32Array, channels: number, center: Float64Array | null): Float64Array {
-  const acc = new Float64Array(channels);
+/**
+ * Per-channel mean and biased variance of x viewed as [rows, C], in one pass.
+ * Sums of (x − x₀) and (x − x₀)², x₀ the first row, in float64: the shift
+ * keeps Σd² − (Σd)²/n from cancelling when |mean| ≫ std.
+ */
+function channelMoments(x: Float32Array, channels: number): { mean: Float64Array; variance: Float64Array } {
+  const s1 = new Float64Array(channels);
+  const s2 = new Float64Array(channels);
+  const x0 = x.slice(0, channels);
   const rows = x.length / channels;
-  for (let r = 0, o = 0; r < rows; r++, o += channels) {
-    if (center) {
-      for (let c = 0; c < channels; c++) {
-        const d = x[o + c] - center[c];
-        acc[c] += d * d;
-      }
-    } else {
-      for (let c = 0; c < channels; c++) acc[c] += x[o + c];
+  for (let o = 0; o < x.length; o += channels) {
+    for (let c = 0; c < channels; c++) {
+      const d = x[o + c] - x0[c];
+      s1[c] += d;
+      s2[c] += d * d;
     }
   }
-  for (let c = 0; c < channels; c++) acc[c] /= rows;
-  return acc;
+  const mean = new Float64Array(channels);
+  const variance = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const m = s1[c] / rows;
+    mean[c] = x0[c] + m;
+    variance[c] = Math.max(0, s2[c] / rows - m * m);
+  }
+  return { mean, variance };
 }
 
 function requireFloat(kernel: string, infos: TensorInfo[]): void {
@@ -54,8 +63,7 @@ export function batchNormTrain({ inputs, backend, attrs }: WasmKernelArgs): Tens
   const yv = f32(backend, y);
   const g = f32(backend, gamma);
   const b = f32(backend, beta);
-  const mean = channelMeans(xv, channels, null);
-  const variance = channelMeans(xv, channels, mean);
+  const { mean, variance } = channelMoments(xv, channels);
   const scale = new Float32Array(channels);
   const shift = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
