@@ -24,7 +24,8 @@ export interface RemoteCurves {
 
 /** Trials whose curve must come from elsewhere: they logged something, but not into a file here. */
 function missingHere(state: SweepState): string[] {
-  return state.trials.filter((t) => t.metrics !== undefined && (t.runDir === undefined || !existsSync(join(t.runDir, 'metrics.jsonl')))).map((t) => t.id);
+  const logged = (t: SweepState['trials'][number]): boolean => Object.keys(t.metrics ?? {}).length > 0;
+  return state.trials.filter((t) => logged(t) && (t.runDir === undefined || !existsSync(join(t.runDir, 'metrics.jsonl')))).map((t) => t.id);
 }
 
 /** The newest point of each step (a resumed trial may log a step again). */
@@ -34,6 +35,8 @@ function byStep(points: MetricPoint[]): Array<{ step: number; value: number }> {
   return [...last.values()].sort((a, b) => a.step - b.step).map((p) => ({ step: p.step, value: p.value }));
 }
 
+const trials = (n: number): string => `${n} trial${n === 1 ? '' : 's'}`;
+
 export async function remoteCurves(sweepDir: string, state: SweepState, metric = 'loss'): Promise<RemoteCurves> {
   const curves: Curves = new Map();
   const ids = missingHere(state);
@@ -41,7 +44,7 @@ export async function remoteCurves(sweepDir: string, state: SweepState, metric =
   const parent = readRunState(join(sweepDir, 'mlflow'));
   const parentRunId = state.parentRunId ?? parent?.runId;
   if (parent === undefined || parentRunId === undefined) {
-    return { curves, problem: `training curves of ${ids.length} trials not drawn: their metrics.jsonl is not on this machine and the sweep was not tracked in MLflow` };
+    return { curves, problem: `training curves of ${trials(ids.length)} not drawn: their metrics.jsonl is not on this machine and the sweep was not tracked in MLflow` };
   }
   try {
     const store = storeFor(parent.trackingUri, { maxRetries: 1, backoffMs: 500, timeoutMs: 10_000 });
@@ -51,8 +54,8 @@ export async function remoteCurves(sweepDir: string, state: SweepState, metric =
       if (run !== undefined) curves.set(id, byStep(await store.getMetricHistory(run.runId, metric)));
     }
   } catch (err) {
-    return { curves, problem: `training curves of ${ids.length - curves.size} trials not drawn: MLflow at ${parent.trackingUri}: ${String((err as Error).message).split('\n')[0]}` };
+    return { curves, problem: `training curves of ${trials(ids.length - curves.size)} not drawn: MLflow at ${parent.trackingUri}: ${String((err as Error).message).split('\n')[0]}` };
   }
   const lacking = ids.filter((id) => !curves.has(id));
-  return lacking.length === 0 ? { curves } : { curves, problem: `training curves of ${lacking.length} trials not drawn: no run of theirs under the sweep's parent run ${parentRunId} in ${parent.trackingUri}` };
+  return lacking.length === 0 ? { curves } : { curves, problem: `training curves of ${trials(lacking.length)} not drawn: no run of theirs under the sweep's parent run ${parentRunId} in ${parent.trackingUri}` };
 }

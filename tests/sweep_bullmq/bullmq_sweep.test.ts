@@ -5,7 +5,7 @@
  * mid-sweep (append-only file), a worker SIGKILLed mid-trial.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -145,6 +145,17 @@ describe('sweep run --executor bullmq', { timeout: 290_000 }, () => {
     assert.equal(await exitWithin(status, 30_000), 0, readLog(status.log));
     assert.match(readLog(status.log), /^sweep six_trials: 6 finished$/m);
     assert.match(readLog(status.log), new RegExp(`^queue on ${redis.url}: 6 completed$`, 'm'));
+
+    // The trials' run directories gone from this machine (as on workers without a shared disk): the report
+    // draws the training curves from the trials' MLflow runs, and comes out as the sweep wrote it.
+    const sweepDir = join(root, 'queued');
+    const written = readFileSync(join(sweepDir, 'report.html'), 'utf8');
+    assert.match(written, /aria-label="training loss \(mean over seeds\)"/);
+    renameSync(join(sweepDir, 'trials'), join(root, 'queued-trials-elsewhere'));
+    const report = startDetlab(['sweep', 'report', sweepDir], { cwd: root, env: { MLFLOW_TRACKING_URI: join(root, 'nowhere') }, log: join(root, 'queued-report.log') });
+    assert.equal(await exitWithin(report, 30_000), 0, readLog(report.log));
+    assert.doesNotMatch(readLog(report.log), /note:/);
+    assert.equal(readFileSync(join(sweepDir, 'report.html'), 'utf8'), written);
   });
 
   it('a worker SIGKILLed mid-trial: its trial process stops, the other worker resumes the trial, one FINISHED MLflow run per trial, no metric lost or doubled', async (t) => {
