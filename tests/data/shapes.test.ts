@@ -6,6 +6,7 @@ import type { CocoJson } from '../../src/data/coco_json.js';
 import { ensureShapes, shapesCacheDir } from '../../src/data/shapes/cache.js';
 import { annotationFile, generateShapes, imageFolder } from '../../src/data/shapes/generate.js';
 import { SHAPE_CLASSES } from '../../src/data/shapes/raster.js';
+import { DEFAULT_SCENE } from '../../src/data/shapes/scene.js';
 import { decodeRgb } from '../../src/data/decode.js';
 import dataCommand from '../../src/cli/commands/data.js';
 import { UserError } from '../../src/cli/command.js';
@@ -82,6 +83,27 @@ test('the shapes cache is keyed by parameters and safe when two generations race
   const lines: string[] = [];
   await ensureShapes(root, params, (l) => lines.push(l));
   assert.deepEqual(lines, [], 'a complete cache is reused without generating');
+});
+
+test('scene options set the difficulty: object count, smallest side, occlusion; the standard dataset keeps its cache key', async () => {
+  const root = tempDir('shapes-easy');
+  const scene = { minSide: 20, objects: [1, 3] as [number, number], maxOcclusion: 0.2, clutterLines: 0 };
+  await generateShapes(root, { numTrain: 40, numVal: 0, size: 128, seed: 5, scene });
+  const gt = JSON.parse(readFileSync(annotationFile(root, 'train'), 'utf8')) as CocoJson;
+  const perImage = new Map<number, number>();
+  for (const a of gt.annotations) {
+    assert.ok(a.bbox[2] >= 20 && a.bbox[3] >= 20, `box ${a.bbox} has sides of at least min_side`);
+    perImage.set(a.image_id, (perImage.get(a.image_id) ?? 0) + 1);
+  }
+  assert.ok(Math.max(...perImage.values()) <= 3, 'at most objects[1] per image');
+  assert.ok(perImage.size >= 35, `occlusion above 0.2 drops few objects when there are at most 3 (${perImage.size}/40 images annotated)`);
+  assert.deepEqual((gt.info as { scene: unknown }).scene, scene, 'the annotation file records the scene');
+
+  const params = { numTrain: 6, numVal: 2, size: 64, seed: 1 };
+  assert.equal(shapesCacheDir(root, { ...params, scene: { ...DEFAULT_SCENE } }), shapesCacheDir(root, params), 'the defaults spelled out are the standard dataset');
+  assert.notEqual(shapesCacheDir(root, { ...params, scene: { ...DEFAULT_SCENE, clutterLines: 0 } }), shapesCacheDir(root, params));
+  await assert.rejects(generateShapes(tempDir('shapes-bad'), { ...params, scene: { ...DEFAULT_SCENE, objects: [3, 1] } }), /objects must be \[min, max\]/);
+  await assert.rejects(generateShapes(tempDir('shapes-bad2'), { ...params, scene: { ...DEFAULT_SCENE, minSide: 60 } }), /min_side must be/);
 });
 
 test('detlab data shapes writes the dataset; bad arguments are user errors', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { CocoAnnotation, CocoImage, CocoJson } from '../coco_json.js';
 import { rngFor } from '../rng.js';
-import { renderScene } from './scene.js';
+import { DEFAULT_SCENE, MAX_SIDE_FRACTION, renderScene, type SceneOptions } from './scene.js';
 import { SHAPE_CLASSES } from './raster.js';
 
 export interface ShapesParams {
@@ -18,6 +18,8 @@ export interface ShapesParams {
   /** Image side in pixels. */
   size: number;
   seed: number;
+  /** Scene difficulty (the standard one when absent). */
+  scene?: SceneOptions;
 }
 
 export const SPLITS = ['train', 'val'] as const;
@@ -44,7 +46,7 @@ async function writeSplit(out: string, split: Split, count: number, params: Shap
   for (let start = 0; start < count; start += concurrency) {
     const jobs: Promise<void>[] = [];
     for (let i = start; i < Math.min(count, start + concurrency); i += 1) {
-      const scene = renderScene(params.size, rngFor(params.seed, splitId, i));
+      const scene = renderScene(params.size, rngFor(params.seed, splitId, i), params.scene ?? DEFAULT_SCENE);
       const fileName = `${String(i).padStart(6, '0')}.png`;
       images[i] = { id: i + 1, file_name: fileName, width: params.size, height: params.size };
       perImage[i] = scene.objects.map((o) => ({
@@ -66,7 +68,7 @@ async function writeSplit(out: string, split: Split, count: number, params: Shap
   }
   const annotations = perImage.flat().map((a, k) => ({ ...a, id: k + 1 }));
   const json: CocoJson = {
-    info: { description: 'detlab synthetic shapes', generator_version: GENERATOR_VERSION, split, ...params },
+    info: { description: 'detlab synthetic shapes', generator_version: GENERATOR_VERSION, split, ...params, scene: params.scene ?? DEFAULT_SCENE },
     images,
     annotations,
     categories: SHAPE_CLASSES.map((name, k) => ({ id: k + 1, name, supercategory: 'shape' })),
@@ -76,10 +78,22 @@ async function writeSplit(out: string, split: Split, count: number, params: Shap
 }
 
 export async function generateShapes(out: string, params: ShapesParams): Promise<void> {
-  for (const [name, value] of Object.entries(params)) {
+  const { scene, ...counts } = params;
+  for (const [name, value] of Object.entries(counts)) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`shapes: ${name} must be a non-negative integer, got ${value}`);
   }
   if (params.size < 32) throw new Error(`shapes: size must be at least 32 pixels, got ${params.size}`);
+  if (scene !== undefined) checkScene(scene, params.size);
   await writeSplit(out, 'train', params.numTrain, params);
   await writeSplit(out, 'val', params.numVal, params);
+}
+
+function checkScene(scene: SceneOptions, size: number): void {
+  const [lo, hi] = scene.objects;
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo) throw new Error(`shapes: objects must be [min, max] with 0 <= min <= max, got [${lo}, ${hi}]`);
+  if (!Number.isInteger(scene.minSide) || scene.minSide < 1 || scene.minSide >= Math.floor(size * MAX_SIDE_FRACTION)) {
+    throw new Error(`shapes: min_side must be an integer from 1 to below 3/4 of the image side (${Math.floor(size * MAX_SIDE_FRACTION)}), got ${scene.minSide}`);
+  }
+  if (!(scene.maxOcclusion >= 0 && scene.maxOcclusion <= 1)) throw new Error(`shapes: max_occlusion must be within [0, 1], got ${scene.maxOcclusion}`);
+  if (!Number.isInteger(scene.clutterLines) || scene.clutterLines < 0) throw new Error(`shapes: clutter_lines must be a non-negative integer, got ${scene.clutterLines}`);
 }

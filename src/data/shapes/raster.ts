@@ -78,7 +78,7 @@ export function shapeTest(cls: ShapeClass, rng: Rng): Inside {
 }
 
 /** Fills the canvas with a gradient, a few sinusoidal textures, clutter lines and per-pixel noise. */
-export function drawBackground(canvas: Canvas, rng: Rng): void {
+export function drawBackground(canvas: Canvas, rng: Rng, maxLines: number): void {
   const { pixels, size } = canvas;
   const c0 = [randInt(rng, 0, 255), randInt(rng, 0, 255), randInt(rng, 0, 255)];
   const c1 = [randInt(rng, 0, 255), randInt(rng, 0, 255), randInt(rng, 0, 255)];
@@ -107,7 +107,7 @@ export function drawBackground(canvas: Canvas, rng: Rng): void {
       }
     }
   }
-  const lines = randInt(rng, 0, 5);
+  const lines = randInt(rng, 0, maxLines);
   for (let i = 0; i < lines; i += 1) drawLine(canvas, rng);
 }
 

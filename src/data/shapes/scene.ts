@@ -2,18 +2,38 @@
  * One synthetic scene: a textured background and several shapes, later ones
  * on top of earlier ones. Boxes are each shape's full geometric box (what an
  * amodal annotator would draw), not its visible part; a shape more than
- * `MAX_OCCLUSION` hidden by later shapes is not annotated, as an annotator
+ * `maxOcclusion` hidden by later shapes is not annotated, as an annotator
  * would skip a fragment. `area` is the shape's full pixel area (coverage),
  * which puts it in COCO's small/medium/large buckets by its true size.
  */
 import { randInt, uniform, type Rng } from '../rng.js';
 import { drawBackground, drawShape, shapeTest, SHAPE_CLASSES, type Canvas } from './raster.js';
 
-export const MAX_OCCLUSION = 0.7;
-/** Smallest object side, in pixels. */
-export const MIN_SIDE = 8;
 /** Largest object side, as a fraction of the image side. */
 export const MAX_SIDE_FRACTION = 0.75;
+
+/** How hard a scene is; the defaults are the dataset's standard difficulty. */
+export interface SceneOptions {
+  /** Smallest object side, in pixels. */
+  minSide: number;
+  /** Objects drawn per image, `[min, max]` inclusive (before occlusion filtering). */
+  objects: [number, number];
+  /** A shape hidden by more than this fraction is not annotated (0 to 1). */
+  maxOcclusion: number;
+  /** At most this many clutter strokes in the background. */
+  clutterLines: number;
+}
+
+export const DEFAULT_SCENE: Readonly<SceneOptions> = { minSide: 8, objects: [2, 9], maxOcclusion: 0.7, clutterLines: 5 };
+
+/** The options that differ from the defaults (empty for the standard dataset). */
+export function sceneOverrides(scene: SceneOptions): Partial<SceneOptions> {
+  const out: Partial<SceneOptions> = {};
+  for (const key of Object.keys(DEFAULT_SCENE) as (keyof SceneOptions)[]) {
+    if (JSON.stringify(scene[key]) !== JSON.stringify(DEFAULT_SCENE[key])) Object.assign(out, { [key]: scene[key] });
+  }
+  return out;
+}
 
 export interface SceneObject {
   /** Index into `SHAPE_CLASSES`. */
@@ -28,19 +48,20 @@ export interface Scene {
   objects: SceneObject[];
 }
 
-export function renderScene(size: number, rng: Rng): Scene {
+export function renderScene(size: number, rng: Rng, scene: SceneOptions = DEFAULT_SCENE): Scene {
   const canvas: Canvas = { pixels: new Uint8Array(size * size * 3), size, owner: new Uint16Array(size * size) };
-  drawBackground(canvas, rng);
-  const count = randInt(rng, 2, 9);
+  drawBackground(canvas, rng, scene.clutterLines);
+  const count = randInt(rng, scene.objects[0], scene.objects[1]);
   const drawn: (SceneObject & { coverage: number })[] = [];
-  const maxSide = Math.max(MIN_SIDE + 1, Math.floor(size * MAX_SIDE_FRACTION));
+  const minSide = scene.minSide;
+  const maxSide = Math.max(minSide + 1, Math.floor(size * MAX_SIDE_FRACTION));
   for (let i = 0; i < count; i += 1) {
     const label = randInt(rng, 0, SHAPE_CLASSES.length - 1);
-    // Log-uniform sizes spread objects evenly over scales, from MIN_SIDE to most of the image.
-    const side = Math.exp(uniform(rng, Math.log(MIN_SIDE), Math.log(maxSide)));
+    // Log-uniform sizes spread objects evenly over scales, from minSide to most of the image.
+    const side = Math.exp(uniform(rng, Math.log(minSide), Math.log(maxSide)));
     const aspect = Math.exp(uniform(rng, -0.35, 0.35));
-    const w = Math.max(MIN_SIDE, Math.min(size, Math.round(side * aspect)));
-    const h = Math.max(MIN_SIDE, Math.min(size, Math.round(side / aspect)));
+    const w = Math.max(minSide, Math.min(size, Math.round(side * aspect)));
+    const h = Math.max(minSide, Math.min(size, Math.round(side / aspect)));
     const x1 = randInt(rng, 0, size - w);
     const y1 = randInt(rng, 0, size - h);
     const colour = [randInt(rng, 0, 255), randInt(rng, 0, 255), randInt(rng, 0, 255)];
@@ -51,7 +72,7 @@ export function renderScene(size: number, rng: Rng): Scene {
   const visible = new Float64Array(count + 1);
   for (const id of canvas.owner) visible[id] = (visible[id] as number) + 1;
   const objects = drawn
-    .filter((o, i) => (visible[i + 1] as number) >= (1 - MAX_OCCLUSION) * o.coverage)
+    .filter((o, i) => (visible[i + 1] as number) >= (1 - scene.maxOcclusion) * o.coverage)
     .map(({ label, box, area }) => ({ label, box, area }));
   return { pixels: canvas.pixels, objects };
 }

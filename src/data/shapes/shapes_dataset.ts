@@ -32,8 +32,8 @@ export class ShapesDataset implements DetectionDataset {
 
   async prepare(): Promise<void> {
     if (this.coco !== undefined) return;
-    const { root, split, numTrain, numVal, size, seed } = this.options;
-    const dir = await ensureShapes(root, { numTrain, numVal, size, seed }, this.options.log ?? ((line) => console.log(line)));
+    const { root, split, numTrain, numVal, size, seed, scene } = this.options;
+    const dir = await ensureShapes(root, { numTrain, numVal, size, seed, scene }, this.options.log ?? ((line) => console.log(line)));
     const invalidBoxes: InvalidBoxPolicy = 'error';
     const coco = new CocoDataset({
       annFile: annotationFile(dir, split),
