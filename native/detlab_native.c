@@ -156,6 +156,53 @@ static napi_value Col2im(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * maxPoolGrad(x, B,H,W,C, KH,KW, sh,sw, pt,pl, OH,OW, dy, dx): dx (zeroed by the
+ * caller) += dy routed to the first maximum of each window among in-bounds
+ * positions (TensorFlow's rule; the stock wasm kernel breaks it).
+ */
+static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  Geometry g;
+  if (!get_args(&a, info, 15, "maxPoolGrad(x, B, H, W, C, KH, KW, sh, sw, pt, pl, OH, OW, dy, dx)") || !geometry_args(&a, &g)) return NULL;
+  const float* x = f32_arg(&a, 0, g.B * g.H * g.W * g.C);
+  const float* dy = f32_arg(&a, 13, g.B * g.OH * g.OW * g.C);
+  float* dx = f32_arg(&a, 14, g.B * g.H * g.W * g.C);
+  if (a.failed) return NULL;
+  const int64_t C = g.C;
+  float* best = malloc(sizeof(float) * (size_t)C);
+  int64_t* at = malloc(sizeof(int64_t) * (size_t)C);
+  if (!best || !at) { free(best); free(at); fail(&a, "maxPoolGrad: out of memory"); return NULL; }
+  for (int64_t b = 0; b < g.B; b++)
+    for (int64_t oh = 0; oh < g.OH; oh++) {
+      const int64_t ih0 = oh * g.sh - g.pt;
+      const int64_t khLo = ih0 < 0 ? -ih0 : 0, khHi = g.KH < g.H - ih0 ? g.KH : g.H - ih0;
+      for (int64_t ow = 0; ow < g.OW; ow++) {
+        const int64_t iw0 = ow * g.sw - g.pl;
+        const int64_t kwLo = iw0 < 0 ? -iw0 : 0, kwHi = g.KW < g.W - iw0 ? g.KW : g.W - iw0;
+        if (khLo >= khHi || kwLo >= kwHi) continue;
+        bool first = true;
+        for (int64_t kh = khLo; kh < khHi; kh++)
+          for (int64_t kw = kwLo; kw < kwHi; kw++) {
+            const int64_t i = (((b * g.H + ih0 + kh) * g.W) + iw0 + kw) * C;
+            const float* xv = x + i;
+            if (first) {
+              for (int64_t c = 0; c < C; c++) { best[c] = xv[c]; at[c] = i + c; }
+              first = false;
+              continue;
+            }
+            for (int64_t c = 0; c < C; c++)
+              if (xv[c] > best[c]) { best[c] = xv[c]; at[c] = i + c; }
+          }
+        const float* gv = dy + ((b * g.OH + oh) * g.OW + ow) * C;
+        for (int64_t c = 0; c < C; c++) dx[at[c]] += gv[c];
+      }
+    }
+  free(best);
+  free(at);
+  return NULL;
+}
+
+/*
  * Training-mode batch norm over x viewed as [rows, C] (NHWC, statistics over
  * all but the channel axis); the same equations as the wasm pack's
  * batch_norm_train.ts, float64 per-channel accumulators.
@@ -312,6 +359,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
     {"im2col", NULL, Im2col, NULL, NULL, NULL, napi_enumerable, NULL},
     {"col2im", NULL, Col2im, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"maxPoolGrad", NULL, MaxPoolGrad, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bnForward", NULL, BnForward, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bnBackward", NULL, BnBackward, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -10,7 +10,7 @@ import { initEngine } from '../../src/engine/init.js';
 import { loadAddon } from '../../src/engine/native/addon.js';
 import { registerNativeKernels } from '../../src/engine/native/kernels.js';
 import * as ref from './reference.js';
-import { caseTensors, convCases, randomTensor, runKernel, TOLERANCE, type ConvCase } from './cases.js';
+import { caseTensors, convCases, EXPLICIT_PAD, randomTensor, runKernel, TOLERANCE, type ConvCase } from './cases.js';
 
 const load = loadAddon();
 const inCi = process.env.CI === 'true';
@@ -104,6 +104,20 @@ describe('native OpenBLAS kernels', () => {
     native.forEach(({ got, want }, i) => assertClose(got, want, `BatchMatMul ${JSON.stringify(MATMUL_CASES[i])}`));
     await initEngine({ backend: 'wasm', native: 'off', log: false });
     MATMUL_CASES.forEach((c, i) => assertClose(matmulResult(c, 6, 9, 5).got, native[i].got, `paths differ: BatchMatMul ${JSON.stringify(c)}`));
+  });
+
+  it('MaxPoolGrad matches the reference on negative inputs with padding, strides and batch 2', { skip }, async () => {
+    await initEngine({ backend: 'wasm', native: 'on', log: false });
+    for (const [size, stride, pad] of [[3, 2, 'same'], [2, 2, 'valid'], [3, 1, EXPLICIT_PAD]] as const) {
+      const xShape = [2, 7, 8, 5];
+      const x = tf.tidy(() => randomTensor(xShape, 70 + size).sub(2));
+      const g = ref.convGeometry(xShape, [size, size], 5, stride, pad);
+      const y = tf.maxPool(x as tf.Tensor4D, size, stride, pad);
+      const dy = randomTensor(y.shape, 71);
+      const got = runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: size, strides: stride, pad });
+      assertClose(got, ref.maxPoolGrad(x.dataSync() as Float32Array, dy.dataSync() as Float32Array, g), `MaxPoolGrad ${size}/${stride} ${String(pad)}`);
+      tf.dispose([x, y, dy]);
+    }
   });
 
   it('fused BatchNorm forward and backward match the pure wasm pack', { skip }, async () => {

@@ -18,6 +18,8 @@ export interface NativeAddon {
   im2col(x: Float32Array, ...geometryAndOut: [...Geometry, Float32Array]): void;
   /** dx [B,H,W,C] += scatter of G [B·OH·OW, KH·KW·C]. */
   col2im(g: Float32Array, ...geometryAndOut: [...Geometry, Float32Array]): void;
+  /** dx [B,H,W,C] (zeroed by the caller) += dy [B,OH,OW,C] routed to each window's first maximum in x. */
+  maxPoolGrad(x: Float32Array, ...geometryDyDx: [...Geometry, Float32Array, Float32Array]): void;
   /** Training-mode batch norm of x [rows, C]: y, per-channel mean and biased variance. */
   bnForward(x: Float32Array, c: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
   /** Its gradient: dx, dgamma, dbeta from dy and the gradients reaching mean and variance. */
@@ -50,6 +52,9 @@ export function addonPath(): string | null {
   }
 }
 
+/** Entry points this version of detlab calls; an addon built from an older native/detlab_native.c lacks some. */
+const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'setThreads', 'getThreads', 'config'] as const;
+
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: null; why: string };
 
 let cached: AddonLoad | undefined;
@@ -62,7 +67,11 @@ export function loadAddon(): AddonLoad {
     return cached;
   }
   try {
-    cached = { addon: createRequire(import.meta.url)(path) as NativeAddon, path };
+    const addon = createRequire(import.meta.url)(path) as Record<string, unknown>;
+    const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
+    cached = missing.length > 0
+      ? { addon: null, why: `${path} is out of date (no ${missing.join(', ')}; rebuild with \`node scripts/build-native.mjs\`)` }
+      : { addon: addon as unknown as NativeAddon, path };
   } catch (err) {
     cached = { addon: null, why: `${path} failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
   }

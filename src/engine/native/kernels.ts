@@ -1,13 +1,14 @@
 /**
  * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
  * the wasm heap: im2col (C) then one SGEMM per conv; and the fused
- * training-mode BatchNorm in C. Registered over the wasm
+ * training-mode BatchNorm and MaxPoolGrad in C. Registered over the wasm
  * pack when the addon loads; anything it does not cover (NCHW, dilation,
  * non-float32) goes to the kernel it replaced.
  */
 import type { NamedAttrMap, TensorInfo } from '../tf.js';
 import { alloc, f32, free, putKernel, sizeOf, type BackendWasm, type WasmKernel, type WasmKernelArgs } from '../wasm/heap.js';
-import { conv2dInfo, type Conv2DInfo } from '../wasm/conv_info.js';
+import { conv2dInfo, pool2dInfo, type Conv2DInfo } from '../wasm/conv_info.js';
+import { maxPoolGrad as packMaxPoolGrad } from '../wasm/kernels/max_pool_grad.js';
 import { stock } from '../wasm/stock.js';
 import { batchMatMul as packBatchMatMul, matMulGeometry } from '../wasm/kernels/batch_mat_mul.js';
 import { conv2dBackpropFilter as packBackpropFilter } from '../wasm/kernels/conv2d_backprop_filter.js';
@@ -15,7 +16,7 @@ import { makeConv2dBackpropInput } from '../wasm/kernels/conv2d_backprop_input.j
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain as packBatchNormTrain, batchNormTrainGrad as packBatchNormTrainGrad } from '../wasm/kernels/batch_norm_train.js';
 import type { Geometry, NativeAddon } from './addon.js';
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 function geometry(info: Conv2DInfo): Geometry {
@@ -47,6 +48,7 @@ export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, 
     Conv2DBackpropFilter: packBackpropFilter,
     Conv2DBackpropInput: makeConv2dBackpropInput('auto'),
     BatchMatMul: packBatchMatMul,
+    MaxPoolGrad: packMaxPoolGrad,
     [BATCH_NORM_TRAIN]: packBatchNormTrain,
     [BATCH_NORM_TRAIN_GRAD]: packBatchNormTrainGrad,
   };
@@ -133,6 +135,20 @@ export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, 
 
   const allFloat = (infos: TensorInfo[]): boolean => infos.every((t) => t.dtype === 'float32');
 
+  const maxPoolGrad = (args: WasmKernelArgs): TensorInfo | TensorInfo[] => {
+    const { inputs: { dy, input }, backend, attrs } = args;
+    if (!allFloat([dy, input])) return fallback.MaxPoolGrad(args);
+    const info = pool2dInfo(input.shape, attrs);
+    const dx = alloc(backend, input.shape);
+    const dxView = f32(backend, dx);
+    dxView.fill(0);
+    addon.maxPoolGrad(
+      f32(backend, input), info.batchSize, info.inHeight, info.inWidth, info.inChannels,
+      info.effectiveFilterHeight, info.effectiveFilterWidth, info.strideHeight, info.strideWidth,
+      info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth, f32(backend, dy), dxView);
+    return dx;
+  };
+
   const batchNormTrain = (args: WasmKernelArgs): TensorInfo | TensorInfo[] => {
     const { inputs: { x, gamma, beta }, backend, attrs } = args;
     if (!allFloat([x, gamma, beta])) return fallback[BATCH_NORM_TRAIN](args);
@@ -162,7 +178,7 @@ export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, 
 
   return {
     Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul,
-    [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
+    MaxPoolGrad: maxPoolGrad, [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
   };
 }
 
