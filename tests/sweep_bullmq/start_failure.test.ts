@@ -54,15 +54,16 @@ describe('sweep run --executor bullmq with Redis unreachable', () => {
   }
 
   it('fails with one line naming the Redis URL, and the parent run ends FAILED', async () => {
+    const expected = `--redis ${url}: no answer within 1.5 s (connect ECONNREFUSED ${url.slice('redis://'.length)}); is the server running and reachable?`;
     await assert.rejects(sweep('down', 1500), (err: Error) => {
       assert.ok(err instanceof UserError, `${err.name}: ${err.message}`);
-      assert.equal(err.message, `--redis ${url}: no answer within 1.5 s; is the server running and reachable?`);
+      assert.equal(err.message, expected);
       return true;
     });
     const parent = await parentRun('down');
     assert.equal(parent.status, 'FAILED');
     assert.ok(parent.endTime !== undefined && parent.endTime >= parent.startTime);
-    assert.equal(parent.tags['detlab.sweep_error'], `--redis ${url}: no answer within 1.5 s; is the server running and reachable?`);
+    assert.equal(parent.tags['detlab.sweep_error'], expected);
   });
 
   for (const [when, name, ms] of [['while waiting for Redis', 'stopped', 500], ['while the sweep is planned', 'stopped-early', 0]] as const) {

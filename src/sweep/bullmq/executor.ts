@@ -42,15 +42,18 @@ export class BullmqExecutor implements Executor {
     const flows = new FlowProducer({ connection });
     const log = this.opts.log ?? ((line: string) => console.error(line));
     let lastError = '';
+    // Until the first connection the errors are kept for the timeout's message; afterwards each new one is reported.
+    let connected = false;
     const onError = (err: Error): void => {
-      if (err.message !== lastError) log(`redis ${this.opts.redis}: ${err.message} (retrying)`);
+      if (connected && err.message !== lastError) log(`redis ${this.opts.redis}: ${err.message} (retrying)`);
       lastError = err.message;
     };
     queue.on('error', onError);
     flows.on('error', onError);
     try {
       try {
-        if (!(await reachable(queue, this.opts.redis, this.opts.connectTimeoutMs ?? 15_000, opts.signal))) return;
+        if (!(await reachable(queue, this.opts.redis, this.opts.connectTimeoutMs ?? 15_000, opts.signal, () => lastError))) return;
+        connected = true;
         const fresh = await this.reconcile(queue, jobs);
         if (fresh.length > 0) await this.enqueue(flows, fresh, opts.parentRunId);
       } catch (err) {
@@ -150,7 +153,7 @@ export class BullmqExecutor implements Executor {
  * answer in time (later outages are waited out). False when the sweep was
  * stopped first: nothing has been queued then.
  */
-async function reachable(queue: Queue<TrialJobData>, redis: string, ms: number, signal: AbortSignal): Promise<boolean> {
+async function reachable(queue: Queue<TrialJobData>, redis: string, ms: number, signal: AbortSignal, lastError: () => string): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
@@ -161,7 +164,10 @@ async function reachable(queue: Queue<TrialJobData>, redis: string, ms: number, 
   });
   try {
     const result = await Promise.race([queue.waitUntilReady().then(() => 'ready' as const), timeout, aborted]);
-    if (result === 'timeout') throw new UserError(`--redis ${redis}: no answer within ${ms / 1000} s; is the server running and reachable?`);
+    if (result === 'timeout') {
+      const why = lastError() === '' ? '' : ` (${lastError()})`;
+      throw new UserError(`--redis ${redis}: no answer within ${ms / 1000} s${why}; is the server running and reachable?`);
+    }
     return result === 'ready';
   } finally {
     clearTimeout(timer);
