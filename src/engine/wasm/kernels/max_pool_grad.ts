@@ -21,9 +21,9 @@ export function maxPoolGrad({ inputs, backend, attrs }: WasmKernelArgs): TensorI
   const gv = f32(backend, dy);
   const ov = f32(backend, dx);
   ov.fill(0);
-  // Channels innermost: every window position is one contiguous run of C values.
-  const best = new Float32Array(C);
-  const at = new Int32Array(C);
+  // Per output pixel: the in-bounds window positions' offsets, then channel by
+  // channel over them with the running max in locals (the window's rows stay in L1).
+  const offsets = new Int32Array(KH * KW);
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
       const ih0 = oh * sh - pt;
@@ -33,30 +33,24 @@ export function maxPoolGrad({ inputs, backend, attrs }: WasmKernelArgs): TensorI
         const iw0 = ow * sw - pl;
         const kwLo = Math.max(0, -iw0);
         const kwHi = Math.min(KW, W - iw0);
-        if (khLo >= khHi || kwLo >= kwHi) continue;
-        let first = true;
+        let count = 0;
         for (let kh = khLo; kh < khHi; kh++) {
-          const row = (b * H + ih0 + kh) * W;
-          for (let kw = kwLo; kw < kwHi; kw++) {
-            const i = (row + iw0 + kw) * C;
-            if (first) {
-              for (let c = 0; c < C; c++) {
-                best[c] = xv[i + c];
-                at[c] = i + c;
-              }
-              first = false;
-              continue;
-            }
-            for (let c = 0; c < C; c++) {
-              if (xv[i + c] > best[c]) {
-                best[c] = xv[i + c];
-                at[c] = i + c;
-              }
+          for (let kw = kwLo; kw < kwHi; kw++) offsets[count++] = ((b * H + ih0 + kh) * W + iw0 + kw) * C;
+        }
+        if (count === 0) continue;
+        const g = ((b * OH + oh) * OW + ow) * C;
+        for (let c = 0; c < C; c++) {
+          let at = offsets[0] + c;
+          let best = xv[at];
+          for (let j = 1; j < count; j++) {
+            const i = offsets[j] + c;
+            if (xv[i] > best) {
+              best = xv[i];
+              at = i;
             }
           }
+          ov[at] += gv[g + c];
         }
-        const g = ((b * OH + oh) * OW + ow) * C;
-        for (let c = 0; c < C; c++) ov[at[c]] += gv[g + c];
       }
     }
   }
