@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/init.js';
 import { registerWasmPack } from '../../src/engine/wasm/register.js';
-import { conv2dFilterGrad, conv2dInputGrad, relativeError } from './reference.js';
+import { conv2dFilterGrad, conv2dInputGrad, convGeometry, relativeError } from './reference.js';
 import { caseTensors, convCases, runKernel, TOLERANCE } from './cases.js';
 
 describe('wasm kernel pack: Conv2D gradients', () => {
@@ -32,6 +32,24 @@ describe('wasm kernel pack: Conv2D gradients', () => {
       });
     }
   }
+
+  it('Conv2DBackpropFilter on odd sizes with strides 2 and 3, kernel 2 and 7 (stride-phase plane copies)', () => {
+    registerWasmPack();
+    for (const [h, w] of [[9, 7], [8, 11]]) {
+      for (const k of [2, 7]) {
+        for (const stride of [2, 3]) {
+          const xShape = [2, h, w, 3];
+          const geometry = convGeometry(xShape, [k, k], 4, stride, 'same');
+          const x = tf.randomUniform(xShape, -1, 1, 'float32', 5);
+          const dy = tf.randomUniform([2, geometry.OH, geometry.OW, 4], -1, 1, 'float32', 6);
+          const got = runKernel('Conv2DBackpropFilter', { x, dy }, { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, 3, 4] });
+          const want = conv2dFilterGrad(x.dataSync() as Float32Array, dy.dataSync() as Float32Array, geometry);
+          tf.dispose([x, dy]);
+          assert.ok(relativeError(got, want) <= TOLERANCE, `${h}×${w} k${k} s${stride}: relative error ${relativeError(got, want)}`);
+        }
+      }
+    }
+  });
 
   it('trains through tf.grad: conv2d gradients match the reference end to end', () => {
     registerWasmPack();
