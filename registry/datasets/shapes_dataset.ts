@@ -13,6 +13,7 @@ export interface ShapesDatasetOptions {
   objects: number[];
   max_occlusion: number;
   clutter_lines: number;
+  class_colours: boolean;
   root: string;
   split: Split;
   filter_empty_gt: boolean;
@@ -22,7 +23,7 @@ export interface ShapesDatasetOptions {
 export const ShapesDataset = defineComponent<ShapesDatasetOptions, DetectionDataset>({
   kind: 'dataset',
   name: 'ShapesDataset',
-  description: 'Synthetic shapes (circle, square, triangle, star, ring, cross) in COCO format, generated on first use and cached by its parameters; min_side, objects, max_occlusion and clutter_lines set the difficulty',
+  description: 'Synthetic shapes (circle, square, triangle, star, ring, cross) in COCO format, generated on first use and cached by its parameters; min_side, objects, max_occlusion, clutter_lines and class_colours set the difficulty',
   schema: {
     type: 'object',
     properties: {
@@ -39,6 +40,7 @@ export const ShapesDataset = defineComponent<ShapesDatasetOptions, DetectionData
       },
       max_occlusion: { type: 'number', minimum: 0, maximum: 1, description: 'Fraction of a shape that may be hidden before it is left unannotated', default: DEFAULT_SCENE.maxOcclusion },
       clutter_lines: { type: 'integer', minimum: 0, description: 'At most this many clutter strokes (not objects) per background', default: DEFAULT_SCENE.clutterLines },
+      class_colours: { type: 'boolean', description: 'Draw each class in its own hue (an easy colour cue) instead of a random colour', default: DEFAULT_SCENE.classColours },
       filter_empty_gt: { type: 'boolean', description: 'Drop images without annotations', default: false },
       pipeline: { type: 'array', items: componentOption('transform', 'A transform'), description: 'Transforms applied to each sample, in order', default: [] },
     },
@@ -49,7 +51,7 @@ export const ShapesDataset = defineComponent<ShapesDatasetOptions, DetectionData
       numVal: o.num_val,
       size: o.size,
       seed: o.seed,
-      scene: { minSide: o.min_side, objects: [o.objects[0], o.objects[1]], maxOcclusion: o.max_occlusion, clutterLines: o.clutter_lines },
+      scene: { minSide: o.min_side, objects: [o.objects[0], o.objects[1]], maxOcclusion: o.max_occlusion, clutterLines: o.clutter_lines, classColours: o.class_colours },
       root: o.root,
       split: o.split,
       filterEmptyGt: o.filter_empty_gt,

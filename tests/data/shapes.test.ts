@@ -87,7 +87,7 @@ test('the shapes cache is keyed by parameters and safe when two generations race
 
 test('scene options set the difficulty: object count, smallest side, occlusion; the standard dataset keeps its cache key', async () => {
   const root = tempDir('shapes-easy');
-  const scene = { minSide: 20, objects: [1, 3] as [number, number], maxOcclusion: 0.2, clutterLines: 0 };
+  const scene = { minSide: 20, objects: [1, 3] as [number, number], maxOcclusion: 0.2, clutterLines: 0, classColours: true };
   await generateShapes(root, { numTrain: 40, numVal: 0, size: 128, seed: 5, scene });
   const gt = JSON.parse(readFileSync(annotationFile(root, 'train'), 'utf8')) as CocoJson;
   const perImage = new Map<number, number>();
@@ -98,6 +98,21 @@ test('scene options set the difficulty: object count, smallest side, occlusion; 
   assert.ok(Math.max(...perImage.values()) <= 3, 'at most objects[1] per image');
   assert.ok(perImage.size >= 35, `occlusion above 0.2 drops few objects when there are at most 3 (${perImage.size}/40 images annotated)`);
   assert.deepEqual((gt.info as { scene: unknown }).scene, scene, 'the annotation file records the scene');
+  // class_colours: a square fills its box, so the median of its box is its (jittered, noisy) class colour, green.
+  const squares = gt.annotations.filter((a) => a.category_id === SHAPE_CLASSES.indexOf('square') + 1);
+  assert.ok(squares.length >= 3, `some squares (${squares.length})`);
+  let green = 0;
+  for (const a of squares) {
+    const img = await decodeRgb(join(imageFolder(root, 'train'), gt.images.find((i) => i.id === a.image_id)!.file_name));
+    const [x, y, w, h] = a.bbox as [number, number, number, number];
+    const median = [0, 1, 2].map((c) => {
+      const v: number[] = [];
+      for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) v.push(img.data[(yy * img.width + xx) * 3 + c]!);
+      return v.sort((p, q) => p - q)[v.length >> 1]!;
+    });
+    if (median[1]! > 140 && median[0]! < 100 && median[2]! < 100) green += 1;
+  }
+  assert.ok(green >= 0.8 * squares.length, `squares are green (${green}/${squares.length})`);
 
   const params = { numTrain: 6, numVal: 2, size: 64, seed: 1 };
   assert.equal(shapesCacheDir(root, { ...params, scene: { ...DEFAULT_SCENE } }), shapesCacheDir(root, params), 'the defaults spelled out are the standard dataset');

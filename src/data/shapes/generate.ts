@@ -95,5 +95,6 @@ function checkScene(scene: SceneOptions, size: number): void {
     throw new Error(`shapes: min_side must be an integer from 1 to below 3/4 of the image side (${Math.floor(size * MAX_SIDE_FRACTION)}), got ${scene.minSide}`);
   }
   if (!(scene.maxOcclusion >= 0 && scene.maxOcclusion <= 1)) throw new Error(`shapes: max_occlusion must be within [0, 1], got ${scene.maxOcclusion}`);
+  if (typeof scene.classColours !== 'boolean') throw new Error(`shapes: class_colours must be true or false, got ${String(scene.classColours)}`);
   if (!Number.isInteger(scene.clutterLines) || scene.clutterLines < 0) throw new Error(`shapes: clutter_lines must be a non-negative integer, got ${scene.clutterLines}`);
 }

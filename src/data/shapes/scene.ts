@@ -22,9 +22,14 @@ export interface SceneOptions {
   maxOcclusion: number;
   /** At most this many clutter strokes in the background. */
   clutterLines: number;
+  /** Each class drawn in its own hue (a colour cue beside the shape) instead of a random colour. */
+  classColours: boolean;
 }
 
-export const DEFAULT_SCENE: Readonly<SceneOptions> = { minSide: 8, objects: [2, 9], maxOcclusion: 0.7, clutterLines: 5 };
+export const DEFAULT_SCENE: Readonly<SceneOptions> = { minSide: 8, objects: [2, 9], maxOcclusion: 0.7, clutterLines: 5, classColours: false };
+
+/** One saturated colour per class, in `SHAPE_CLASSES` order; `classColours` jitters it by up to ±30 per channel. */
+const CLASS_COLOURS = [[230, 40, 40], [40, 200, 40], [40, 80, 230], [240, 220, 30], [220, 40, 220], [30, 220, 220]];
 
 /** The options that differ from the defaults (empty for the standard dataset). */
 export function sceneOverrides(scene: SceneOptions): Partial<SceneOptions> {
@@ -64,7 +69,9 @@ export function renderScene(size: number, rng: Rng, scene: SceneOptions = DEFAUL
     const h = Math.max(minSide, Math.min(size, Math.round(side / aspect)));
     const x1 = randInt(rng, 0, size - w);
     const y1 = randInt(rng, 0, size - h);
-    const colour = [randInt(rng, 0, 255), randInt(rng, 0, 255), randInt(rng, 0, 255)];
+    const colour = scene.classColours
+      ? (CLASS_COLOURS[label] as number[]).map((c) => Math.min(255, Math.max(0, c + randInt(rng, -30, 30))))
+      : [randInt(rng, 0, 255), randInt(rng, 0, 255), randInt(rng, 0, 255)];
     const box: [number, number, number, number] = [x1, y1, x1 + w, y1 + h];
     const coverage = drawShape(canvas, box, shapeTest(SHAPE_CLASSES[label] as (typeof SHAPE_CLASSES)[number], rng), colour, uniform(rng, 0, 20), i + 1, rng);
     drawn.push({ label, box, area: coverage, coverage });
