@@ -37,7 +37,7 @@ mkdirSync(outDir, { recursive: true });
 const args = [
   '-O3', '-std=c11', '-shared', '-fPIC', '-Wall', '-Wextra',
   `-I${include}`, '-I/usr/include/openblas', '-DNODE_GYP_MODULE_NAME=detlab_native',
-  source, '-lopenblas', '-o', output,
+  source, '-lopenblas', '-lm', '-o', output,
 ];
 const result = spawnSync(gcc, args, { encoding: 'utf8' });
 if (result.status !== 0) {

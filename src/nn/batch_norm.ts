@@ -11,6 +11,7 @@
  *   (torchvision's FrozenBatchNorm2d; its members keep torch's names).
  */
 import { tf, type Tensor, type Tensor1D, type Tensor4D, type Variable } from '../engine/tf.js';
+import { batchNormTrain } from '../engine/batch_norm.js';
 import { recordFlops, tracingShapesOnly } from './flop_recorder.js';
 import { stopGradient } from './grad.js';
 import { Module } from './module.js';
@@ -69,17 +70,16 @@ export class BatchNorm2d extends Module {
       recordFlops(this, 'norm', x.size, x.shape, x.shape);
       return x;
     }
-    let mean: Tensor1D = this.runningMean as Tensor1D;
-    let variance: Tensor1D = this.runningVar as Tensor1D;
     if (this.usesBatchStats) {
-      const m = tf.moments(x, [0, 1, 2]);
-      mean = m.mean as Tensor1D;
-      variance = m.variance as Tensor1D;
+      // One fused kernel pair (forward statistics + normalisation, and its gradient) on the wasm engine.
+      const { y, mean, variance } = batchNormTrain(x, this.weight as Tensor1D, this.bias as Tensor1D, this.eps);
       this.updateRunningStats(mean, variance, x.size / this.numFeatures);
+      recordFlops(this, 'norm', y.size, x.shape, y.shape);
+      return y;
     }
     // y = x * scale + shift with per-channel scale = w / sqrt(var + eps): two full-size ops.
-    const scale = tf.mul(this.weight, tf.rsqrt(tf.add(variance, this.eps)));
-    const shift = tf.sub(this.bias, tf.mul(mean, scale));
+    const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
+    const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale));
     const y = tf.add(tf.mul(x, scale), shift) as Tensor4D;
     recordFlops(this, 'norm', y.size, x.shape, y.shape);
     return y;
