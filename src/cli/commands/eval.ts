@@ -16,13 +16,15 @@ import { evaluateCocoFiles, formatPerClass, formatSummary, jsonReport, type Eval
 import { evaluateCheckpoint } from '../../train/evaluate_checkpoint.js';
 
 const usage = `Usage: detlab eval --gt GT.json --dt RESULTS.json [options]
-       detlab eval CONFIG --checkpoint CKPT [--json FILE] [--per-class]
+       detlab eval CONFIG --checkpoint CKPT [--set KEY=VALUE]... [--plugin DIR]... [--json FILE] [--per-class]
 
 Evaluates COCO-format bbox results against COCO ground truth and prints the
 12 stats in pycocotools' layout (the numbers equal pycocotools' bit for bit).
 
 Options:
   --checkpoint CKPT      evaluate CONFIG's detector with these weights (a checkpoint directory or .safetensors) on its data.val
+  --set KEY=VALUE        with --checkpoint: override a config value, e.g. model.head.test_cfg.score_thr=0.01 (repeatable)
+  --plugin DIR           with --checkpoint: extra component folder (repeatable)
   --gt FILE              COCO ground truth (images, categories, annotations)
   --dt FILE              COCO results: [{image_id, category_id, bbox, score}, ...]
   --json FILE            also write stats, per-class figures and PR curves as JSON
@@ -45,7 +47,7 @@ function parseWorkers(text: string): number {
   return n;
 }
 
-async function evaluateFiles(values: Record<string, string | boolean | undefined>): Promise<number> {
+async function evaluateFiles(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const gt = values.gt as string;
   const dt = values.dt;
   if (typeof dt !== 'string') throw new UserError('detlab eval: --gt needs --dt RESULTS.json (see detlab eval --help)');
@@ -100,6 +102,8 @@ const command: Command = {
           'honour-ignore': { type: 'boolean' },
           'ap-at-last-maxdets': { type: 'boolean' },
           checkpoint: { type: 'string' },
+          set: { type: 'string', multiple: true },
+          plugin: { type: 'string', multiple: true },
           help: { type: 'boolean', short: 'h' },
         },
       });
@@ -111,13 +115,16 @@ const command: Command = {
       process.stdout.write(`${usage}\n`);
       return 0;
     }
+    if ((values.set !== undefined || values.plugin !== undefined) && typeof values.checkpoint !== 'string') {
+      throw new UserError('detlab eval: --set and --plugin apply to CONFIG --checkpoint CKPT (see detlab eval --help)');
+    }
     if (typeof values.gt === 'string') {
       if (positionals.length > 0) throw new UserError(`detlab eval: unexpected argument "${positionals[0]}" with --gt/--dt`);
       return evaluateFiles(values);
     }
     if (typeof values.checkpoint === 'string') {
       if (positionals.length !== 1) throw new UserError('detlab eval: --checkpoint needs the CONFIG the checkpoint was trained with (see detlab eval --help)');
-      const { result } = await evaluateCheckpoint({ configFile: positionals[0], checkpoint: values.checkpoint });
+      const { result } = await evaluateCheckpoint({ configFile: positionals[0], checkpoint: values.checkpoint, overrides: values.set, plugins: values.plugin });
       const out = formatSummary(result);
       if (values['per-class']) out.push('', ...formatPerClass(result));
       if (typeof values.json === 'string') {
