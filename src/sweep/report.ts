@@ -39,7 +39,7 @@ function sweptValueCharts(state: SweepState, rows: ResultRow[], keys: string[]):
       series.get(name)!.points.push({ x: r.params[key] as number, y: r.mean * k, err: r.std! * k });
     }
     if (new Set(rows.map((r) => r.params[key])).size < 2) continue;
-    charts.push(lineChart([...series.values()], { title: `${state.metric} vs ${key}`, xLabel: key, yLabel: state.metric, logX: state.logKeys.includes(key), markers: true }));
+    charts.push(lineChart([...series.values()], { title: `${state.metric} vs ${key}`, xLabel: key, yLabel: state.metric + (k === 100 ? ' (%)' : ''), logX: state.logKeys.includes(key), markers: true }));
   }
   return charts;
 }
@@ -85,7 +85,7 @@ export function reportHtml(state: SweepState, remote: Curves = new Map()): strin
   const charts = sweptValueCharts(state, rows, keys);
   const scored = rows.filter((r) => r.mean !== undefined);
   if (scored.length > 1 && (hasVariants || charts.length === 0)) {
-    charts.push(barChart(scored.map((r) => ({ label: rowLabel(r, keys), value: r.mean! * k, err: r.std! * k, best: r.best })), { title: `${state.metric} per ${hasVariants ? 'variant' : 'trial group'}`, yLabel: state.metric }));
+    charts.push(barChart(scored.map((r) => ({ label: rowLabel(r, keys), value: r.mean! * k, err: r.std! * k, best: r.best })), { title: `${state.metric} per ${hasVariants ? 'variant' : 'trial group'}`, yLabel: state.metric + (k === 100 ? ' (%)' : '') }));
   }
   const curves = curveSeries(rows, keys, 'loss', remote);
   if (curves.length > 0) charts.push(lineChart(curves, { title: 'training loss (mean over seeds)', xLabel: 'iteration', yLabel: 'loss' }));
