@@ -71,11 +71,15 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.failure ??= new Error('loader closed');
-    // Referenced again so the process waits for the exits: awaiting terminate() on an unreferenced worker can leave nothing keeping the event loop alive.
-    await Promise.all(this.slots.map((s) => {
-      s.worker.ref();
-      return s.worker.terminate();
-    }));
+    // Nothing else may keep the event loop alive while the exits are awaited: a
+    // terminating worker's handle no longer counts, even when ref()'d (Node 20),
+    // so a caller's top-level `await close()` could end the process with code 13.
+    const keepAlive = setInterval(() => undefined, 60_000);
+    try {
+      await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    } finally {
+      clearInterval(keepAlive);
+    }
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
   }
