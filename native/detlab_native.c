@@ -213,19 +213,26 @@ static double* channel_scratch(Args* a, int64_t c, int count) {
   return p;
 }
 
+/* Rows of x viewed as [rows, C] (argument xi, C at argument ci); 0 after a thrown error. */
+static int64_t bn_rows(Args* a, int xi, int ci, const char* name, int64_t* C) {
+  *C = int_arg(a, ci);
+  if (a->failed) return 0;
+  if (*C < 1) { fail(a, name); return 0; }
+  napi_typedarray_type type;
+  size_t length = 0;
+  napi_get_typedarray_info(a->env, a->argv[xi], &type, &length, NULL, NULL, NULL);
+  if (length % (size_t)*C != 0 || length == 0) { fail(a, name); return 0; }
+  return (int64_t)length / *C;
+}
+
 /* bnForward(x, C, gamma, beta, eps, y, mean, variance) */
 static napi_value BnForward(napi_env env, napi_callback_info info) {
   Args a = {.env = env};
   if (!get_args(&a, info, 8, "bnForward(x, C, gamma, beta, eps, y, mean, variance)")) return NULL;
-  int64_t C = int_arg(&a, 1);
+  int64_t C;
+  const int64_t rows = bn_rows(&a, 0, 1, "bnForward: x must be a non-empty [rows, C] array with C >= 1", &C);
   double eps = num_arg(&a, 4);
   if (a.failed) return NULL;
-  if (C < 1) { fail(&a, "bnForward: C must be at least 1"); return NULL; }
-  napi_typedarray_type type;
-  size_t length = 0;
-  napi_get_typedarray_info(env, a.argv[0], &type, &length, NULL, NULL, NULL);
-  if (length % (size_t)C != 0 || length == 0) { fail(&a, "bnForward: x is not a non-empty [rows, C] array"); return NULL; }
-  const int64_t rows = (int64_t)length / C;
   const float* restrict x = f32_arg(&a, 0, rows * C);
   const float* gamma = f32_arg(&a, 2, C);
   const float* beta = f32_arg(&a, 3, C);
@@ -274,15 +281,10 @@ static napi_value BnForward(napi_env env, napi_callback_info info) {
 static napi_value BnBackward(napi_env env, napi_callback_info info) {
   Args a = {.env = env};
   if (!get_args(&a, info, 12, "bnBackward(x, dy, C, mean, variance, gamma, dmean, dvariance, eps, dx, dgamma, dbeta)")) return NULL;
-  int64_t C = int_arg(&a, 2);
+  int64_t C;
+  const int64_t rows = bn_rows(&a, 0, 2, "bnBackward: x must be a non-empty [rows, C] array with C >= 1", &C);
   double eps = num_arg(&a, 8);
   if (a.failed) return NULL;
-  if (C < 1) { fail(&a, "bnBackward: C must be at least 1"); return NULL; }
-  napi_typedarray_type type;
-  size_t length = 0;
-  napi_get_typedarray_info(env, a.argv[0], &type, &length, NULL, NULL, NULL);
-  if (length % (size_t)C != 0 || length == 0) { fail(&a, "bnBackward: x is not a non-empty [rows, C] array"); return NULL; }
-  const int64_t rows = (int64_t)length / C;
   const float* restrict x = f32_arg(&a, 0, rows * C);
   const float* restrict dy = f32_arg(&a, 1, rows * C);
   const float* mean = f32_arg(&a, 3, C);
