@@ -122,6 +122,8 @@ export interface ResNetOptions {
   norm: NormConfig;
   /** Keep every BatchNorm on running statistics in training (affine still trainable). */
   norm_eval: boolean;
+  /** Width of the stem and of layer1; each later stage doubles it (64 in torchvision). */
+  base_channels: number;
   init: { checkpoint: string | null };
 }
 
@@ -135,7 +137,7 @@ export class ResNet extends Module implements Backbone {
 
   constructor(readonly options: ResNetOptions) {
     super();
-    const { depth, out_indices: outIndices, frozen_stages: frozen } = options;
+    const { depth, out_indices: outIndices, frozen_stages: frozen, base_channels: base } = options;
     const arch = ARCH[depth];
     if (arch === undefined) throw new Error(`ResNet depth must be one of ${RESNET_DEPTHS.join(', ')}, got ${depth}`);
     if (outIndices.length === 0 || outIndices.some((i, k) => !Number.isInteger(i) || i < 0 || i > 3 || (k > 0 && i <= outIndices[k - 1]))) {
@@ -145,13 +147,13 @@ export class ResNet extends Module implements Backbone {
     const norm: NormConfig = options.norm_eval && options.norm.type === 'BN' ? { ...options.norm, type: 'BN_eval' } : options.norm;
     // With a checkpoint every tensor is overwritten (strictly), so no random weights are drawn.
     const spec: LayerSpec = { norm, initWeight: options.init.checkpoint === null ? kaimingFanOut : (shape) => tf.zeros(shape) };
-    this.conv1 = this.child('conv1', new Conv2d(options.in_channels, 64, { kernelSize: 7, stride: 2, padding: 3, bias: false, initWeight: spec.initWeight }));
-    this.bn1 = this.child('bn1', buildNorm(norm, 64));
+    this.conv1 = this.child('conv1', new Conv2d(options.in_channels, base, { kernelSize: 7, stride: 2, padding: 3, bias: false, initWeight: spec.initWeight }));
+    this.bn1 = this.child('bn1', buildNorm(norm, base));
     const Block = arch.block === 'basic' ? BasicBlock : Bottleneck;
-    let inC = 64;
+    let inC = base;
     const stageChannels: number[] = [];
     arch.layers.forEach((n, s) => {
-      const planes = 64 * 2 ** s;
+      const planes = base * 2 ** s;
       const blocks = new ModuleList<Block>();
       for (let b = 0; b < n; b++) {
         blocks.push(new Block(spec, inC, planes, b === 0 && s > 0 ? 2 : 1));
@@ -214,6 +216,12 @@ export const resnet = defineComponent<ResNetOptions, ResNet>({
       frozen_stages: { type: 'integer', minimum: -1, maximum: 4, description: 'freeze the stem (0) and layer1..layerN (N); -1 freezes nothing', default: -1 },
       norm: normOptionSchema('normalisation layers: BN, BN_eval, FrozenBN or GN with num_groups', 'BN'),
       norm_eval: { type: 'boolean', description: 'keep BN layers on running statistics while training (mmdet norm_eval)', default: true },
+      base_channels: {
+        type: 'integer',
+        minimum: 1,
+        description: 'width of the stem and layer1, doubled at each later stage; below 64 a narrower ResNet for fast CPU runs (torchvision checkpoints need 64)',
+        default: 64,
+      },
       init: {
         type: 'object',
         additionalProperties: false,

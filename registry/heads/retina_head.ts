@@ -4,6 +4,7 @@ import {
   anchorGeneratorProperty, bboxCoderProperty, buildLoss, commonHeadProperties, lossProperty, resolveNumClasses,
   toAnchorOptions, toCoderOptions, toTestConfig, type AnchorGeneratorConfig, type CommonHeadOptions,
 } from '../../src/detection/heads/schema.js';
+import { normOptionSchema, type NormConfig } from '../../src/nn/norm.js';
 import { defineComponent, type ComponentConfig } from '../../src/registry/component.js';
 
 interface Options extends CommonHeadOptions {
@@ -11,6 +12,7 @@ interface Options extends CommonHeadOptions {
   bbox_coder: { target_means: number[]; target_stds: number[] };
   assigner: { pos_iou_thr: number; neg_iou_thr: number; min_pos_iou: number; match_low_quality: boolean; ignore_iof_thr: number };
   reg_decoded_bbox: boolean;
+  norm: NormConfig | null;
   loss_cls: ComponentConfig;
   loss_bbox: ComponentConfig;
 }
@@ -39,6 +41,11 @@ export const RetinaHeadComponent = defineComponent<Options, RetinaHead>({
           ignore_iof_thr: { type: 'number', description: 'anchors covered by an ignore (crowd) box above this IoF are ignored; −1 disables', default: -1 },
         },
       },
+      norm: {
+        ...normOptionSchema('normalisation after each tower conv (null: none, as the paper; GN steadies training from scratch)', 'GN'),
+        type: ['object', 'null'],
+        default: null,
+      },
       reg_decoded_bbox: { type: 'boolean', description: 'apply the box loss to decoded boxes (needed for IoU/GIoU losses)', default: false },
       loss_cls: lossProperty('classification loss', { type: 'FocalLoss', use_sigmoid: true, gamma: 2.0, alpha: 0.25, loss_weight: 1.0 }),
       loss_bbox: lossProperty('box regression loss', { type: 'L1Loss', loss_weight: 1.0 }),
@@ -49,7 +56,7 @@ export const RetinaHeadComponent = defineComponent<Options, RetinaHead>({
     if (decodedLoss && !o.reg_decoded_bbox) throw new Error(`${ctx.path}: loss_bbox ${o.loss_bbox.type} works on boxes; set reg_decoded_bbox: true`);
     return new RetinaHead({
       numClasses: resolveNumClasses(o.num_classes, ctx),
-      tower: { inChannels: o.in_channels, featChannels: o.feat_channels, stackedConvs: o.stacked_convs, convBias: true },
+      tower: { inChannels: o.in_channels, featChannels: o.feat_channels, stackedConvs: o.stacked_convs, ...(o.norm === null ? { convBias: true } : { norm: o.norm, convBias: false }) },
       testCfg: toTestConfig(o.test_cfg),
       anchor: toAnchorOptions(o.anchor_generator),
       coder: toCoderOptions(o.bbox_coder),

@@ -128,3 +128,17 @@ test('no ground truth: zero box losses that keep the graph, finite classificatio
     assert.ok(terms.loss_cls.dataSync()[0] > 0, name);
   }
 });
+
+test('RetinaHead norm: GN after each tower conv (mmdet names, no conv bias), none by default', () => {
+  const anchor_generator = { ...twoLevels, scales_per_octave: 3, ratios: [0.5, 1, 2] };
+  const names = (h: RetinaHead): string[] => h.namedParameters().map(([n]) => n).filter((n) => n.startsWith('cls_convs.0.'));
+  const plain = buildComponent<RetinaHead>(RetinaHeadComponent, { ...small, anchor_generator });
+  assert.deepEqual(names(plain), ['cls_convs.0.conv.weight', 'cls_convs.0.conv.bias']);
+  const gn = buildComponent<RetinaHead>(RetinaHeadComponent, { ...small, anchor_generator, norm: { type: 'GN', num_groups: 4 } });
+  assert.deepEqual(names(gn), ['cls_convs.0.conv.weight', 'cls_convs.0.gn.weight', 'cls_convs.0.gn.bias']);
+  // A GN tower normalises its input's scale away: features ×100 give the same class logits.
+  const f = feats(5);
+  const big = f.map((t) => tf.mul(t, 100)) as Tensor4D[];
+  assert.ok(maxAbsDiff(gn.forward(f).cls[0], gn.forward(big).cls[0]) < 1e-3);
+  assert.ok(maxAbsDiff(plain.forward(f).cls[0], plain.forward(big).cls[0]) > 1e-2);
+});

@@ -20,7 +20,7 @@ import flopsCommand from '../../src/cli/commands/flops.js';
 await initEngine({ backend: 'wasm', log: false });
 
 const resnet = (depth: 18 | 50): ResNet =>
-  new ResNet({ depth, in_channels: 3, out_indices: [3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: true, init: { checkpoint: null } });
+  new ResNet({ depth, in_channels: 3, out_indices: [3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: true, base_channels: 64, init: { checkpoint: null } });
 
 class Toy extends Module {
   readonly conv = this.child('conv', new Conv2d(3, 4, { kernelSize: 3, padding: 1 }));

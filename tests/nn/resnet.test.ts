@@ -9,7 +9,7 @@ import { ResNet, type ResNetOptions } from '../../registry/backbones/resnet.js';
 await initEngine({ backend: 'wasm', log: false });
 
 function opts(over: Partial<ResNetOptions>): ResNetOptions {
-  return { depth: 18, in_channels: 3, out_indices: [0, 1, 2, 3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: false, init: { checkpoint: null }, ...over };
+  return { depth: 18, in_channels: 3, out_indices: [0, 1, 2, 3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: false, base_channels: 64, init: { checkpoint: null }, ...over };
 }
 
 test('parameter counts equal torchvision without fc', () => {
@@ -45,6 +45,19 @@ test('out_indices select C2..C5 with their strides and channels', () => {
   const outs = m.forward(tf.randomNormal([1, 64, 96, 3]));
   assert.deepEqual(outs.map((o) => o.shape), [[1, 8, 12, 128], [1, 4, 6, 256], [1, 2, 3, 512]]);
   m.dispose();
+});
+
+test('base_channels narrows every stage: half width gives half the channels and about a quarter of the weights', () => {
+  const full = new ResNet(opts({ depth: 18, out_indices: [1, 2, 3] }));
+  const half = new ResNet(opts({ depth: 18, out_indices: [1, 2, 3], base_channels: 32 }));
+  assert.deepEqual(half.outChannels, [64, 128, 256]);
+  const outs = half.forward(tf.randomNormal([1, 64, 64, 3]));
+  assert.deepEqual(outs.map((o) => o.shape), [[1, 8, 8, 64], [1, 4, 4, 128], [1, 2, 2, 256]]);
+  const count = (m: ResNet): number => m.namedParameters().reduce((s, [, v]) => s + v.size, 0);
+  const ratio = count(half) / count(full);
+  assert.ok(ratio > 0.24 && ratio < 0.26, `ratio ${ratio}`);
+  full.dispose();
+  half.dispose();
 });
 
 test('frozen_stages marks the stem and layers non-trainable and BN frozen', () => {

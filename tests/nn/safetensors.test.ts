@@ -81,7 +81,7 @@ test('encode/decode round trip keeps order, dtypes, values and 8-byte alignment'
 });
 
 const r18 = (checkpoint: string | null): ResNet =>
-  new ResNet({ depth: 18, in_channels: 3, out_indices: [3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: false, init: { checkpoint } } satisfies ResNetOptions);
+  new ResNet({ depth: 18, in_channels: 3, out_indices: [3], frozen_stages: -1, norm: { type: 'BN' }, norm_eval: false, base_channels: 64, init: { checkpoint } } satisfies ResNetOptions);
 
 /** Uniform values in [-1, 1) from a 32-bit LCG (tfjs' random ops are slow for 11M values). */
 function pseudoRandom(n: number, seed: number): Float32Array {
