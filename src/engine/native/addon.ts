@@ -66,6 +66,12 @@ export function loadAddon(): AddonLoad {
     cached = { addon: null, why: `${ADDON_FILE} not built (run \`node scripts/build-native.mjs\`; needs gcc and libopenblas-dev)` };
     return cached;
   }
+  // OpenBLAS reads this when the library loads. Its idle threads otherwise spin
+  // for 2^28 cycles after every call; between a training step's many small
+  // GEMMs that spinning took the CPU from the main thread (2 threads: 21 s of
+  // system time per 80 demo iterations and fewer images/s than 1 thread).
+  // 2^4 makes them sleep at once. A user's own setting wins.
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
   try {
     const addon = createRequire(import.meta.url)(path) as Record<string, unknown>;
     const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
