@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LocalExecutor } from '../src/sweep/local_executor.js';
+import { cpuBudget, LocalExecutor } from '../src/sweep/local_executor.js';
 import { runSweep } from '../src/sweep/run.js';
 
 const TINY = resolve(import.meta.dirname, '../../tests/sweep/fixtures/tiny_retinanet.yaml');
@@ -49,9 +49,9 @@ export default async function (): Promise<void> {
     for (const c of cases) {
       console.log(`${TRIALS} trials of ${c.label} on ${availableParallelism()} cores`);
       const serial = await timed(c, 1, dir);
-      console.log(`  serial (parallel 1, ${availableParallelism()} threads per trial): ${serial.toFixed(1)} s`);
+      console.log(`  serial (parallel 1, ${cpuBudget(1, availableParallelism()).threads} thread(s) per trial): ${serial.toFixed(1)} s`);
       const parallel = await timed(c, 2, dir);
-      console.log(`  parallel 2 (${Math.max(1, Math.floor(availableParallelism() / 2))} thread(s) per trial): ${parallel.toFixed(1)} s`);
+      console.log(`  parallel 2 (${cpuBudget(2, availableParallelism()).threads} thread(s) per trial): ${parallel.toFixed(1)} s`);
       const ratio = parallel / serial;
       console.log(`  ratio parallel/serial: ${ratio.toFixed(3)} (target ≤ 0.60: ${ratio <= 0.6 ? 'met' : 'not met'})`);
     }

@@ -11,7 +11,7 @@ import type { Curves } from './remote_curves.js';
 import { mean, paramKeys, resultRows, type ResultRow } from './results.js';
 import type { SweepState, TrialRecord } from './state.js';
 import { barChart, escapeXml, lineChart, type Series } from './svg.js';
-import { cellText, resultsCsv, resultsMarkdown, scale } from './table.js';
+import { cellText, metricHeading, resultsCsv, resultsMarkdown, scale } from './table.js';
 import { formatValue } from './trial.js';
 
 function writeAtomic(path: string, text: string): void {
@@ -39,7 +39,7 @@ function sweptValueCharts(state: SweepState, rows: ResultRow[], keys: string[]):
       series.get(name)!.points.push({ x: r.params[key] as number, y: r.mean * k, err: r.std! * k });
     }
     if (new Set(rows.map((r) => r.params[key])).size < 2) continue;
-    charts.push(lineChart([...series.values()], { title: `${state.metric} vs ${key}`, xLabel: key, yLabel: state.metric + (k === 100 ? ' (%)' : ''), logX: state.logKeys.includes(key), markers: true }));
+    charts.push(lineChart([...series.values()], { title: `${state.metric} vs ${key}`, xLabel: key, yLabel: metricHeading(state), logX: state.logKeys.includes(key), markers: true }));
   }
   return charts;
 }
@@ -76,7 +76,7 @@ export function reportHtml(state: SweepState, remote: Curves = new Map()): strin
   const k = scale(state);
   const hasVariants = rows.some((r) => r.variant !== null);
   const hasDelta = state.baseline !== '';
-  const head = [...(hasVariants ? ['variant'] : []), ...keys, 'seeds', state.metric + (k === 100 ? ' (%)' : ''), ...(hasDelta ? [`Δ vs ${state.baseline}`] : [])];
+  const head = [...(hasVariants ? ['variant'] : []), ...keys, 'seeds', metricHeading(state), ...(hasDelta ? [`Δ vs ${state.baseline}`] : [])];
   const body = rows.map((r) => {
     const { metric, delta } = cellText(r, state);
     const cells = [...(hasVariants ? [r.variant ?? ''] : []), ...keys.map((key) => formatValue(r.params[key])), `${r.values.length}/${r.trials.length}`];
@@ -85,7 +85,7 @@ export function reportHtml(state: SweepState, remote: Curves = new Map()): strin
   const charts = sweptValueCharts(state, rows, keys);
   const scored = rows.filter((r) => r.mean !== undefined);
   if (scored.length > 1 && (hasVariants || charts.length === 0)) {
-    charts.push(barChart(scored.map((r) => ({ label: rowLabel(r, keys), value: r.mean! * k, err: r.std! * k, best: r.best })), { title: `${state.metric} per ${hasVariants ? 'variant' : 'trial group'}`, yLabel: state.metric + (k === 100 ? ' (%)' : '') }));
+    charts.push(barChart(scored.map((r) => ({ label: rowLabel(r, keys), value: r.mean! * k, err: r.std! * k, best: r.best })), { title: `${state.metric} per ${hasVariants ? 'variant' : 'trial group'}`, yLabel: metricHeading(state) }));
   }
   const curves = curveSeries(rows, keys, 'loss', remote);
   if (curves.length > 0) charts.push(lineChart(curves, { title: 'training loss (mean over seeds)', xLabel: 'iteration', yLabel: 'loss' }));

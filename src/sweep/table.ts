@@ -22,6 +22,11 @@ export function scale(state: SweepState): number {
   return /AP|AR|mAP/.test(state.metric) ? 100 : 1;
 }
 
+/** The metric's column or axis title, with its unit when printed in percent. */
+export function metricHeading(state: SweepState): string {
+  return `${state.metric}${scale(state) === 100 ? ' (%)' : ''}`;
+}
+
 export function cellText(row: ResultRow, state: SweepState): { metric: string; delta: string } {
   const k = scale(state);
   const digits = k === 100 ? 1 : 4;
@@ -36,8 +41,7 @@ export function resultsMarkdown(state: SweepState): string {
   const keys = paramKeys(state);
   const hasVariants = rows.some((r) => r.variant !== null);
   const hasDelta = state.baseline !== '';
-  const unit = scale(state) === 100 ? ' (%)' : '';
-  const header = [...(hasVariants ? ['variant'] : []), ...keys, 'seeds', `${state.metric}${unit}`, ...(hasDelta ? [`Δ vs ${state.baseline}`] : [])];
+  const header = [...(hasVariants ? ['variant'] : []), ...keys, 'seeds', metricHeading(state), ...(hasDelta ? [`Δ vs ${state.baseline}`] : [])];
   const lines = rows.map((r) => {
     const { metric, delta } = cellText(r, state);
     const seeds = `${r.values.length}/${r.trials.length}`;
