@@ -10,7 +10,7 @@
  * stores float32 as F32, int32 as I32 and bool as BOOL, and pads the header
  * with spaces to a multiple of 8 bytes as the reference writer does.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { tf, type Tensor } from '../engine/tf.js';
 
@@ -136,42 +136,55 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** Encodes tensors (float32, int32, bool) in the given order. */
-export function encodeSafetensors(tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
-  if (!LITTLE_ENDIAN_HOST) throw new Error('writing safetensors needs a little-endian host');
+const WRITE_DTYPES: Record<string, { name: string; bytes: number }> = {
+  float32: { name: 'F32', bytes: 4 },
+  int32: { name: 'I32', bytes: 4 },
+  bool: { name: 'BOOL', bytes: 1 },
+};
+
+/** The 8-byte length and the JSON header (padded to 8 bytes) for tensors written in the given order. */
+function encodeHeader(tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string>): Buffer {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
     if (name === '__metadata__') throw new Error("a tensor cannot be named '__metadata__'");
-    let dtype: string;
-    let data: Uint8Array;
-    if (t.dtype === 'float32') {
-      dtype = 'F32';
-      const v = t.dataSync() as Float32Array;
-      data = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    } else if (t.dtype === 'int32') {
-      dtype = 'I32';
-      const v = t.dataSync() as Int32Array;
-      data = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    } else if (t.dtype === 'bool') {
-      dtype = 'BOOL';
-      data = Uint8Array.from(t.dataSync() as Uint8Array);
-    } else {
-      throw new Error(`cannot write tensor '${name}' of dtype ${t.dtype} to safetensors`);
-    }
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + data.byteLength] };
-    chunks.push(data);
-    offset += data.byteLength;
+    const dtype = WRITE_DTYPES[t.dtype];
+    if (dtype === undefined) throw new Error(`cannot write tensor '${name}' of dtype ${t.dtype} to safetensors`);
+    header[name] = { dtype: dtype.name, shape: t.shape, data_offsets: [offset, offset + dtype.bytes * t.size] };
+    offset += dtype.bytes * t.size;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
-  const head = Buffer.alloc(8);
+  const head = Buffer.alloc(8 + Buffer.byteLength(json));
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  return Buffer.concat([head, Buffer.from(json, 'utf8'), ...chunks]);
+  head.write(json, 8, 'utf8');
+  return head;
 }
 
-export function writeSafetensors(path: string, tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): void {
-  writeFileSync(path, encodeSafetensors(tensors, metadata));
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done);
+}
+
+/**
+ * Writes tensors (float32, int32, bool) in the given order to an open file.
+ * The header is computed from shapes, then each tensor is read and written on
+ * its own: a checkpoint never needs a second copy of the whole model in memory.
+ */
+export function writeSafetensorsTo(fd: number, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}): void {
+  if (!LITTLE_ENDIAN_HOST) throw new Error('writing safetensors needs a little-endian host');
+  writeAll(fd, encodeHeader(tensors, metadata));
+  for (const t of tensors.values()) {
+    const v = t.dataSync();
+    writeAll(fd, t.dtype === 'bool' ? Uint8Array.from(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+}
+
+export function writeSafetensors(path: string, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSafetensorsTo(fd, tensors, metadata);
+  } finally {
+    closeSync(fd);
+  }
 }

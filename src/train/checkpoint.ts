@@ -10,7 +10,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Tensor } from '../engine/tf.js';
-import { encodeSafetensors, readSafetensors } from '../nn/safetensors.js';
+import { readSafetensors, writeSafetensorsTo } from '../nn/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'detlab-checkpoint/1';
 
@@ -38,8 +38,8 @@ export function saveCheckpoint(checkpointsDir: string, name: string, tensors: Re
   const tmp = join(checkpointsDir, `.${name}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`);
   mkdirSync(tmp);
   try {
-    writeSynced(join(tmp, 'tensors.safetensors'), encodeSafetensors(new Map(tensors), { format: CHECKPOINT_FORMAT }));
-    writeSynced(join(tmp, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
+    writeSynced(join(tmp, 'tensors.safetensors'), (fd) => writeSafetensorsTo(fd, tensors, { format: CHECKPOINT_FORMAT }));
+    writeSynced(join(tmp, 'state.json'), (fd) => writeSync(fd, `${JSON.stringify(state, null, 1)}\n`));
     fsyncDir(tmp);
     if (existsSync(final)) {
       const old = `${tmp}.old`;
@@ -94,10 +94,10 @@ export function pruneCheckpoints(checkpointsDir: string, keep: number): string[]
   return doomed.map((d) => basename(d));
 }
 
-function writeSynced(path: string, data: string | Uint8Array): void {
+function writeSynced(path: string, write: (fd: number) => void): void {
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    write(fd);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
