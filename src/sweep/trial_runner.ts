@@ -56,17 +56,6 @@ export interface TrialOutcome {
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/detlab.js');
 export const DEFAULT_COMMAND: readonly string[] = [process.execPath, BIN];
 
-/**
- * Node flags for a trial held to `threads` cores. V8 compiles and collects
- * garbage on up to four helper threads of its own, so a trial told to use one
- * core kept 1.3 busy (measured on the demo detector) and two of them
- * oversubscribed two cores; held to one core, it runs that work on its own
- * thread. Results are bit-identical either way.
- */
-export function trialNodeFlags(threads: number): string[] {
-  return threads === 1 ? ['--single-threaded'] : [];
-}
-
 export function trialDir(sweepDir: string, id: string): string {
   return join(sweepDir, 'trials', id);
 }
@@ -139,8 +128,7 @@ export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<Tr
   const resumed = previous !== undefined && latestCheckpoint(join(previous, 'checkpoints')) !== undefined;
   const threads = String(opts.threads);
   const [exe, ...pre] = opts.command ?? DEFAULT_COMMAND;
-  // Node flags go right after the executable when the command starts this Node.
-  const args = [...(exe === process.execPath ? trialNodeFlags(opts.threads) : []), ...pre, 'train', configFile, '--work-dir', dir, '--set', `++engine.threads=${threads}`, ...(resumed ? ['--resume'] : [])];
+  const args = [...pre, 'train', configFile, '--work-dir', dir, '--set', `++engine.threads=${threads}`, ...(resumed ? ['--resume'] : [])];
   const logFile = join(dir, 'train.log');
   const log = openSync(logFile, 'a');
   const env = {

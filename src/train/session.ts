@@ -101,7 +101,6 @@ function recordEnvironment(runDir: string, engine: EngineInfo, resumedFrom: stri
     time: new Date().toISOString(),
     resumedFrom: resumedFrom ?? null,
     argv: process.argv.slice(1),
-    nodeFlags: process.execArgv,
     cwd: process.cwd(),
     host: hostname(),
     pid: process.pid,
