@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dumpYaml } from '../config/dump.js';
+import type { ConfigMap } from '../config/tree.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import { readMetricsLines } from '../train/metrics_log.js';
 import { STAGE_MARKER, type Trial } from './trial.js';
@@ -30,7 +31,7 @@ export interface TrialOutputs {
 }
 
 export interface TrialRunOptions {
-  /** Threads the trial may use (engine.threads and the BLAS/OpenMP variables). */
+  /** Threads the trial may use (its engine.threads and the BLAS/OpenMP variables), at most. */
   threads: number;
   signal?: AbortSignal;
   /** The MLflow parent run of the sweep. */
@@ -55,6 +56,17 @@ export interface TrialOutcome {
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/detlab.js');
 export const DEFAULT_COMMAND: readonly string[] = [process.execPath, BIN];
+
+/**
+ * The threads a trial runs with: the executor's budget, or fewer when the
+ * trial's config asks for fewer (engine.threads 0 means all it may have). A
+ * config that chose one thread because a second one does not pay at its sizes
+ * keeps that choice in a serial sweep.
+ */
+export function trialThreads(config: ConfigMap, budget: number): number {
+  const asked = (config.engine as { threads?: unknown } | undefined)?.threads;
+  return typeof asked === 'number' && asked > 0 ? Math.min(asked, budget) : budget;
+}
 
 export function trialDir(sweepDir: string, id: string): string {
   return join(sweepDir, 'trials', id);
@@ -126,7 +138,7 @@ export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<Tr
   renameSync(`${configFile}.tmp`, configFile);
   const previous = latestRun(dir, job.sweepName);
   const resumed = previous !== undefined && latestCheckpoint(join(previous, 'checkpoints')) !== undefined;
-  const threads = String(opts.threads);
+  const threads = String(trialThreads(job.trial.config, opts.threads));
   const [exe, ...pre] = opts.command ?? DEFAULT_COMMAND;
   const args = [...pre, 'train', configFile, '--work-dir', dir, '--set', `++engine.threads=${threads}`, ...(resumed ? ['--resume'] : [])];
   const logFile = join(dir, 'train.log');

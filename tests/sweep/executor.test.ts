@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { expandSpec } from '../../src/sweep/expand.js';
 import { LocalExecutor, cpuBudget } from '../../src/sweep/local_executor.js';
 import { runSweep } from '../../src/sweep/run.js';
@@ -73,6 +74,21 @@ test('no oversubscription: at most `parallel` trials at once, each told to use c
     for (const e of serial.events) assert.ok(e.omp === '2' && e.args.includes('++engine.threads=2'));
   } finally {
     serial.cleanup();
+  }
+});
+
+test("a trial whose config asks for fewer threads than the budget keeps its choice; 0 (all) and more get the budget", async () => {
+  const run = await sweep('grid: { engine.threads: [1, 0, 8] }\nset: { train.max_iters: 2, +engine: { threads: 0 } }\n', { parallel: 1, cores: 2 });
+  try {
+    assert.equal(run.report.outcome, 'finished');
+    const told = run.events.filter((e) => e.event === 'start').map((e) => {
+      const asked = (parseYaml(readFileSync(e.config, 'utf8')) as { engine: { threads: number } }).engine.threads;
+      const arg = e.args[e.args.indexOf('--set') + 1];
+      return [asked, arg, e.omp];
+    });
+    assert.deepEqual(told.sort(), [[0, '++engine.threads=2', '2'], [1, '++engine.threads=1', '1'], [8, '++engine.threads=2', '2']]);
+  } finally {
+    run.cleanup();
   }
 });
 
