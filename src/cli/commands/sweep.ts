@@ -35,7 +35,8 @@ options:
   --resume        continue the newest sweep of SPEC (or --sweep-dir): finished
                   trials are skipped, interrupted ones resume from their last checkpoint
   --parallel N    trials at once (default: the spec's parallel:); each trial gets
-                  cores / N threads, and N is capped at the number of cores
+                  cores / N threads (fewer if its engine.threads asks for
+                  fewer), and N is capped at the number of cores
   --dry-run       list the trials and how each differs from the base config
   --fail-fast     stop every trial at the first failure
   --sweep-dir DIR the sweep directory to create or resume
