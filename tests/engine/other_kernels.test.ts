@@ -1,4 +1,4 @@
-/** BatchMatMul, UnsortedSegmentSum, MaxPoolGrad, Tile and the depthwise gradients of the wasm pack vs the reference. */
+/** BatchMatMul, UnsortedSegmentSum, MaxPoolGrad, Tile, Slice and the depthwise gradients of the wasm pack vs the reference. */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.js';
@@ -98,6 +98,56 @@ describe('wasm kernel pack: other kernels', () => {
     const y = tf.tile(x, [2, 2]);
     assert.deepEqual(Array.from(y.dataSync()), [1, 2, 1, 2, 3, 4, 3, 4, 1, 2, 1, 2, 3, 4, 3, 4]);
     tf.dispose([x, y]);
+  });
+
+  const sliceCases: Array<[number[], number[], number[]]> = [
+    [[7], [2], [4]],
+    [[3, 5], [1, 0], [2, 5]],
+    [[3, 5], [0, 1], [3, 3]],
+    [[2, 4, 3, 5], [1, 1, 0, 0], [1, 2, 3, 5]],
+    [[2, 4, 3, 5], [0, 1, 1, 2], [2, 3, 2, 2]],
+    [[2, 3, 2, 2, 3], [1, 0, 1, 0, 1], [1, 3, 1, 2, 2]],
+    [[2, 3], [0, 0], [2, 3]],
+    [[4, 3], [1, 0], [0, 3]],
+  ];
+  for (const [shape, begin, size] of sliceCases) {
+    it(`Slice ${JSON.stringify(shape)} from ${JSON.stringify(begin)} size ${JSON.stringify(size)} copies exactly`, () => {
+      const x = randomTensor(shape, 80);
+      const y = tf.slice(x, begin, size);
+      assert.deepEqual(y.shape, size);
+      assert.deepEqual(Array.from(y.dataSync()), ref.slice(x.dataSync(), shape, begin, size));
+      tf.dispose([x, y]);
+    });
+  }
+
+  it('Slice takes size -1 as "to the end" and keeps int32 and bool exact', () => {
+    const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
+    const bools = tf.tensor2d([[true, false, true], [false, true, true]], [2, 3], 'bool');
+    const a = tf.slice(ints, [0, 1], [-1, -1]);
+    const b = tf.slice(bools, [1, 0], [1, 2]);
+    assert.equal(a.dtype, 'int32');
+    assert.deepEqual(Array.from(a.dataSync()), [2, 3, 5, 6]);
+    assert.equal(b.dtype, 'bool');
+    assert.deepEqual(Array.from(b.dataSync()), [0, 1]);
+    tf.dispose([ints, bools, a, b]);
+  });
+
+  it('split and unstack take the pieces Slice would', () => {
+    const shape = [2, 6, 4];
+    const x = randomTensor(shape, 81);
+    const values = x.dataSync();
+    const parts = tf.split(x, [1, 2, 3], 1);
+    assert.deepEqual(parts.map((p) => p.shape), [[2, 1, 4], [2, 2, 4], [2, 3, 4]]);
+    for (const [i, begin] of [0, 1, 3].entries()) {
+      assert.deepEqual(Array.from(parts[i].dataSync()), ref.slice(values, shape, [0, begin, 0], parts[i].shape));
+    }
+    const rows = tf.unstack(x, -1);
+    assert.equal(rows.length, 4);
+    for (const [i, row] of rows.entries()) {
+      assert.deepEqual(row.shape, [2, 6]);
+      assert.deepEqual(Array.from(row.dataSync()), ref.slice(values, shape, [0, 0, i], [2, 6, 1]));
+    }
+    tf.dispose([x, ...parts, ...rows]);
   });
 
   for (const kSize of [1, 3, 7]) {

@@ -184,6 +184,24 @@ export function tile(x: Float32Array, shape: number[], reps: number[]): Float64A
   return out;
 }
 
+/** x[begin : begin + size] of a row-major tensor, element by element. */
+export function slice(x: ArrayLike<number>, shape: number[], begin: number[], size: number[]): number[] {
+  const total = size.reduce((p, q) => p * q, 1);
+  const out: number[] = [];
+  for (let flat = 0; flat < total; flat++) {
+    let rest = flat;
+    let src = 0;
+    let stride = 1;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      src += (begin[d] + (rest % size[d])) * stride;
+      rest = Math.floor(rest / size[d]);
+      stride *= shape[d];
+    }
+    out.push(x[src]);
+  }
+  return out;
+}
+
 /** Gradient of nearest-neighbour resize (align_corners and half-pixel centres off): src = floor(dst·in/out). */
 export function resizeNearestGrad(dy: Float32Array, xShape: number[], outH: number, outW: number): Float64Array {
   const [B, H, W, C] = xShape;

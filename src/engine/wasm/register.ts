@@ -12,6 +12,7 @@ import { makeConv2dBackpropInput, type BackpropInputMethod } from './kernels/con
 import { identity } from './kernels/identity.js';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './kernels/depthwise_conv2d_backprop.js';
 import { maxPoolGrad } from './kernels/max_pool_grad.js';
+import { slice, splitV, unpack } from './kernels/slice.js';
 import { tile } from './kernels/tile.js';
 import { unsortedSegmentSum } from './kernels/unsorted_segment_sum.js';
 
@@ -23,7 +24,7 @@ export interface WasmPackOptions {
 /** Kernel names the pack registers (some replace stock kernels). */
 export const WASM_PACK_KERNELS = [
   'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'UnsortedSegmentSum', 'MaxPoolGrad', 'Tile',
-  'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'Identity',
+  'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'Identity', 'Slice', 'SplitV', 'Unpack',
   BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD,
 ] as const;
 
@@ -40,6 +41,9 @@ export function registerWasmPack(options: WasmPackOptions = {}): void {
   putKernel('DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dBackpropFilter);
   putKernel('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dBackpropInput);
   putKernel('Identity', identity);
+  putKernel('Slice', slice);
+  putKernel('SplitV', splitV);
+  putKernel('Unpack', unpack);
   putKernel(BATCH_NORM_TRAIN, batchNormTrain);
   putKernel(BATCH_NORM_TRAIN_GRAD, batchNormTrainGrad);
 }
