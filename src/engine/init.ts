@@ -10,6 +10,7 @@ import { UserError } from '../cli/command.js';
 import { tf } from './tf.js';
 import { BACKEND_CHOICES, ENGINE_DEFAULTS, NATIVE_CHOICES, type EngineConfig } from './config.js';
 import { backendUnavailable, importTfBackend, TF_PACKAGES, type NativeTfBackend } from './optional_backends.js';
+import { registerReductionGradients } from './gradients.js';
 import { registerWasmPack } from './wasm/register.js';
 import { loadAddon } from './native/addon.js';
 import { registerNativeKernels } from './native/kernels.js';
@@ -135,6 +136,7 @@ async function choose(config: EngineConfig, threads: number): Promise<EngineInfo
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const config = validate(options);
   const threads = config.threads === 0 ? availableParallelism() : config.threads;
+  registerReductionGradients();
   const info = await choose(config, threads);
   current = info;
   const line = describeEngine(info);
