@@ -13,6 +13,7 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { tf, type Tensor } from '../engine/tf.js';
+import { peekValues } from '../engine/read.js';
 
 interface TensorEntry {
   dtype: string;
@@ -175,7 +176,7 @@ export function writeSafetensorsTo(fd: number, tensors: ReadonlyMap<string, Tens
   if (!LITTLE_ENDIAN_HOST) throw new Error('writing safetensors needs a little-endian host');
   writeAll(fd, encodeHeader(tensors, metadata));
   for (const t of tensors.values()) {
-    const v = t.dataSync();
+    const v = peekValues(t);
     writeAll(fd, t.dtype === 'bool' ? Uint8Array.from(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
 }
