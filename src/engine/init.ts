@@ -132,6 +132,18 @@ async function choose(config: EngineConfig, threads: number): Promise<EngineInfo
   }
 }
 
+/**
+ * Sets the OpenBLAS GEMM's threads of the running engine and returns the
+ * count in use; other kernel sets keep theirs.
+ */
+export function setEngineThreads(threads: number): number {
+  const addon = current?.kernels === 'wasm-pack+openblas' ? loadAddon().addon : null;
+  if (current === null || addon === null) return current?.threads ?? 1;
+  addon.setThreads(threads);
+  current = { ...current, threads: addon.getThreads() };
+  return current.threads;
+}
+
 /** Selects and initialises the backend; safe to call again with other options. */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const config = validate(options);

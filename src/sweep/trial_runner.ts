@@ -13,6 +13,7 @@ import { dumpYaml } from '../config/dump.js';
 import type { ConfigMap } from '../config/tree.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import { readMetricsLines } from '../train/metrics_log.js';
+import { GRANTS_ACCEPTED, THREAD_GRANT, type ThreadGrant } from '../train/thread_grant.js';
 import { STAGE_MARKER, type Trial } from './trial.js';
 
 /** What an executor hands the runner: the trial and where its upstream outputs are. */
@@ -39,8 +40,18 @@ export interface TrialRunOptions {
   /** The command that starts detlab (default: this node and bin/detlab.js). */
   command?: readonly string[];
   env?: NodeJS.ProcessEnv;
-  /** Called with the child's pid once it runs. */
-  onSpawn?: (pid: number) => void;
+  /** Called once the child runs. */
+  onSpawn?: (child: RunningTrial) => void;
+}
+
+/** A trial's process while it runs. */
+export interface RunningTrial {
+  pid: number;
+  /**
+   * Offers the trial a larger thread budget (cores freed by other trials); it
+   * takes what its config allows, and a budget no larger than its threads is ignored.
+   */
+  offerThreads(budget: number): void;
 }
 
 export interface TrialOutcome {
@@ -138,7 +149,8 @@ export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<Tr
   renameSync(`${configFile}.tmp`, configFile);
   const previous = latestRun(dir, job.sweepName);
   const resumed = previous !== undefined && latestCheckpoint(join(previous, 'checkpoints')) !== undefined;
-  const threads = String(trialThreads(job.trial.config, opts.threads));
+  const initialThreads = trialThreads(job.trial.config, opts.threads);
+  const threads = String(initialThreads);
   const [exe, ...pre] = opts.command ?? DEFAULT_COMMAND;
   const args = [...pre, 'train', configFile, '--work-dir', dir, '--set', `++engine.threads=${threads}`, ...(resumed ? ['--resume'] : [])];
   const logFile = join(dir, 'train.log');
@@ -152,11 +164,30 @@ export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<Tr
     ...(opts.parentRunId === undefined ? {} : { DETLAB_PARENT_RUN_ID: opts.parentRunId }),
   };
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((done) => {
-    const child = spawn(exe, args, { stdio: ['ignore', log, log], env });
+    // The IPC channel carries thread grants (src/train/thread_grant.ts).
+    const child = spawn(exe, args, { stdio: ['ignore', log, log, 'ipc'], env });
     const stop = (): void => void child.kill('SIGTERM');
+    let offered = initialThreads;
+    let accepting = false;
+    const send = (): void => {
+      const grant: ThreadGrant = { type: THREAD_GRANT, threads: offered };
+      // A trial ending at this moment has closed the channel; it no longer needs the threads.
+      if (child.connected) child.send(grant, () => undefined);
+    };
+    const offerThreads = (budget: number): void => {
+      const n = trialThreads(job.trial.config, budget);
+      if (n <= offered) return;
+      offered = n;
+      if (accepting) send();
+    };
+    child.on('message', (message: { type?: unknown } | null) => {
+      if (message?.type !== GRANTS_ACCEPTED) return;
+      accepting = true;
+      if (offered > initialThreads) send();
+    });
     child.on('spawn', () => {
       writeFileSync(join(dir, 'pid'), String(child.pid));
-      opts.onSpawn?.(child.pid!);
+      opts.onSpawn?.({ pid: child.pid!, offerThreads });
     });
     child.on('error', (error) => done({ code: null, signal: null, error }));
     child.on('exit', (code, signal) => {

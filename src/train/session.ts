@@ -19,6 +19,7 @@ import { trainLoader, valLoader, type DataSplitConfig } from '../data/build.js';
 import type { Batch } from '../data/types.js';
 import type { Detector } from '../detection/types.js';
 import { initEngine, type EngineInfo } from '../engine/init.js';
+import { acceptThreadGrants } from './thread_grant.js';
 import { tf } from '../engine/tf.js';
 import { jsonReport } from '../eval/index.js';
 import { build, type BuildOptions } from '../registry/build.js';
@@ -141,6 +142,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   recordConfig(runDir, cfg, checkpoint !== undefined, print);
 
   const engine = await initEngine({ ...(cfg.engine as object), log: print });
+  acceptThreadGrants(print);
   recordEnvironment(runDir, engine, checkpoint);
   const seed = typeof cfg.seed === 'number' ? cfg.seed : 0;
   const rng = new Rng(seed);

@@ -14,7 +14,7 @@ import { TINY_CONFIG } from './paths.js';
 
 const FAKE = join(import.meta.dirname, 'fixtures', 'fake_train.js');
 
-interface FakeEvent { event: string; pid: number; t: number; trial: string; omp: string; args: string[]; config: string }
+interface FakeEvent { event: string; pid: number; t: number; trial: string; omp: string; args: string[]; config: string; threads?: number }
 
 async function sweep(specText: string, opts: { parallel: number; cores: number; failFast?: boolean; dir?: string; resume?: boolean; signal?: AbortSignal }) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'detlab-sweep-exec-'));
@@ -89,6 +89,31 @@ test("a trial whose config asks for fewer threads than the budget keeps its choi
     assert.deepEqual(told.sort(), [[0, '++engine.threads=2', '2'], [1, '++engine.threads=1', '1'], [8, '++engine.threads=2', '2']]);
   } finally {
     run.cleanup();
+  }
+});
+
+test('when no trial waits for a slot, the cores of finished trials go to those still running, within what their config asks', async () => {
+  // 2 slots on 2 cores: the 4- and 6-iteration trials end while the 60-iteration one runs on alone.
+  const run = await sweep('grid: { train.max_iters: [4, 6, 60] }\n', { parallel: 2, cores: 2 });
+  try {
+    assert.equal(run.report.outcome, 'finished');
+    const iters = (e: FakeEvent): number => (parseYaml(readFileSync(e.config, 'utf8')) as { train: { max_iters: number } }).train.max_iters;
+    const starts = run.events.filter((e) => e.event === 'start');
+    assert.deepEqual(starts.map((e) => e.args[e.args.indexOf('--set') + 1]), Array(3).fill('++engine.threads=1'));
+    const long = starts.find((e) => iters(e) === 60)!;
+    const grants = run.events.filter((e) => e.event === 'grant');
+    assert.deepEqual(grants.map((e) => [e.trial, e.threads]), [[long.trial, 2]]);
+    const lastOtherEnd = Math.max(...run.events.filter((e) => e.event === 'end' && e.trial !== long.trial).map((e) => e.t));
+    assert.ok(grants[0].t >= lastOtherEnd, 'granted only once the other trials had ended');
+  } finally {
+    run.cleanup();
+  }
+  const capped = await sweep('grid: { train.max_iters: [4, 60] }\nset: { +engine: { threads: 1 } }\n', { parallel: 2, cores: 2 });
+  try {
+    assert.equal(capped.report.outcome, 'finished');
+    assert.deepEqual(capped.events.filter((e) => e.event === 'grant'), [], 'a config asking for 1 thread keeps 1');
+  } finally {
+    capped.cleanup();
   }
 });
 
