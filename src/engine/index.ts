@@ -7,8 +7,6 @@ export { describeEngine, engineInfo, initEngine } from './init.js';
 export type { EngineBackend, EngineInfo, EngineOptions, KernelSet } from './init.js';
 export { inScope, trainStep } from './step.js';
 export { batchNormTrain } from './batch_norm.js';
-export { peekValues } from './read.js';
-export type { TensorValues } from './read.js';
 export type { BatchNormTrainResult } from './batch_norm.js';
 export type { LossOutput, TrainStepOptions } from './step.js';
 export { BACKEND_CHOICES, ENGINE_CONFIG_SCHEMA, ENGINE_DEFAULTS, NATIVE_CHOICES } from './config.js';
