@@ -32,6 +32,7 @@ import type { Hook, RunOutcome } from './hooks.js';
 import { CheckpointHook } from './hooks/checkpoint_hook.js';
 import { EvalHook } from './hooks/eval_hook.js';
 import { LoggerHook } from './hooks/logger_hook.js';
+import { ThreadsHook } from './hooks/threads_hook.js';
 import type { ScheduleFactory } from './lr_schedules.js';
 import { NonFiniteLossError } from './nan_guard.js';
 import type { OptimizerFactory } from './optimizers/options.js';
@@ -142,7 +143,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   recordConfig(runDir, cfg, checkpoint !== undefined, print);
 
   const engine = await initEngine({ ...(cfg.engine as object), log: print });
-  acceptThreadGrants(print);
+  const granted = acceptThreadGrants(print);
   recordEnvironment(runDir, engine, checkpoint);
   const seed = typeof cfg.seed === 'number' ? cfg.seed : 0;
   const rng = new Rng(seed);
@@ -201,6 +202,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   const hooks: Hook[] = [new LoggerHook(t.log_interval, progress), new CheckpointHook(t.checkpoint.interval, t.checkpoint.max_keep)];
   if (valData !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));
   for (const [i, h] of ((cfg.hooks ?? []) as ConfigMap[]).entries()) hooks.push(build<Hook>('hook', h, opts(`hooks.${i}`)));
+  if (granted) hooks.push(new ThreadsHook());
   for (const line of phases.describe()) print(`phase ${line}`);
 
   const runner: Runner<Batch> = new Runner<Batch>({

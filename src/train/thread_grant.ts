@@ -15,9 +15,12 @@ export interface ThreadGrant {
   threads: number;
 }
 
-/** In a process started with an IPC channel, applies the grants it receives. */
-export function acceptThreadGrants(print: (line: string) => void): void {
-  if (process.channel === undefined) return;
+/**
+ * In a process started with an IPC channel, applies the grants it receives.
+ * Returns whether it listens (false without a channel: not a sweep trial).
+ */
+export function acceptThreadGrants(print: (line: string) => void): boolean {
+  if (process.channel === undefined) return false;
   process.on('message', (message: unknown) => {
     const grant = message as Partial<ThreadGrant> | null;
     if (grant?.type !== THREAD_GRANT || !Number.isInteger(grant.threads) || grant.threads! < 1) return;
@@ -28,4 +31,5 @@ export function acceptThreadGrants(print: (line: string) => void): void {
   // Listening refs the channel; a trial must still exit when its work is done.
   process.channel.unref();
   process.send?.({ type: GRANTS_ACCEPTED }, () => undefined);
+  return true;
 }

@@ -28,8 +28,11 @@ function history(sweepDir: string, id: string): Array<{ step: number; metrics: R
   return readMetricsLines(join(run, 'metrics.jsonl'));
 }
 
-/** Wall-clock figures the logger adds to every step: they differ between any two runs and are not results. */
-const TIMINGS = new Set(['step_time', 'images_per_s']);
+/**
+ * Execution figures, not results: the wall-clock ones the logger adds to every step differ between any two
+ * runs, and a trial logs its thread count again where it resumes.
+ */
+const TIMINGS = new Set(['step_time', 'images_per_s', 'engine/threads']);
 
 function withoutTimings(metrics: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(metrics).filter(([key]) => !TIMINGS.has(key)));
@@ -37,7 +40,9 @@ function withoutTimings(metrics: Record<string, number>): Record<string, number>
 
 /** A trial's results as its metrics.jsonl holds them: losses and learning rate per step, the evaluation at the end. */
 function results(sweepDir: string, id: string): Array<{ step: number; metrics: Record<string, number> }> {
-  return history(sweepDir, id).map((l) => ({ step: l.step, metrics: withoutTimings(l.metrics) }));
+  return history(sweepDir, id)
+    .map((l) => ({ step: l.step, metrics: withoutTimings(l.metrics) }))
+    .filter((l) => Object.keys(l.metrics).length > 0);
 }
 
 /** The same results per metric key, as [step, value] pairs in step order. */
