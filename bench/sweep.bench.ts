@@ -88,6 +88,8 @@ export default async function (): Promise<void> {
       console.log(`  parallel 2 (a budget of ${cpuBudget(2, availableParallelism()).threads} thread(s) per trial): ${runs(parallel)}`);
       const ratio = median(parallel) / median(serial);
       console.log(`  ratio of the medians, parallel/serial: ${ratio.toFixed(3)} (target ≤ 0.60: ${ratio <= 0.6 ? 'met' : 'not met'})`);
+      // Each parallel run follows its serial run: their ratio shows how much the VM's speed drifts between reps.
+      console.log(`  ratio per rep: ${serial.map((s, i) => (parallel[i] / s).toFixed(3)).join(', ')}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
