@@ -40,7 +40,7 @@ test('a granted thread count is applied once the trial accepts grants, and the t
   }
 });
 
-test('a real trial granted a second thread mid-run logs engine/threads: its start count at step 1, then the grant at the next step', async () => {
+test('a real trial granted a second thread mid-run logs engine/threads: its start count at step 1, then the granted count at the first step after the grant', async () => {
   const workDir = join(tmp, 'work');
   const mlruns = join(tmp, 'mlruns');
   const args = [CLI, 'train', TINY, '--work-dir', workDir, '--set', '++engine.threads=1', '--set', 'train.max_iters=12'];
@@ -53,7 +53,7 @@ test('a real trial granted a second thread mid-run logs engine/threads: its star
   // Grant once the run has checkpointed step 2, as an executor does when a neighbour ends mid-run.
   const runs = join(workDir, 'tiny_retinanet');
   const firstCheckpoint = (): boolean => existsSync(runs) && readdirSync(runs).some((r) => existsSync(join(runs, r, 'checkpoints', 'iter_000002')));
-  while (!firstCheckpoint()) await sleep(20);
+  while (!firstCheckpoint() && child.exitCode === null) await sleep(20);
   child.send({ type: THREAD_GRANT, threads: 2 });
   assert.equal(await exited, 0, out);
   const [run] = readdirSync(runs);
