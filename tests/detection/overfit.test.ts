@@ -7,6 +7,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, type Scalar } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/init.js';
+import { seedInitialisers } from '../../src/nn/init.js';
 import type { Batch } from '../../src/data/types.js';
 import { pairIoU } from '../../src/detection/boxes.js';
 import type { SingleStageDetector } from '../../src/detection/single_stage_detector.js';
@@ -96,6 +97,9 @@ describe('one-stage detectors overfit a fixed batch (wasm engine)', () => {
   let batch: Batch;
   before(async () => {
     await initEngine({ backend: 'wasm', log: false });
+    // Fixed initial weights (seeds 0-2 all pass with wide margins); unseeded, one CI run's FCOS box loss
+    // stopped at 0.55 of its start.
+    seedInitialisers(0);
     batch = drawBatch();
   });
 
