@@ -60,8 +60,7 @@ async function timed(c: Case, parallel: number, dir: string, rep: number): Promi
 
 export default async function (): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'detlab-sweep-bench-'));
-  const picked = (process.env.DETLAB_BENCH_SWEEP ?? 'tiny,demo,lgd').split(',');
-  const cases: Case[] = [
+  const all: Case[] = [
     { name: 'tiny', label: 'the tiny RetinaNet (8 iterations + eval)', base: TINY, iters: 8 },
     { name: 'demo', label: 'the demo RetinaNet-R18-FPN at 128 px (20 iterations + eval on 100 images)', base: DEMO, iters: 20 },
     {
@@ -71,9 +70,12 @@ export default async function (): Promise<void> {
       iters: 100,
       set: '+model.supervisors: [{ type: LGD, lambda: 1 }]',
     },
-  ].filter((c) => picked.includes(c.name));
-  const unknown = picked.filter((name) => !['tiny', 'demo', 'lgd'].includes(name));
-  if (unknown.length > 0) throw new Error(`DETLAB_BENCH_SWEEP: unknown case(s) ${unknown.join(', ')}; the cases are tiny, demo, lgd`);
+  ];
+  const names = all.map((c) => c.name);
+  const picked = process.env.DETLAB_BENCH_SWEEP?.split(',') ?? names;
+  const unknown = picked.filter((name) => !names.includes(name));
+  if (unknown.length > 0) throw new Error(`DETLAB_BENCH_SWEEP: unknown case(s) ${unknown.join(', ')}; the cases are ${names.join(', ')}`);
+  const cases = all.filter((c) => picked.includes(c.name));
   try {
     for (const c of cases) {
       console.log(`${TRIALS} trials of ${c.label} on ${availableParallelism()} cores`);
