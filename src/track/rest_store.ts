@@ -154,12 +154,19 @@ export class RestStore implements TrackingStore {
     for (const k of Object.keys(batch.params)) assertValidKey('param', k);
     for (const k of Object.keys(batch.tags)) assertValidKey('tag', k);
     for (const chunk of chunkBatch(batch)) {
-      await this.post('runs/log-batch', {
-        run_id: runId,
-        metrics: chunk.metrics.map((m) => ({ key: m.key, value: encodeMetricValue(m.value), timestamp: m.timestamp, step: m.step })),
-        params: kv(chunk.params),
-        tags: kv(chunk.tags),
-      });
+      // A metric batch whose reply was lost (a 500 or a timeout after the server applied it) would be logged
+      // twice if sent again as it is: it is not retried here, the tracker reconciles against the store instead.
+      const maxRetries = chunk.metrics.length > 0 ? 0 : undefined;
+      await this.post(
+        'runs/log-batch',
+        {
+          run_id: runId,
+          metrics: chunk.metrics.map((m) => ({ key: m.key, value: encodeMetricValue(m.value), timestamp: m.timestamp, step: m.step })),
+          params: kv(chunk.params),
+          tags: kv(chunk.tags),
+        },
+        maxRetries,
+      );
     }
   }
 

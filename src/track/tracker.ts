@@ -36,6 +36,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import type { HttpOptions } from './http.js';
 import { MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, assertValidKey } from './limits.js';
@@ -116,6 +117,8 @@ class MlflowRunTracker implements RunTracker {
   private offlineSince?: number;
   private lastFailure = 0;
   private lastError?: string;
+  /** Whether the last failed delivery failed transiently (worth another attempt). */
+  private transient = false;
   private flushing?: Promise<void>;
   private finishing?: Promise<FinishReport>;
   private timer?: NodeJS.Timeout;
@@ -268,6 +271,7 @@ class MlflowRunTracker implements RunTracker {
       this.lastError = undefined;
     } catch (err) {
       if (!isTransient(err)) {
+        this.transient = false;
         this.lastFailure = Date.now();
         this.lastError = (err as Error).message;
         this.link.problems.push(this.lastError);
@@ -282,6 +286,7 @@ class MlflowRunTracker implements RunTracker {
   failed(err: Error): void {
     this.lastFailure = Date.now();
     this.lastError = err.message;
+    this.transient = true;
     if (this.offlineSince === undefined) {
       this.offlineSince = this.lastFailure;
       this.opts.log(`tracking: ${this.lastError}; training goes on, everything is kept in ${this.workDir} and sent when ${this.location} answers`);
@@ -301,7 +306,18 @@ class MlflowRunTracker implements RunTracker {
     await this.flushing;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.opts.finishTimeoutMs)));
-    const outcome = await Promise.race([this.deliver(true).then(() => 'done' as const), timeout]);
+    let ended = false;
+    // Metric batches are not retried request by request (see RestStore.logBatch): a transient failure here
+    // means another reconciliation, until delivery succeeds or the time is up.
+    const deliverAll = async (): Promise<void> => {
+      await this.deliver(true);
+      while (!ended && this.lastError !== undefined && this.transient) {
+        await sleep(Math.min(this.opts.retryIntervalMs, 1000), undefined, { ref: false });
+        if (!ended) await this.deliver(true);
+      }
+    };
+    const outcome = await Promise.race([deliverAll().then(() => 'done' as const), timeout]);
+    ended = true;
     clearTimeout(timer);
     const delivered = outcome === 'done' && this.lastError === undefined;
     const problems = [...this.link.problems];
