@@ -2,8 +2,9 @@
  * The PAA head (Kim & Lee, ECCV 2020; mmdet PAAHead): the ATSS head's
  * architecture with its third branch predicting the IoU of the decoded box
  * with its gt (mmdet reuses `atss_centerness` for it), focal loss over
- * max(num_pos, num_images), GIoU on decoded boxes and sigmoid BCE against the
- * detached IoU target, both over num_pos, and the score √(σ(cls) · σ(iou)).
+ * max(num_pos, num_images), GIoU on decoded boxes weighted by the detached
+ * IoU targets (`paaBoxLoss`), sigmoid BCE against those targets over num_pos,
+ * and the score √(σ(cls) · σ(iou)).
  *
  * Assignment, with `paaReassign`: MaxIoU (0.1 / 0.1, low-quality matches)
  * candidates, each scored by its classification + box loss, then PAA's
@@ -11,19 +12,46 @@
  * assignment (a cheaper PAA-style variant). Score voting is
  * `test_cfg.score_voting`. COP (issue 10) builds on this head.
  */
-import { tf, type Tensor2D } from '../../engine/tf.js';
+import { tf, type Scalar, type Tensor, type Tensor2D } from '../../engine/tf.js';
 import { stopGradient } from '../../nn/grad.js';
 import { assignMaxIoU } from '../assigners/max_iou_assigner.js';
 import { paaReassign, type PaaCandidate } from '../assigners/paa_reassign.js';
 import { alignedIoUTensor } from '../losses/iou_loss.js';
+import type { Loss } from '../losses/loss.js';
 import type { LossTerms } from '../types.js';
 import { anchorTargets, multiLevelAnchors, type AnchorTargets } from './anchor_targets.js';
 import { AtssHead, type AtssHeadOptions } from './atss_head.js';
 import { flattenLevels, gatherRows, oneHotRows, zeroLoss, type GroundTruth, type HeadOutputs } from './dense_head.js';
 
+export const PAA_BOX_LOSS_WEIGHTINGS = ['iou', 'mean'] as const;
+export type PaaBoxLossWeighting = (typeof PAA_BOX_LOSS_WEIGHTINGS)[number];
+
 export interface PaaHeadOptions extends AtssHeadOptions {
   /** PAA's GMM reassignment over MaxIoU-0.1 candidates; false uses ATSS assignment. */
   paaReassign: boolean;
+  /** 'iou': mmdet PAAHead's IoU-weighted box loss (`paaBoxLoss`); 'mean': the plain mean over positives. */
+  boxLossWeighting: PaaBoxLossWeighting;
+}
+
+/** mmdet paa_head.py's `EPS`, the floor of each box-loss weight. */
+const IOU_WEIGHT_FLOOR = 1e-12;
+/** torch.finfo(float32).eps: mmdet's weight_reduce_loss adds it to avg_factor, so Σ IoU = 0 does not divide by zero. */
+const FLOAT32_EPS = 2 ** -23;
+
+/**
+ * mmdet PAAHead's box loss: `Σ_i max(IoU_i, 1e-12)·L_i / Σ_i IoU_i` over the
+ * positives, where IoU_i is the IoU target (decoded box, detached, with its
+ * gt). mmdet computes the target from `pos_bbox_pred.detach()`, so weights
+ * and normaliser are constants here too: `iouTarget` is cut from the tape.
+ * 'mean' is `Σ_i L_i / P`.
+ */
+export function paaBoxLoss(loss: Loss, boxes: Tensor2D, gts: Tensor2D, iouTarget: Tensor, weighting: PaaBoxLossWeighting): Scalar {
+  return tf.tidy(() => {
+    if (weighting === 'mean') return loss.compute(boxes, gts, { avgFactor: boxes.shape[0] });
+    const iou = stopGradient(iouTarget);
+    const weightedSum = loss.compute(boxes, gts, { weight: tf.maximum(iou, IOU_WEIGHT_FLOOR), avgFactor: 1 });
+    return tf.div(weightedSum, tf.add(tf.sum(iou), FLOAT32_EPS)) as Scalar;
+  });
 }
 
 /** mmdet's PAA train_cfg assigner. */
@@ -90,7 +118,7 @@ export class PaaStyleHead extends AtssHead {
       const iouTarget = alignedIoUTensor(stopGradient(inputs.posBoxes), gts);
       return {
         loss_cls: lossCls,
-        loss_bbox: this.config.lossBbox.compute(inputs.posBoxes, gts, { avgFactor: numPos }),
+        loss_bbox: paaBoxLoss(this.config.lossBbox, inputs.posBoxes, gts, iouTarget, this.paaConfig.boxLossWeighting),
         loss_iou: this.config.lossQuality.compute(inputs.posQuality, iouTarget, { avgFactor: numPos }),
       };
     });
