@@ -2,17 +2,24 @@
  * Inline SVG charts for the sweep report, written as plain markup so the page
  * needs no script, font or stylesheet from anywhere: a line chart with error
  * bars (optionally on a log x axis), a bar chart with error bars, and curves.
+ * Either chart can draw a line at y = 0, for differences from a baseline.
  */
 export interface XYPoint {
   x: number;
   y: number;
-  /** Half-length of the error bar (a std); 0 draws none. */
+  /** Half-length of the error bar (a std, or a confidence interval's half-width); 0 draws none. */
   err?: number;
+  /** An open marker instead of a filled one (a difference whose interval includes 0). */
+  open?: boolean;
+  /** Appended to the point's tooltip. */
+  note?: string;
 }
 
 export interface Series {
   name: string;
   points: XYPoint[];
+  /** Place in the palette (default: the series' index), so that a series keeps its colour across charts. */
+  colorIndex?: number;
 }
 
 export interface ChartOptions {
@@ -22,6 +29,8 @@ export interface ChartOptions {
   logX?: boolean;
   /** Draw markers and error bars (line charts of results) rather than bare lines (curves). */
   markers?: boolean;
+  /** Include y = 0 in the axis and draw a line there. */
+  zeroLine?: boolean;
 }
 
 const W = 600;
@@ -76,7 +85,7 @@ export function lineChart(series: Series[], o: ChartOptions): string {
   if (pts.length === 0) return '';
   const tx = (x: number): number => (o.logX ? Math.log(x) : x);
   const [x0, x1] = extent(pts.map((p) => tx(p.x)));
-  const [y0, y1] = extent(pts.flatMap((p) => [p.y - (p.err ?? 0), p.y + (p.err ?? 0)]));
+  const [y0, y1] = extent([...(o.zeroLine ? [0] : []), ...pts.flatMap((p) => [p.y - (p.err ?? 0), p.y + (p.err ?? 0)])]);
   const px = (x: number): number => M.left + ((tx(x) - x0) / (x1 - x0)) * (W - M.left - M.right);
   const py = (y: number): number => H - M.bottom - ((y - y0) / (y1 - y0)) * (H - M.top - M.bottom);
   const parts: string[] = [];
@@ -97,8 +106,9 @@ export function lineChart(series: Series[], o: ChartOptions): string {
     parts.push(`<text class="tick-label" x="${M.left - 8}" y="${Y}" dy="4" text-anchor="end" font-size="11">${escapeXml(fmt(y))}</text>`);
   }
   parts.push(`<text class="axis-title" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="13">${escapeXml(o.yLabel)}</text></g>`);
+  if (o.zeroLine) parts.push(zeroLine(py(0), M.left, W - M.right));
   series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length];
+    const color = COLORS[(s.colorIndex ?? i) % COLORS.length];
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
     parts.push(`<g class="series" data-name="${escapeXml(s.name)}">`);
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${o.markers ? 2 : 1.5}" points="${sorted.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
@@ -110,7 +120,8 @@ export function lineChart(series: Series[], o: ChartOptions): string {
           const b = py(p.y + p.err!).toFixed(1);
           parts.push(`<path class="errorbar" d="M${X} ${a}V${b}M${(+X - 5).toFixed(1)} ${a}h10M${(+X - 5).toFixed(1)} ${b}h10" stroke="${color}" fill="none"/>`);
         }
-        parts.push(`<circle class="point" cx="${X}" cy="${py(p.y).toFixed(1)}" r="4" fill="${color}"><title>${escapeXml(`${s.name} ${fmt(p.x)}: ${p.y.toFixed(4)}${p.err ? ` ± ${p.err.toFixed(4)}` : ''}`)}</title></circle>`);
+        const fill = p.open ? `fill="#fff" stroke="${color}" stroke-width="2"` : `fill="${color}"`;
+        parts.push(`<circle class="point${p.open ? ' open' : ''}" cx="${X}" cy="${py(p.y).toFixed(1)}" r="4" ${fill}><title>${escapeXml(`${s.name} ${fmt(p.x)}: ${p.y.toFixed(4)}${p.err ? ` ± ${p.err.toFixed(4)}` : ''}${p.note ? `, ${p.note}` : ''}`)}</title></circle>`);
       }
     }
     parts.push(`<text x="${W - M.right + 10}" y="${M.top + 16 * i + 8}" font-size="12" fill="${color}">${escapeXml(s.name)}</text></g>`);
@@ -121,11 +132,15 @@ export function lineChart(series: Series[], o: ChartOptions): string {
 export interface Bar {
   label: string;
   value: number;
+  /** Half-length of the error bar; 0 draws none. */
   err: number;
-  best: boolean;
+  /** Drawn in red with a bold label (the best row, or a significant difference). */
+  highlight: boolean;
+  /** Appended to the bar's tooltip. */
+  note?: string;
 }
 
-export function barChart(bars: Bar[], o: { title: string; yLabel: string }): string {
+export function barChart(bars: Bar[], o: Pick<ChartOptions, 'title' | 'yLabel' | 'zeroLine'>): string {
   if (bars.length === 0) return '';
   // Room below the bars for the slanted labels.
   const B = 110;
@@ -144,13 +159,18 @@ export function barChart(bars: Bar[], o: { title: string; yLabel: string }): str
     const w = slot * 0.7;
     const top = py(Math.max(b.value, 0));
     const h = Math.abs(py(b.value) - py(0));
-    parts.push(`<rect class="bar" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="${b.best ? '#d62728' : '#1f77b4'}"><title>${escapeXml(`${b.label}: ${b.value.toFixed(4)} ± ${b.err.toFixed(4)}`)}</title></rect>`);
+    parts.push(`<rect class="bar" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="${b.highlight ? '#d62728' : '#1f77b4'}"><title>${escapeXml(`${b.label}: ${b.value.toFixed(4)} ± ${b.err.toFixed(4)}${b.note ? `, ${b.note}` : ''}`)}</title></rect>`);
     const cx = (x + w / 2).toFixed(1);
     if (b.err > 0) parts.push(`<path class="errorbar" d="M${cx} ${py(b.value - b.err).toFixed(1)}V${py(b.value + b.err).toFixed(1)}" stroke="#000" fill="none"/>`);
     const ly = H - B + 14;
-    parts.push(`<text class="tick-label" x="${cx}" y="${ly}" transform="rotate(-25 ${cx} ${ly})" text-anchor="end" font-size="10"${b.best ? ' font-weight="bold"' : ''}>${escapeXml(b.label)}</text>`);
+    parts.push(`<text class="tick-label" x="${cx}" y="${ly}" transform="rotate(-25 ${cx} ${ly})" text-anchor="end" font-size="10"${b.highlight ? ' font-weight="bold"' : ''}>${escapeXml(b.label)}</text>`);
   });
+  if (o.zeroLine) parts.push(zeroLine(py(0), M.left, W - 20));
   return svg(o.title, parts);
+}
+
+function zeroLine(y: number, x0: number, x1: number): string {
+  return `<line class="zero-line" x1="${x0}" y1="${y.toFixed(1)}" x2="${x1}" y2="${y.toFixed(1)}" stroke="#555" stroke-dasharray="4 3"/>`;
 }
 
 function svg(title: string, parts: string[]): string {
