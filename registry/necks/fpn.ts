@@ -5,18 +5,22 @@
  * subsampling when `add_extra_convs` is false, else stride-2 3x3 convs fed
  * from the last input (`on_input`, RetinaNet), lateral (`on_lateral`) or
  * output (`on_output`, FCOS, with `relu_before_extra_convs`). The ReLU, as in
- * mmdet, precedes only the second and later extra convs. Names follow mmdet
- * (`lateral_convs.0.conv.weight`, `fpn_convs.3.conv.weight` for P6).
+ * mmdet, precedes only the second and later extra convs: with P6 and P7 that
+ * is P7 = conv(relu(P6)), as maskrcnn-benchmark's and Detectron2's
+ * LastLevelP6P7 always do. Names follow mmdet (`lateral_convs.0.conv.weight`,
+ * `fpn_convs.3.conv.weight` for P6).
  */
 import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import type { Neck } from '../../src/nn/backbone.js';
 import { ConvModule } from '../../src/nn/conv_module.js';
-import { fill, xavierUniform } from '../../src/nn/init.js';
+import { fill, kaimingUniform, xavierUniform } from '../../src/nn/init.js';
 import { Module } from '../../src/nn/module.js';
 import { ModuleList } from '../../src/nn/module_list.js';
 import { defineComponent } from '../../src/registry/component.js';
 
 export type ExtraConvs = false | 'on_input' | 'on_lateral' | 'on_output';
+export const FPN_INITS = ['mmdet', 'c2_xavier'] as const;
+export type FPNInit = (typeof FPN_INITS)[number];
 
 export interface FPNOptions {
   in_channels: number[];
@@ -25,6 +29,8 @@ export interface FPNOptions {
   start_level: number;
   add_extra_convs: ExtraConvs;
   relu_before_extra_convs: boolean;
+  /** Conv weight init; 'mmdet' when absent. */
+  init?: FPNInit;
 }
 
 export class FPN extends Module implements Neck {
@@ -49,10 +55,14 @@ export class FPN extends Module implements Neck {
       }
     }
     this.outChannels = Array.from({ length: numOuts }, () => out);
-    // mmdet's FPN init: xavier_uniform convs, zero biases.
+    // 'mmdet': its FPN's init_cfg, xavier_uniform, U(±√(6 / (fan_in + fan_out))). 'c2_xavier': Caffe2's
+    // XavierFill as maskrcnn-benchmark (conv_with_kaiming_uniform, LastLevelP6P7) and Detectron2
+    // (c2_xavier_fill) port it, kaiming_uniform_(a=1), U(±√(3 / fan_in)). Zero biases in both.
+    const init = options.init ?? 'mmdet';
     for (const [, m] of this.namedModules()) {
       if (m instanceof ConvModule) {
-        fill(m.conv.weight, xavierUniform(m.conv.weight.shape, m.conv.fanIn, m.conv.fanOut));
+        const { weight, fanIn, fanOut } = m.conv;
+        fill(weight, init === 'c2_xavier' ? kaimingUniform(weight.shape, { fan: fanIn, a: 1 }) : xavierUniform(weight.shape, fanIn, fanOut));
         if (m.conv.bias !== undefined) fill(m.conv.bias, tf.zeros(m.conv.bias.shape));
       }
     }
@@ -102,7 +112,12 @@ export const fpn = defineComponent<FPNOptions, FPN>({
         description: 'source of the stride-2 convs making extra levels; false subsamples the last output',
         default: false,
       },
-      relu_before_extra_convs: { type: 'boolean', description: 'apply ReLU before the second and later extra convs (FCOS)', default: false },
+      relu_before_extra_convs: { type: 'boolean', description: 'apply ReLU before the second and later extra convs, so P7 = conv(relu(P6)) (FCOS; maskrcnn-benchmark and Detectron2 always)', default: false },
+      init: {
+        enum: [...FPN_INITS],
+        description: "conv weights: 'mmdet' xavier_uniform; 'c2_xavier' kaiming_uniform(a=1), U(±√(3/fan_in)), as maskrcnn-benchmark and Detectron2 (LabelEnc's official code); zero biases",
+        default: 'mmdet',
+      },
     },
   },
   build: (options) => new FPN(options),

@@ -2,7 +2,10 @@
  * LabelEnc (Hao et al., ECCV 2020), Step 1 and Step 2 as one supervisor with
  * `step:`; defaults are the official code's (spec §1): λ 1, distance-loss
  * warm-up 30k of Step 1's 120k iterations, auxiliary loss off after 80k of
- * Step 2's 90k, h of base width 64 with an FPN like RetinaNet's.
+ * Step 2's 90k, h of base width 64 with an FPN like RetinaNet's as the
+ * official (maskrcnn-benchmark) code builds it: P7 = conv(relu(P6)) and
+ * kaiming_uniform(a=1) weights (`init: c2_xavier`), where mmdet's RetinaNet
+ * FPN has no ReLU before P7 and xavier_uniform weights.
  */
 import type { Neck } from '../../src/nn/backbone.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
@@ -37,7 +40,9 @@ export const LabelEnc = defineComponent<Options, SupervisorFactory>({
       step: { enum: [1, 2], description: '1: train h, its FPN and the shared head; 2: distil the frozen h into a fresh detector', default: 1 },
       lambda: { type: 'number', minimum: 0, description: 'weight of the distance loss (paper: 1)', default: 1 },
       width: { type: 'integer', minimum: 1, description: "base width of h (64: stem 128, C2–C5 256–2048 as the paper's Table 8)", default: 64 },
-      neck: componentOption('neck', "h's own FPN, built like the detector's (its in_channels are h's C2–C5)", { type: 'FPN', in_channels: [256, 512, 1024, 2048], out_channels: 256, start_level: 1, add_extra_convs: 'on_input', num_outs: 5 }),
+      neck: componentOption('neck', "h's own FPN, built like the detector's (its in_channels are h's C2–C5); the default is the official code's RetinaNet FPN", {
+        type: 'FPN', in_channels: [256, 512, 1024, 2048], out_channels: 256, start_level: 1, add_extra_convs: 'on_input', num_outs: 5, relu_before_extra_convs: true, init: 'c2_xavier',
+      }),
       distance_warmup: { ...ITER_POINT_SCHEMA, description: 'Step 1: loss_dis weighted 0 and adapter gradients dropped before this point (30k of 120k)', default: '25%' },
       reconstruction_only: { type: 'boolean', description: 'Step 1 ablation (Table 2): only the ae_* reconstruction losses train', default: false },
       checkpoint: { type: ['string', 'null'], description: 'Step 2: the Step-1 checkpoint directory (h, its FPN and the head are read from it)', default: null },
