@@ -5,6 +5,7 @@
  * `detlab eval CONFIG --checkpoint CKPT`.
  */
 import { inScope } from '../engine/step.js';
+import { yieldToEventLoop } from './event_loop.js';
 import type { DetectionDataset } from '../data/dataset.js';
 import type { Batch } from '../data/types.js';
 import type { Detector } from '../detection/types.js';
@@ -33,6 +34,7 @@ export interface DetectorEvaluation {
 export async function evaluateDetector(model: Detector, batches: AsyncIterable<Batch>, dataset: DetectionDataset): Promise<DetectorEvaluation> {
   const detections: CocoResult[] = [];
   for await (const batch of batches) {
+    await yieldToEventLoop();
     try {
       const results = inScope(() => model.predict(batch.images, batch.metas));
       for (const r of results) {

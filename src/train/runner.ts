@@ -13,6 +13,7 @@ import { MetricsLog, type MetricsRecord, type MetricsWriter } from './metrics_lo
 import type { PhasePlan } from './phases.js';
 import type { Rng } from './rng.js';
 import { trainStep, type OptimizerEntry } from './train_step.js';
+import { yieldToEventLoop } from './event_loop.js';
 import type { BatchSource, TrainModel } from './types.js';
 
 export interface RunnerOptions<B> {
@@ -69,6 +70,9 @@ export class Runner<B> implements RunControl {
       await this.hooks.call('beforeRun', this);
       let checkedTerms = false;
       while (this.iter < this.maxIters && !this.stopRequested) {
+        // Once per step: Ctrl-C, MLflow's background sends and thread grants wait for it.
+        await yieldToEventLoop();
+        if (this.stopRequested) break;
         const info = { iter: this.iter, maxIters: this.maxIters };
         for (const line of this.o.phases.changesAt(info.iter)) this.print(`iteration ${info.iter + 1}: ${line}`);
         await this.hooks.call('beforeStep', this, info);

@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../cli/command.js';
+import { onInterrupt } from '../cli/interrupt.js';
 import { seedInitialisers } from '../nn/init.js';
 import { diffConfigs } from '../config/diff.js';
 import { dumpYaml } from '../config/dump.js';
@@ -219,13 +220,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     print,
     resumeFrom: checkpoint,
   });
-  const stop = (): void => {
-    print('stopping after this iteration (a checkpoint is saved); press Ctrl-C again to abort');
-    process.once('SIGINT', () => process.exit(130));
-    runner.requestStop();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const removeInterrupt = onInterrupt(() => runner.requestStop(), 'stopping after this iteration (a checkpoint is saved)', print);
   let outcome: RunOutcome['status'] = 'failed';
   try {
     outcome = (await runner.run()).status;
@@ -236,8 +231,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     }
     throw err;
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    removeInterrupt();
     progress.finish();
     await loader.close();
     await tracker.finish(outcome === 'finished' ? 'FINISHED' : outcome === 'interrupted' ? 'KILLED' : 'FAILED');

@@ -15,7 +15,7 @@ import { FileStore } from '../../src/track/file_store.js';
 import { TRIAL_TAG } from '../../src/track/sync.js';
 import { readMetricsLines } from '../../src/train/metrics_log.js';
 import { RedisServer } from '../helpers/redis_server.js';
-import { exitWithin, killAll, processesWith, readLog, ROOT, startDetlab, waitFor, type Started } from './processes.js';
+import { exitWithin, killAll, processesWith, readLog, ROOT, startDetlab, waitFor, type Started } from '../helpers/processes.js';
 
 const SPEC = join(ROOT, 'tests/sweep_bullmq/fixtures/six_trials.yaml');
 const NAME = 'six_trials';

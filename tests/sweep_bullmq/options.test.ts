@@ -12,7 +12,7 @@ import { retryPolicy } from '../../src/sweep/bullmq/retry.js';
 import { localSweepDir } from '../../src/sweep/bullmq/worker.js';
 import { loadSpec } from '../../src/sweep/spec.js';
 import type { TrialJob } from '../../src/sweep/trial_runner.js';
-import { ROOT } from './processes.js';
+import { ROOT } from '../helpers/processes.js';
 
 const SPEC = join(ROOT, 'tests/sweep_bullmq/fixtures/six_trials.yaml');
 const BASE = join(ROOT, 'tests/sweep/fixtures/tiny_retinanet.yaml');

@@ -15,7 +15,7 @@ import { runSweep } from '../../src/sweep/run.js';
 import { readState } from '../../src/sweep/state.js';
 import { FileStore } from '../../src/track/file_store.js';
 import { freePort } from '../helpers/mlflow_server.js';
-import { ROOT } from './processes.js';
+import { ROOT } from '../helpers/processes.js';
 
 const SPEC = join(ROOT, 'tests/sweep_bullmq/fixtures/six_trials.yaml');
 

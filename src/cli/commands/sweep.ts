@@ -15,6 +15,7 @@ import { resultsMarkdown } from '../../sweep/table.js';
 import { trialLabel } from '../../sweep/trial.js';
 import { parseCommandArgs } from '../args.js';
 import { UserError, type Command } from '../command.js';
+import { onInterrupt } from '../interrupt.js';
 
 const usage = `usage: detlab sweep run SPEC [--resume] [--parallel N] [--dry-run] [--fail-fast] [--sweep-dir DIR]
                        [--executor bullmq --redis URL]
@@ -64,13 +65,7 @@ async function run(args: string[]): Promise<number> {
   }
   const queued = queueExecutor(values.executor, values.redis, positionals[0]);
   const controller = new AbortController();
-  const stop = (): void => {
-    console.log('stopping: the running trials save a checkpoint and stop; press Ctrl-C again to abort');
-    process.once('SIGINT', () => process.exit(130));
-    controller.abort();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const removeInterrupt = onInterrupt(() => controller.abort(), 'stopping: the running trials save a checkpoint and stop');
   try {
     const report = await runSweep({
       specFile: positionals[0],
@@ -93,8 +88,7 @@ async function run(args: string[]): Promise<number> {
     if (report.outcome === 'interrupted') console.log(`stopped; continue with: detlab sweep run ${positionals[0]} --resume --sweep-dir ${report.sweepDir}`);
     return report.outcome === 'finished' ? 0 : report.outcome === 'interrupted' ? 130 : 1;
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    removeInterrupt();
   }
 }
 

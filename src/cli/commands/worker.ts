@@ -6,6 +6,7 @@
 import { startWorker } from '../../sweep/bullmq/worker.js';
 import { parseCommandArgs } from '../args.js';
 import { UserError, type Command } from '../command.js';
+import { onInterrupt } from '../interrupt.js';
 
 const usage = `usage: detlab worker --redis URL [--concurrency N] [--cores N] [--work-dir-root DIR]
                      [--lock-duration MS] [--stalled-interval MS]
@@ -61,15 +62,11 @@ const worker: Command = {
       lockDuration: positiveInt(values, 'lock-duration'),
       stalledInterval: positiveInt(values, 'stalled-interval'),
     });
+    let removeInterrupt = (): void => undefined;
     const code = await new Promise<number>((resolve) => {
-      const stop = (signal: NodeJS.Signals): void => {
-        console.log(`worker ${started.id}: ${signal}, stopping the running trials (Ctrl-C again to abort)`);
-        process.once('SIGINT', () => process.exit(130));
-        void started.close().then(() => resolve(signal === 'SIGINT' ? 130 : 0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      removeInterrupt = onInterrupt((signal) => void started.close().then(() => resolve(signal === 'SIGINT' ? 130 : 0)), `worker ${started.id}: stopping the running trials`);
     });
+    removeInterrupt();
     console.log(`worker ${started.id}: stopped`);
     return code;
   },

@@ -1,7 +1,7 @@
 /**
- * detlab processes for the distributed-sweep tests: each in its own process
- * group (so cleanup also reaches its trial processes), its output in a log
- * file, every wait bounded.
+ * detlab processes for the tests that run the CLI as a user would: each in its
+ * own process group (so cleanup also reaches its trial processes), its output
+ * in a log file, every wait bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
@@ -93,4 +93,21 @@ export function processesWith(...words: string[]): number[] {
     if (words.every((w) => cmd.includes(w))) out.push(Number(name));
   }
   return out;
+}
+
+/**
+ * Sends `signal` to the process (or its whole group, as Ctrl-C does) while the
+ * group is frozen with SIGSTOP, after reading `probe`: the probe sees exactly
+ * the state the signal arrives in, whatever the machine's load.
+ */
+export function signalFrozen<T>(p: Started, signal: NodeJS.Signals, to: 'group' | 'process', probe: () => T): T {
+  killGroup(p.child, 'SIGSTOP');
+  try {
+    const seen = probe();
+    if (to === 'group') killGroup(p.child, signal);
+    else p.child.kill(signal);
+    return seen;
+  } finally {
+    killGroup(p.child, 'SIGCONT');
+  }
 }
