@@ -11,7 +11,7 @@
  * `fpn_convs.3.conv.weight` for P6).
  */
 import { tf, type Tensor4D } from '../../src/engine/tf.js';
-import type { Neck } from '../../src/nn/backbone.js';
+import type { InputProjection, ProjectingNeck } from '../../src/nn/backbone.js';
 import { ConvModule } from '../../src/nn/conv_module.js';
 import { fill, kaimingUniform, xavierUniform } from '../../src/nn/init.js';
 import { Module } from '../../src/nn/module.js';
@@ -33,7 +33,7 @@ export interface FPNOptions {
   init?: FPNInit;
 }
 
-export class FPN extends Module implements Neck {
+export class FPN extends Module implements ProjectingNeck {
   readonly outChannels: number[];
   private readonly lateralConvs: ModuleList<ConvModule>;
   private readonly fpnConvs: ModuleList<ConvModule>;
@@ -46,7 +46,7 @@ export class FPN extends Module implements Neck {
     const used = inC.length - start;
     if (numOuts < used) throw new Error(`FPN num_outs (${numOuts}) must be at least the ${used} used input levels`);
     const plain = { activation: null, norm: null } as const;
-    this.lateralConvs = this.child('lateral_convs', new ModuleList(inC.slice(start).map((c) => new ConvModule(c, out, { kernelSize: 1, ...plain }))));
+    this.lateralConvs = this.child('lateral_convs', new ModuleList(inC.slice(start).map((c) => lateralConv(c, out))));
     this.fpnConvs = this.child('fpn_convs', new ModuleList(inC.slice(start).map(() => new ConvModule(out, out, { kernelSize: 3, padding: 1, ...plain }))));
     if (extra !== false) {
       for (let i = 0; i < numOuts - used; i++) {
@@ -66,6 +66,13 @@ export class FPN extends Module implements Neck {
         if (m.conv.bias !== undefined) fill(m.conv.bias, tf.zeros(m.conv.bias.shape));
       }
     }
+  }
+
+  /** Output `level` below the extra ones is computed from lateral conv `level` of backbone map `start_level + level`. */
+  inputProjection(level: number): InputProjection | undefined {
+    const { in_channels: inC, out_channels: out, start_level: start } = this.options;
+    if (!Number.isInteger(level) || level < 0 || level >= this.lateralConvs.length) return undefined;
+    return { module: this.lateralConvs.at(level), backboneLevel: start + level, create: () => lateralConv(inC[start + level], out) };
   }
 
   forward(features: Tensor4D[]): Tensor4D[] {
@@ -93,6 +100,10 @@ export class FPN extends Module implements Neck {
     }
     return outs;
   }
+}
+
+function lateralConv(inChannels: number, outChannels: number): ConvModule {
+  return new ConvModule(inChannels, outChannels, { kernelSize: 1, activation: null, norm: null });
 }
 
 export const fpn = defineComponent<FPNOptions, FPN>({

@@ -2,7 +2,8 @@
  * PixelContrast (Dahou Djilali et al.): pixel-level NCE and cosine losses
  * between the detector's view and a momentum encoder's second view, with the
  * paper's defaults (spec §4): α = 0, β = 1 (cosine only), τ = 0.3, EMA 0.99,
- * adaptive threshold with S = 9, the lowest-resolution level only.
+ * adaptive threshold with S = 9, the encoded level only. The projection
+ * head is the neck's own input projection (see the supervisor's module).
  * Needs the `TwoViews` transform in the training pipeline. Attaches to
  * one-stage detectors and to DETR.
  */
@@ -23,9 +24,8 @@ interface Options {
   beta: number;
   tau: number;
   momentum: number;
-  hidden_channels: number;
   threshold: ThresholdOption;
-  levels: Array<{ neck: number; backbone: number; threshold?: ThresholdOption | null }>;
+  levels: Array<{ neck: number; threshold?: ThresholdOption | null }>;
 }
 
 const THRESHOLD: JsonSchema & { description: string } = {
@@ -56,20 +56,18 @@ export const PixelContrast = defineComponent<Options, SupervisorFactory & Featur
       beta: { type: 'number', minimum: 0, description: 'weight β of L_Cos (0 skips it)', default: 1 },
       tau: { type: 'number', exclusiveMinimum: 0, description: 'NCE temperature τ', default: 0.3 },
       momentum: { type: 'number', minimum: 0, maximum: 1, description: 'EMA coefficient of the momentum encoder', default: 0.99 },
-      hidden_channels: { type: 'integer', minimum: 1, description: 'hidden width of the 2-layer 1×1 projection head (unspecified in the paper; PixPro 4096)', default: 4096 },
       threshold: THRESHOLD,
       levels: {
         type: 'array',
         minItems: 1,
-        description: 'supervised levels: neck output (γ) and backbone output (Γ, Ψ) indices of one resolution, negative from the end; two entries give the two-level variant',
-        default: [{ neck: 0, backbone: -1 }],
+        description: "supervised levels: neck output indices (γ), negative from the end; Γ and Ψ come from the neck's input projection of that output (TransformerEncoder: output 0; FPN: its non-extra outputs); two entries give the two-level variant",
+        default: [{ neck: 0 }],
         items: {
           type: 'object',
           additionalProperties: false,
-          required: ['neck', 'backbone'],
+          required: ['neck'],
           properties: {
             neck: { type: 'integer', description: 'index of the neck output', default: 0 },
-            backbone: { type: 'integer', description: 'index of the backbone output', default: -1 },
             threshold: { ...THRESHOLD, type: ['object', 'null'], default: null, description: "this level's threshold (null: the supervisor's)" },
           },
         },
@@ -77,8 +75,8 @@ export const PixelContrast = defineComponent<Options, SupervisorFactory & Featur
     },
   },
   build: (o) => {
-    const levels: PixelContrastLevel[] = o.levels.map((l) => ({ neck: l.neck, backbone: l.backbone, ...(l.threshold ? { threshold: rule(l.threshold) } : {}) }));
-    const options = { alpha: o.alpha, beta: o.beta, tau: o.tau, momentum: o.momentum, hiddenChannels: o.hidden_channels, threshold: rule(o.threshold), levels };
+    const levels: PixelContrastLevel[] = o.levels.map((l) => ({ neck: l.neck, ...(l.threshold ? { threshold: rule(l.threshold) } : {}) }));
+    const options = { alpha: o.alpha, beta: o.beta, tau: o.tau, momentum: o.momentum, threshold: rule(o.threshold), levels };
     return { attach: (host) => new PixelContrastSupervisor(options, host), attachToFeatures: (host) => new PixelContrastSupervisor(options, host) };
   },
 });

@@ -6,7 +6,7 @@ import type { ImageMeta } from '../../src/data/types.js';
 import { cosineLoss, nceLoss } from '../../src/supervision/pixel_contrast/losses.js';
 import { cellCentres, pairMask, type ViewGrid } from '../../src/supervision/pixel_contrast/mask.js';
 import { MomentumPair, twinOf } from '../../src/supervision/pixel_contrast/momentum.js';
-import { ProjectionHead } from '../../src/supervision/pixel_contrast/projection_head.js';
+import { FPN } from '../../registry/necks/fpn.js';
 
 before(async () => {
   await initEngine({ backend: 'wasm', log: false });
@@ -123,7 +123,7 @@ test('cosine loss equals Eq. 5 on a tiny example; no anchor gives zero', () => {
 });
 
 test('momentum copy: same weights at first, frozen, moves by exactly β per update', () => {
-  const online = new ProjectionHead({ inChannels: 4, hiddenChannels: 6, outChannels: 3 });
+  const online = new FPN({ in_channels: [4, 6], out_channels: 3, num_outs: 3, start_level: 0, add_extra_convs: 'on_output', relu_before_extra_convs: false });
   const momentum = twinOf(online, 'test');
   const pair = new MomentumPair(online, momentum, 0.99);
   assert.equal(momentum.trainableParameters().length, 0);

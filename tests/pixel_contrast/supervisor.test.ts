@@ -46,15 +46,16 @@ function twoViewBatch(): Batch {
   return { ...batch, secondView: { images: flipped, boxes, labels: batch.labels, ignoreBoxes: batch.ignoreBoxes, metas } };
 }
 
-function train(model: SingleStageDetector, batch: Batch, iters: number): Array<Record<string, number>> {
+/** Adam steps at iterations `from`, …, `from + iters − 1`. */
+function train(model: SingleStageDetector, batch: Batch, iters: number, from = 0): Array<Record<string, number>> {
   const vars = model.trainableParameters().map(([, v]) => v);
   const opt = tf.train.adam(1e-3);
   const log: Array<Record<string, number>> = [];
-  for (let iter = 0; iter < iters; iter++) {
+  for (let iter = from; iter < from + iters; iter++) {
     let terms: Record<string, number> = {};
     tf.tidy(() => {
       opt.minimize(() => {
-        const t = model.forwardTrain(batch, { iter, maxIters: iters });
+        const t = model.forwardTrain(batch, { iter, maxIters: from + iters });
         terms = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.dataSync()[0]]));
         return tf.addN(Object.values(t)) as Scalar;
       }, false, vars);
@@ -67,7 +68,7 @@ function train(model: SingleStageDetector, batch: Batch, iters: number): Array<R
 for (const [alpha, beta] of [[1, 1], [1, 0], [0.2, 1], [0, 1]]) {
   test(`30 iterations with α = ${alpha}, β = ${beta}: finite losses, the weighted terms present`, () => {
     // The whole backbone frozen keeps the 4 × 30 iterations short; the EMA test below trains it.
-    const model = build([{ type: 'PixelContrast', alpha, beta, hidden_channels: 32 }], 4);
+    const model = build([{ type: 'PixelContrast', alpha, beta }], 4);
     const batch = twoViewBatch();
     const log = train(model, batch, 30);
     const want = ['loss_bbox', 'loss_cls', ...(alpha > 0 ? ['loss_pixel_nce'] : []), ...(beta > 0 ? ['loss_pixel_cos'] : [])].sort();
@@ -81,20 +82,21 @@ for (const [alpha, beta] of [[1, 1], [1, 0], [0.2, 1], [0, 1]]) {
 }
 
 test('the momentum branch gets no gradient and follows the online weights by EMA β = 0.99 each iteration', () => {
-  const model = build([{ type: 'PixelContrast', alpha: 1, beta: 1, hidden_channels: 16 }]) as SupervisedDetector;
+  const model = build([{ type: 'PixelContrast', alpha: 1, beta: 1 }]) as SupervisedDetector;
   const batch = twoViewBatch();
   const params = new Map(model.namedParameters());
   const momentum = [...params].filter(([n]) => n.startsWith('supervisors.0.momentum.'));
   assert.ok(momentum.length > 0);
   assert.ok(momentum.every(([, v]) => !v.trainable), 'momentum parameters are frozen');
-  assert.ok(model.trainableParameters().every(([n]) => !n.startsWith('supervisors.0.momentum.')));
-  // Gradients reach the online projection head but not the momentum copy.
-  const online = params.get('supervisors.0.projections.0.conv2.conv.weight')!;
-  const mom = params.get('supervisors.0.momentum.projections.0.conv2.conv.weight')!;
+  assert.ok(model.trainableParameters().every(([n]) => !n.startsWith('supervisors.')), 'the supervisor trains no parameter of its own');
+  // The projection head is the neck's input projection; its momentum twin gets no gradient.
+  const online = params.get('neck.input_proj.conv.weight')!;
+  const mom = params.get('supervisors.0.momentum.projections.0.conv.weight')!;
+  assert.deepEqual(Array.from(mom.dataSync()), Array.from(online.dataSync()), 'the twin starts as a copy');
   const { value, grads } = tf.variableGrads(() => tf.addN(Object.values(model.forwardTrain(batch, { iter: 0, maxIters: 2 }))) as Scalar, [online, mom]);
   assert.ok(Number.isFinite(value.dataSync()[0]));
-  assert.ok(tf.sum(tf.abs(grads[online.name])).dataSync()[0] > 0, 'the online head gets a gradient');
-  assert.ok(grads[mom.name] == null || tf.sum(tf.abs(grads[mom.name])).dataSync()[0] === 0, 'the momentum head gets none');
+  assert.ok(tf.sum(tf.abs(grads[online.name])).dataSync()[0] > 0, 'the online projection gets a gradient');
+  assert.ok(grads[mom.name] == null || tf.sum(tf.abs(grads[mom.name])).dataSync()[0] === 0, 'the momentum projection gets none');
   // Iteration 1 applies one EMA step from the weights after iteration 0's update.
   train(model, batch, 1);
   const m0 = Float32Array.from(mom.dataSync());
@@ -108,9 +110,36 @@ test('the momentum branch gets no gradient and follows the online weights by EMA
   tf.dispose([batch.images, batch.secondView!.images]);
 });
 
+test('α = 0, β = 1: two steps move every trainable parameter, the projection head included, and the EMA moves its twin', () => {
+  const model = build([{ type: 'PixelContrast', alpha: 0, beta: 1 }]) as SupervisedDetector;
+  const batch = twoViewBatch();
+  const snapshot = (): Map<string, Float32Array> => new Map(model.namedParameters().map(([n, v]) => [n, Float32Array.from(v.dataSync())]));
+  const start = snapshot();
+  const trainable = model.trainableParameters().map(([n]) => n);
+  assert.ok(trainable.includes('neck.input_proj.conv.weight') && trainable.includes('neck.input_proj.conv.bias'));
+  assert.ok(trainable.every((n) => !n.startsWith('supervisors.')), 'no dead head of the supervisor in the optimizer state');
+  const log = train(model, batch, 1);
+  const afterStep0 = snapshot();
+  log.push(...train(model, batch, 1, 1));
+  assert.deepEqual(log.map((t) => Object.keys(t).sort()), [0, 1].map(() => ['loss_bbox', 'loss_cls', 'loss_pixel_cos']));
+  const end = snapshot();
+  const maxChange = (n: string): number => end.get(n)!.reduce((m, x, k) => Math.max(m, Math.abs(x - start.get(n)![k])), 0);
+  const unchanged = trainable.filter((n) => maxChange(n) === 0);
+  assert.deepEqual(unchanged, [], 'trainable parameters that did not move');
+  assert.ok(maxChange('neck.input_proj.conv.weight') > 1e-4, `the projection head moved by ${maxChange('neck.input_proj.conv.weight')}`);
+  // Iteration 1 began with one EMA step: twin = 0.99·(its start, the projection's copy) + 0.01·(the projection after step 0).
+  const name = 'supervisors.0.momentum.projections.0.conv.weight';
+  assert.ok(maxChange(name) > 0, 'the momentum projection moved');
+  const [m0, o1] = [start.get(name)!, afterStep0.get('neck.input_proj.conv.weight')!];
+  end.get(name)!.forEach((x, k) => assert.ok(Math.abs(x - (0.99 * m0[k] + 0.01 * o1[k])) < 1e-6, `twin[${k}]`));
+  const frozen = model.namedParameters().filter(([n, v]) => !v.trainable && !n.startsWith('supervisors.')).map(([n]) => n);
+  assert.ok(frozen.length > 0 && frozen.every((n) => maxChange(n) === 0), 'the frozen backbone stages stay put');
+  tf.dispose([batch.images, batch.secondView!.images]);
+});
+
 test('the deployed model equals the baseline in parameters and FLOPs', () => {
   const base = build([]).inferenceModel().eval();
-  const supervised = build([{ type: 'PixelContrast', alpha: 1, beta: 1, hidden_channels: 16 }]);
+  const supervised = build([{ type: 'PixelContrast', alpha: 1, beta: 1 }]);
   assert.ok(supervised.numParameters() > base.numParameters());
   const deployed = supervised.inferenceModel().eval();
   assert.equal(deployed.numParameters(), base.numParameters());
@@ -122,7 +151,7 @@ test('the deployed model equals the baseline in parameters and FLOPs', () => {
 });
 
 test('without a second view the error names the supervisor and the fix', () => {
-  const model = build([{ type: 'PixelContrast', hidden_channels: 16 }]);
+  const model = build([{ type: 'PixelContrast' }]);
   const batch = drawBatch();
   assert.throws(() => tf.tidy(() => model.forwardTrain(batch, { iter: 0, maxIters: 1 })), /model\.supervisors\[0\]: PixelContrast needs a second view.*TwoViews/);
   tf.dispose(batch.images);
@@ -135,7 +164,7 @@ test('on DETR: PixelContrast trains with the set loss (finite terms) and the dep
     head: { type: 'DETRHead', embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 2, num_queries: 6 },
     supervisors,
   }, { numClasses: 2 }, COMPONENTS);
-  const model = detr([{ type: 'PixelContrast', alpha: 1, beta: 1, hidden_channels: 16, threshold: { type: 'fixed', value: 0.7 } }]);
+  const model = detr([{ type: 'PixelContrast', alpha: 1, beta: 1, threshold: { type: 'fixed', value: 0.7 } }]);
   const batch = twoViewBatch();
   const log = train(model, batch, 5);
   assert.deepEqual(Object.keys(log[0]).sort(), ['d0.loss_bbox', 'd0.loss_cls', 'd0.loss_iou', 'loss_bbox', 'loss_cls', 'loss_iou', 'loss_pixel_cos', 'loss_pixel_nce']);
@@ -156,22 +185,21 @@ test('on DETR: a supervisor that needs a dense head is refused with the config p
   }, { numClasses: 2 }, [...COMPONENTS, needsHead as never]), /model\.supervisors\.0: DenseOnly needs a dense head/);
 });
 
-test('two-level variant: one projection head per level, each level with its own threshold; a resolution mismatch is an error', () => {
+test("two-level variant on an FPN: Γ and Ψ from each level's lateral conv, each level with its own threshold; an extra level is an error", () => {
   const fpnModel = (levels: Record<string, unknown>[]): SingleStageDetector => buildComponent<SingleStageDetector>(RetinaNet, {
     backbone: { type: 'ResNet', depth: 18, out_indices: [1, 2, 3], frozen_stages: 4, norm: { type: 'BN' }, norm_eval: true },
     neck: { type: 'FPN', in_channels: [128, 256, 512], out_channels: 32, start_level: 0, add_extra_convs: 'on_output', num_outs: 5, relu_before_extra_convs: true },
     head: { type: 'RetinaHead', in_channels: 32, feat_channels: 32, stacked_convs: 1 },
-    supervisors: [{ type: 'PixelContrast', alpha: 0, beta: 1, hidden_channels: 16, levels }],
+    supervisors: [{ type: 'PixelContrast', alpha: 1, beta: 1, levels }],
   }, { numClasses: 2 }, [...COMPONENTS, fpn]);
-  // P4 ↔ C4 and P5 ↔ C5 (the two lowest resolutions of the backbone).
-  const model = fpnModel([{ neck: 1, backbone: 1, threshold: { type: 'fixed', value: 0.7 } }, { neck: 2, backbone: 2 }]);
-  const names = model.namedParameters().map(([n]) => n);
-  assert.ok(names.includes('supervisors.0.projections.1.conv2.conv.weight'));
-  assert.ok(names.includes('supervisors.0.momentum.projections.1.conv2.conv.weight'));
+  // P4 ↔ lateral 1 of C4, P5 ↔ lateral 2 of C5 (the two lowest resolutions of the backbone).
+  const model = fpnModel([{ neck: 1, threshold: { type: 'fixed', value: 0.7 } }, { neck: 2 }]);
+  const params = new Map(model.namedParameters());
+  assert.deepEqual(params.get('supervisors.0.momentum.projections.1.conv.weight')!.shape, params.get('neck.lateral_convs.2.conv.weight')!.shape);
+  assert.deepEqual(Array.from(params.get('supervisors.0.momentum.projections.0.conv.weight')!.dataSync()), Array.from(params.get('neck.lateral_convs.1.conv.weight')!.dataSync()));
   const batch = twoViewBatch();
   const log = train(model, batch, 2);
-  assert.ok(log.every((t) => Number.isFinite(t.loss_pixel_cos)));
-  const bad = fpnModel([{ neck: 0, backbone: 2 }]);
-  assert.throws(() => tf.tidy(() => bad.forwardTrain(batch, { iter: 0, maxIters: 1 })), /levels\[0\]: neck level 0 is 8×8 but backbone level 2 is 2×2/);
+  assert.ok(log.every((t) => Number.isFinite(t.loss_pixel_cos) && Number.isFinite(t.loss_pixel_nce)));
+  assert.throws(() => fpnModel([{ neck: 3 }]), /levels\[0\]\.neck: neck output 3 has no input projection/);
   tf.dispose([batch.images, batch.secondView!.images]);
 });

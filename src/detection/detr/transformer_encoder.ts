@@ -6,7 +6,7 @@
  * so one-stage heads that want several levels can sit on it too.
  */
 import { tf, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
-import type { Neck } from '../../nn/backbone.js';
+import type { InputProjection, ProjectingNeck } from '../../nn/backbone.js';
 import { ConvModule } from '../../nn/conv_module.js';
 import { fill, xavierUniform } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
@@ -21,7 +21,7 @@ export interface TransformerEncoderOptions extends TransformerLayerOptions {
   numExtraLevels: number;
 }
 
-export class TransformerEncoder extends Module implements Neck {
+export class TransformerEncoder extends Module implements ProjectingNeck {
   readonly outChannels: number[];
   private readonly inputProj: ConvModule;
   private readonly layers: ModuleList<EncoderLayer>;
@@ -33,7 +33,7 @@ export class TransformerEncoder extends Module implements Neck {
     if (inChannels.length === 0) throw new Error('TransformerEncoder in_channels must list at least one level');
     if (e % 2 !== 0) throw new Error(`TransformerEncoder embed_dims ${e} must be even (half of it encodes y, half x)`);
     const plain = { activation: null, norm: null } as const;
-    this.inputProj = this.child('input_proj', new ConvModule(inChannels[inChannels.length - 1], e, { kernelSize: 1, ...plain }));
+    this.inputProj = this.child('input_proj', this.createInputProj());
     this.layers = this.child('layers', new ModuleList(Array.from({ length: numLayers }, () => new EncoderLayer(options))));
     this.extraConvs = this.child('extra_convs', new ModuleList(Array.from({ length: numExtraLevels }, () => new ConvModule(e, e, { kernelSize: 3, stride: 2, padding: 1, ...plain }))));
     this.outChannels = Array.from({ length: 1 + numExtraLevels }, () => e);
@@ -52,6 +52,17 @@ export class TransformerEncoder extends Module implements Neck {
     const out = [encoded];
     for (const conv of this.extraConvs) out.push(conv.forward(out[out.length - 1]));
     return out;
+  }
+
+  /** Output 0 encodes `input_proj` of the last backbone map; the extra levels have no projection of their own. */
+  inputProjection(level: number): InputProjection | undefined {
+    if (level !== 0) return undefined;
+    return { module: this.inputProj, backboneLevel: this.options.inChannels.length - 1, create: () => this.createInputProj() };
+  }
+
+  private createInputProj(): ConvModule {
+    const { inChannels, embedDims } = this.options;
+    return new ConvModule(inChannels[inChannels.length - 1], embedDims, { kernelSize: 1, activation: null, norm: null });
   }
 
   /** The encoder alone on a projected `[N, H, W, E]` map. */

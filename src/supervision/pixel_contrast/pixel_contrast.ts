@@ -2,13 +2,23 @@
  * PixelContrast (Dahou Djilali et al.): pixel-level contrastive supervision
  * of the transformer encoder's latent space. The batch's main view x_e runs
  * through the detector; its second view x_m (the `TwoViews` transform) runs
- * through a momentum copy of the backbone and of a projection head (EMA,
- * no gradient), giving Ψ. Per level:
- * - L_NCE (Eq. 4) between Γ = the online projection head on the backbone map
- *   (before the transformer) and Ψ;
+ * through the momentum encoder f_m (EMA, no gradient), giving Ψ. Per level:
+ * - L_NCE (Eq. 4) between Γ, the encoder's input, and Ψ;
  * - L_Cos (Eq. 5) between γ = the encoder (neck) output at that level and Ψ;
  * returned as `loss_pixel_nce` = α·L_NCE and `loss_pixel_cos` = β·L_Cos
  * (averaged over the levels), so the total is L_sup + α·L_NCE + β·L_Cos.
+ *
+ * The projection head is the neck's own input projection. The paper's f_e is
+ * the backbone followed by the projection head, Γ = f_e(x_e), and "Ω maps Γ
+ * to γ" (§2.2, Fig. 1): the head feeds the transformer encoder, and the
+ * method makes "no modification to the base model". So Γ is what the neck
+ * encodes (the TransformerEncoder's 1×1 `input_proj`, an FPN's lateral conv),
+ * trained by L_sup and, through Ω, by L_Cos whatever α is; f_m is the EMA of
+ * the backbone and that projection. A head of the supervisor's own would get
+ * a gradient from L_NCE only: none at α = 0, the paper's setting, where it
+ * would stay at its random init and make Ψ a fixed random projection. The
+ * paper describes its head as two 1×1 convs with BN and ReLU; ours is the
+ * neck's projection as it is (DETR's single 1×1 conv).
  *
  * The EMA step runs once at the start of every iteration but the first, which
  * is the same as running it after every optimizer step (and stays right when
@@ -17,7 +27,7 @@
 import { tf, type Scalar, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
 import type { Batch } from '../../data/types.js';
 import type { LossTerms } from '../../detection/types.js';
-import type { Backbone } from '../../nn/backbone.js';
+import { isProjectingNeck, type Backbone, type InputProjection } from '../../nn/backbone.js';
 import { stopGradient } from '../../nn/grad.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module_list.js';
@@ -28,13 +38,10 @@ import type { Supervisor } from '../supervisor.js';
 import { cosineLoss, nceLoss } from './losses.js';
 import { pairMask, type ThresholdRule } from './mask.js';
 import { MomentumPair, twinOf } from './momentum.js';
-import { ProjectionHead } from './projection_head.js';
 
 export interface PixelContrastLevel {
-  /** Index into the neck outputs (γ); negative counts from the end. */
+  /** Index into the neck outputs (γ); negative counts from the end. Γ and Ψ come from its input projection. */
   neck: number;
-  /** Index into the backbone outputs (Γ, Ψ); negative counts from the end. */
-  backbone: number;
   /** This level's threshold; the supervisor's when absent. */
   threshold?: ThresholdRule;
 }
@@ -44,23 +51,25 @@ export interface PixelContrastOptions {
   beta: number;
   tau: number;
   momentum: number;
-  hiddenChannels: number;
   threshold: ThresholdRule;
   levels: PixelContrastLevel[];
 }
 
-class Branch extends Module {
-  constructor(readonly backbone: Backbone, readonly projections: ModuleList<ProjectionHead>) {
+type Projection = InputProjection['module'];
+
+/** f_e or f_m: a backbone and one input projection per supervised level. */
+class Encoder extends Module {
+  constructor(readonly backbone: Backbone, readonly projections: ModuleList<Projection>) {
     super();
     this.child('backbone', backbone);
     this.child('projections', projections);
   }
 }
 
+/** The supervisor's modules: only the momentum encoder (f_e is the detector's own backbone and neck). */
 class PixelContrastModule extends Module {
-  constructor(readonly onlineProjections: ModuleList<ProjectionHead>, readonly momentum: Branch) {
+  constructor(readonly momentum: Encoder) {
     super();
-    this.child('projections', onlineProjections);
     this.child('momentum', momentum);
   }
 }
@@ -82,6 +91,7 @@ function flatten(x: Tensor4D): Tensor3D {
  */
 export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
   readonly module: PixelContrastModule;
+  private readonly projections: InputProjection[];
   private readonly ema: MomentumPair;
   private lastIter: number | undefined;
 
@@ -90,17 +100,23 @@ export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
     if (options.levels.length === 0) throw new Error(`${where}.levels: at least one level is needed`);
     const neck = host.neck;
     if (neck === undefined) throw new Error(`${where}: PixelContrast needs a neck (the transformer encoder) to supervise`);
-    const heads = options.levels.map((l, k) => new ProjectionHead({
-      inChannels: at(host.backbone.outChannels, l.backbone, `${where}.levels[${k}].backbone`),
-      hiddenChannels: options.hiddenChannels,
-      outChannels: at(neck.outChannels, l.neck, `${where}.levels[${k}].neck`),
-    }));
-    const online = new ModuleList(heads);
-    const momentum = new Branch(twinOf(host.backbone, `${where} (momentum backbone)`), new ModuleList(heads.map((h) => twinOf(h, where))));
-    this.module = new PixelContrastModule(online, momentum);
-    // The online side is not registered under the supervisor: the backbone already lives at `backbone.*`.
-    const onlineSide = new Branch(host.backbone, online);
-    this.ema = new MomentumPair(onlineSide, momentum, options.momentum);
+    if (!isProjectingNeck(neck)) throw new Error(`${where}: PixelContrast reads Γ from the neck's input projection, which ${neck.constructor.name} does not expose (TransformerEncoder and FPN do)`);
+    this.projections = options.levels.map((l, k) => {
+      const level = l.neck < 0 ? neck.outChannels.length + l.neck : l.neck;
+      const p = neck.inputProjection(level);
+      if (p === undefined) throw new Error(`${where}.levels[${k}].neck: neck output ${l.neck} has no input projection of its own (of ${neck.outChannels.length} outputs; extra levels have none)`);
+      at(host.backbone.outChannels, p.backboneLevel, `${where}.levels[${k}]: the backbone output that neck output ${l.neck} projects`);
+      return p;
+    });
+    const twins = this.projections.map((p) => {
+      const twin = p.create();
+      twin.loadStateDict(p.module.stateDict());
+      return twin;
+    });
+    this.module = new PixelContrastModule(new Encoder(twinOf(host.backbone, `${where} (momentum backbone)`), new ModuleList(twins)));
+    // The online side is not registered under the supervisor: it is the detector's backbone and neck.
+    const online = new Encoder(host.backbone, new ModuleList(this.projections.map((p) => p.module)));
+    this.ema = new MomentumPair(online, this.module.momentum, options.momentum);
   }
 
   losses(ctx: FeatureTrainingContext): LossTerms {
@@ -114,15 +130,12 @@ export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
     const cos: Scalar[] = [];
     this.options.levels.forEach((level, k) => {
       const where = `${this.host.where}.levels[${k}]`;
-      const psi4 = this.module.momentum.projections.at(k).forward(at(momentumFeats, level.backbone, `${where}.backbone`));
+      const projection = this.projections[k];
+      const psi4 = this.module.momentum.projections.at(k).forward(momentumFeats[projection.backboneLevel]);
       const psi = stopGradient(flatten(psi4));
       const gammaMap = at(ctx.features.neck, level.neck, `${where}.neck`);
-      const backboneMap = at(ctx.features.backbone, level.backbone, `${where}.backbone`);
-      if (gammaMap.shape[1] !== backboneMap.shape[1] || gammaMap.shape[2] !== backboneMap.shape[2]) {
-        throw new Error(`${where}: neck level ${level.neck} is ${gammaMap.shape[1]}×${gammaMap.shape[2]} but backbone level ${level.backbone} is ${backboneMap.shape[1]}×${backboneMap.shape[2]}; pick levels of one resolution`);
-      }
       const { positive, negative } = this.masks(ctx.batch, second, gammaMap, psi4, level.threshold ?? this.options.threshold);
-      if (alpha > 0) nce.push(nceLoss(flatten(this.module.onlineProjections.at(k).forward(backboneMap)), psi, positive, negative, this.options.tau));
+      if (alpha > 0) nce.push(nceLoss(flatten(projection.module.forward(ctx.features.backbone[projection.backboneLevel])), psi, positive, negative, this.options.tau));
       if (beta > 0) cos.push(cosineLoss(flatten(gammaMap), psi, positive));
     });
     const terms: LossTerms = {};
