@@ -12,6 +12,7 @@ import { BACKEND_CHOICES, ENGINE_DEFAULTS, NATIVE_CHOICES, type EngineConfig } f
 import { backendUnavailable, importTfBackend, TF_PACKAGES, type NativeTfBackend } from './optional_backends.js';
 import { registerReductionGradients } from './gradients.js';
 import { registerWasmPack } from './wasm/register.js';
+import { registerTensorflowKernels } from './tensorflow_kernels.js';
 import { loadAddon } from './native/addon.js';
 import { registerNativeKernels } from './native/kernels.js';
 
@@ -76,11 +77,33 @@ function baseVersions(): Record<string, string> {
 async function initTensorflow(backend: NativeTfBackend, version: string, reason: string): Promise<EngineInfo> {
   // tfjs-node and tfjs-node-gpu both register their backend as 'tensorflow'.
   await useBackend('tensorflow');
+  registerTensorflowKernels();
+  // The C library the binding was linked to (setup:tensorflow takes it from a PyPI TensorFlow wheel).
+  const libtensorflow = (tf.backend() as { binding?: { TF_Version?: string } }).binding?.TF_Version ?? 'unknown';
   return {
     // libtensorflow sizes its own thread pool (all cores); engine.threads applies to OpenBLAS only.
     backend, reason, kernels: 'libtensorflow', threads: availableParallelism(),
-    versions: { ...baseVersions(), [TF_PACKAGES[backend].name.replace('@tensorflow/', '')]: version },
+    versions: { ...baseVersions(), [TF_PACKAGES[backend].name.replace('@tensorflow/', '')]: version, libtensorflow },
   };
+}
+
+const AUTO_ORDER = ['tensorflow-gpu', 'tensorflow', 'wasm'] as const;
+
+/**
+ * The backends `auto` may take, in its order. DETLAB_ENGINE_AUTO (a comma list of tensorflow-gpu,
+ * tensorflow, wasm) narrows it; `npm test` sets it to wasm so an installed tfjs-node does not move the
+ * whole suite onto libtensorflow (its own tests ask for engine.backend: tensorflow explicitly).
+ */
+function autoCandidates(): { order: NativeTfBackend[]; note: string } {
+  const raw = process.env.DETLAB_ENGINE_AUTO?.trim();
+  if (!raw) return { order: ['tensorflow-gpu', 'tensorflow'], note: '' };
+  const names = raw.split(',').map((n) => n.trim());
+  const bad = names.find((n) => !(AUTO_ORDER as readonly string[]).includes(n));
+  if (bad !== undefined) throw new UserError(`DETLAB_ENGINE_AUTO: unknown backend '${bad}' (a comma list of ${AUTO_ORDER.join(', ')})`);
+  const native = AUTO_ORDER.filter((n): n is NativeTfBackend => n !== 'wasm');
+  const order = native.filter((n) => names.includes(n));
+  const skipped = native.filter((n) => !names.includes(n)).map((n) => TF_PACKAGES[n].name);
+  return { order, note: skipped.length > 0 ? `${skipped.join(', ')} not tried (DETLAB_ENGINE_AUTO=${raw})` : '' };
 }
 
 async function initWasm(config: EngineConfig, threads: number, reasons: string[]): Promise<EngineInfo> {
@@ -119,8 +142,9 @@ async function choose(config: EngineConfig, threads: number): Promise<EngineInfo
       return initTensorflow(config.backend, outcome.version, 'requested');
     }
     case 'auto': {
-      const reasons: string[] = [];
-      for (const backend of ['tensorflow-gpu', 'tensorflow'] as const) {
+      const { order, note } = autoCandidates();
+      const reasons: string[] = note ? [note] : [];
+      for (const backend of order) {
         const outcome = await importTfBackend(backend);
         const name = TF_PACKAGES[backend].name;
         if (!outcome.ok) reasons.push(outcome.why);

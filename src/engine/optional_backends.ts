@@ -12,13 +12,15 @@ interface Package {
 }
 
 export const TF_PACKAGES: Record<NativeTfBackend, Package> = {
+  // tfjs-node's own install script downloads libtensorflow from Google storage; setup:tensorflow builds its
+  // binding against the C library of a PyPI TensorFlow wheel instead (scripts/setup-tensorflow.mjs).
   tensorflow: {
     name: '@tensorflow/tfjs-node',
-    install: 'npm install @tensorflow/tfjs-node@4.22.0',
+    install: 'npm run setup:tensorflow (@tensorflow/tfjs-node@4.22.0 built on the tensorflow-cpu 2.21 wheel)',
   },
   'tensorflow-gpu': {
     name: '@tensorflow/tfjs-node-gpu',
-    install: 'npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs an NVIDIA driver > 450, CUDA 11.2 and cuDNN 8.1)',
+    install: 'npm run setup:tensorflow -- --gpu (@tensorflow/tfjs-node-gpu@4.22.0 on tensorflow[and-cuda] 2.21: CUDA 12.5 and cuDNN 9.3 from PyPI, needs an NVIDIA driver ≥ 525)',
   },
 };
 
@@ -34,6 +36,8 @@ function isModuleNotFound(err: unknown, name: string): boolean {
 export async function importTfBackend(backend: NativeTfBackend): Promise<ImportOutcome> {
   const { name } = TF_PACKAGES[backend];
   try {
+    // libtensorflow logs INFO lines (oneDNN, CPU features) when it loads; keep warnings and errors.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
     // A variable specifier keeps TypeScript from requiring the optional package.
     const specifier: string = name;
     const mod = (await import(specifier)) as { version?: Record<string, string> | string };
@@ -49,6 +53,6 @@ export async function importTfBackend(backend: NativeTfBackend): Promise<ImportO
 /** The one-line error for an explicitly requested backend that cannot be loaded. */
 export function backendUnavailable(backend: NativeTfBackend, outcome: { missing: boolean; why: string }): UserError {
   const { install } = TF_PACKAGES[backend];
-  const fix = outcome.missing ? `install it: ${install}` : `reinstall it (${install}) or choose engine.backend: wasm`;
+  const fix = outcome.missing ? `install it: ${install}` : `rebuild it: ${install}; or choose engine.backend: wasm`;
   return new UserError(`engine.backend: ${backend} is unavailable: ${outcome.why}; ${fix}`);
 }

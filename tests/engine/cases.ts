@@ -1,7 +1,7 @@
 /** Shared geometry cases and helpers for the kernel parity tests. */
 import { tf, type Tensor } from '../../src/engine/tf.js';
 import type { NamedAttrMap } from '../../src/engine/tf.js';
-import { convGeometry, type ConvGeometry, type Pad } from './reference.js';
+import { batchMatMul, convGeometry, type ConvGeometry, type Pad } from './reference.js';
 
 export const TOLERANCE = 1e-4;
 
@@ -67,4 +67,41 @@ export function caseTensors(c: ConvCase, seed: number): { x: Tensor; w: Tensor; 
     w: randomTensor([c.k, c.k, g.C, c.co], seed + 1),
     dy: randomTensor([g.B, g.OH, g.OW, c.co], seed + 2),
   };
+}
+
+export interface ConvResults {
+  forward: Float32Array;
+  filterGrad: Float32Array;
+  inputGrad: Float32Array;
+}
+
+/** Conv2D and both gradient kernels of one case on the current backend (inputs from `seed`). */
+export function convResults(c: ConvCase, seed: number): ConvResults {
+  const { x, w, dy } = caseTensors(c, seed);
+  const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' as const };
+  const results = {
+    forward: runKernel('Conv2D', { x, filter: w }, { ...attrs, dilations: 1 }),
+    filterGrad: runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape }),
+    inputGrad: runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }),
+  };
+  tf.dispose([x, w, dy]);
+  return results;
+}
+
+/** Transposes and broadcast batches for the BatchMatMul parity tests. */
+export const MATMUL_CASES = [
+  { tA: false, tB: false, batchA: 1, batchB: 1 },
+  { tA: true, tB: false, batchA: 2, batchB: 2 },
+  { tA: false, tB: true, batchA: 1, batchB: 3 },
+  { tA: true, tB: true, batchA: 3, batchB: 1 },
+];
+
+/** BatchMatMul of one case on the current backend, and the reference product. */
+export function matmulResult(c: (typeof MATMUL_CASES)[number], m: number, k: number, n: number): { got: Float32Array; want: Float64Array } {
+  const a = randomTensor([c.batchA, c.tA ? k : m, c.tA ? m : k], 5);
+  const b = randomTensor([c.batchB, c.tB ? n : k, c.tB ? k : n], 6);
+  const got = runKernel('BatchMatMul', { a, b }, { transposeA: c.tA, transposeB: c.tB });
+  const want = batchMatMul(a.dataSync() as Float32Array, b.dataSync() as Float32Array, { batchA: c.batchA, batchB: c.batchB, m, k, n }, c.tA, c.tB);
+  tf.dispose([a, b]);
+  return { got, want };
 }

@@ -9,6 +9,7 @@ import { ENGINE_CONFIG_SCHEMA, ENGINE_DEFAULTS } from '../../src/engine/config.j
 import { engine as engineSection } from '../../src/engine/engine.section.js';
 import { loadAddon } from '../../src/engine/native/addon.js';
 import { WASM_PACK_KERNELS } from '../../src/engine/wasm/register.js';
+import { backendUnavailable, importTfBackend } from '../../src/engine/optional_backends.js';
 
 async function userError(run: () => Promise<unknown>): Promise<UserError> {
   try {
@@ -21,12 +22,25 @@ async function userError(run: () => Promise<unknown>): Promise<UserError> {
   assert.fail('expected a UserError');
 }
 
+/** Runs `fn` with DETLAB_ENGINE_AUTO set to `value` (unset for undefined), then restores it. */
+async function withAutoEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.DETLAB_ENGINE_AUTO;
+  if (value === undefined) delete process.env.DETLAB_ENGINE_AUTO;
+  else process.env.DETLAB_ENGINE_AUTO = value;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.DETLAB_ENGINE_AUTO;
+    else process.env.DETLAB_ENGINE_AUTO = before;
+  }
+}
+
 describe('initEngine', () => {
-  it('auto picks wasm with the kernel pack when tfjs-node is absent, and says why', async () => {
-    const info = await initEngine({ log: false });
+  it('auto with DETLAB_ENGINE_AUTO=wasm (as npm test sets it) takes wasm with the kernel pack, and says why', async () => {
+    const info = await withAutoEnv('wasm', () => initEngine({ log: false }));
     assert.equal(info.backend, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.match(info.reason, /@tensorflow\/tfjs-node-gpu is not installed, @tensorflow\/tfjs-node is not installed/);
+    assert.match(info.reason, /^auto: @tensorflow\/tfjs-node-gpu, @tensorflow\/tfjs-node not tried \(DETLAB_ENGINE_AUTO=wasm\)/);
     assert.equal(info.kernels, loadAddon().addon ? 'wasm-pack+openblas' : 'wasm-pack');
     assert.equal(info.versions['tfjs-core'], '4.22.0');
     assert.equal(info.versions['tfjs-backend-wasm'], '4.22.0');
@@ -35,17 +49,44 @@ describe('initEngine', () => {
     assert.doesNotThrow(() => JSON.stringify(info));
   });
 
-  it('an absent tfjs-node is a one-line error with the install command', async () => {
-    const err = await userError(() => initEngine({ backend: 'tensorflow', log: false }));
-    assert.match(err.message, /^engine\.backend: tensorflow is unavailable: @tensorflow\/tfjs-node is not installed/);
-    assert.match(err.message, /npm install @tensorflow\/tfjs-node@4\.22\.0/);
+  it('auto takes tfjs-node-gpu, then tfjs-node when it loads, else wasm, and says why', async () => {
+    const [gpu, cpu] = [await importTfBackend('tensorflow-gpu'), await importTfBackend('tensorflow')];
+    const info = await withAutoEnv(undefined, () => initEngine({ log: false }));
+    if (gpu.ok) {
+      assert.equal(info.backend, 'tensorflow-gpu');
+    } else if (cpu.ok) {
+      assert.equal(info.backend, 'tensorflow');
+      assert.equal(info.kernels, 'libtensorflow');
+      assert.equal(info.reason, 'auto: @tensorflow/tfjs-node found');
+      assert.equal(tf.getBackend(), 'tensorflow');
+    } else {
+      assert.equal(info.backend, 'wasm');
+      assert.match(info.reason, /@tensorflow\/tfjs-node-gpu is not installed, @tensorflow\/tfjs-node (is not installed|failed to load)/);
+    }
   });
 
-  it('an absent tfjs-node-gpu names the install command and the CUDA/cuDNN versions', async () => {
-    const err = await userError(() => initEngine({ backend: 'tensorflow-gpu', log: false }));
-    assert.match(err.message, /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
-    assert.match(err.message, /CUDA 11\.2/);
-    assert.match(err.message, /cuDNN 8\.1/);
+  it('DETLAB_ENGINE_AUTO narrows auto and rejects unknown names', async () => {
+    const info = await withAutoEnv('tensorflow-gpu,wasm', () => initEngine({ log: false }));
+    if (info.backend === 'wasm') assert.match(info.reason, /@tensorflow\/tfjs-node not tried \(DETLAB_ENGINE_AUTO=tensorflow-gpu,wasm\)/);
+    const err = await userError(() => withAutoEnv('gpu', () => initEngine({ log: false })));
+    assert.match(err.message, /^DETLAB_ENGINE_AUTO: unknown backend 'gpu'/);
+  });
+
+  it('an absent or broken tfjs-node is a one-line error with the setup command', () => {
+    const absent = backendUnavailable('tensorflow', { missing: true, why: '@tensorflow/tfjs-node is not installed' });
+    assert.match(absent.message, /^engine\.backend: tensorflow is unavailable: @tensorflow\/tfjs-node is not installed; install it: npm run setup:tensorflow /);
+    const broken = backendUnavailable('tensorflow', { missing: false, why: '@tensorflow/tfjs-node failed to load: no tfjs_binding.node' });
+    assert.match(broken.message, /failed to load: no tfjs_binding\.node; rebuild it: npm run setup:tensorflow .*; or choose engine\.backend: wasm$/);
+    for (const err of [absent, broken]) assert.ok(!err.message.includes('\n'));
+  });
+
+  it('an absent tfjs-node-gpu names the setup command, the CUDA/cuDNN versions and the driver', async () => {
+    const gpu = await importTfBackend('tensorflow-gpu');
+    const err = gpu.ok ? backendUnavailable('tensorflow-gpu', { missing: true, why: 'x' }) : await userError(() => initEngine({ backend: 'tensorflow-gpu', log: false }));
+    assert.match(err.message, /npm run setup:tensorflow -- --gpu/);
+    assert.match(err.message, /CUDA 12\.5/);
+    assert.match(err.message, /cuDNN 9\.3/);
+    assert.match(err.message, /NVIDIA driver/);
   });
 
   it('rejects bad options with the config path in the message', async () => {

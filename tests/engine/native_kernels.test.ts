@@ -10,7 +10,7 @@ import { initEngine } from '../../src/engine/init.js';
 import { loadAddon } from '../../src/engine/native/addon.js';
 import { registerNativeKernels } from '../../src/engine/native/kernels.js';
 import * as ref from './reference.js';
-import { caseTensors, convCases, EXPLICIT_PAD, randomTensor, runKernel, TOLERANCE, type ConvCase } from './cases.js';
+import { caseTensors, convCases, convResults, EXPLICIT_PAD, MATMUL_CASES, matmulResult, randomTensor, runKernel, TOLERANCE } from './cases.js';
 
 const load = loadAddon();
 const inCi = process.env.CI === 'true';
@@ -20,41 +20,6 @@ function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
   const err = ref.relativeError(got, want);
   assert.ok(err <= TOLERANCE, `${what}: relative error ${err}`);
 }
-
-interface ConvResults {
-  forward: Float32Array;
-  filterGrad: Float32Array;
-  inputGrad: Float32Array;
-}
-
-function convResults(c: ConvCase): ConvResults {
-  const { x, w, dy } = caseTensors(c, 31);
-  const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' as const };
-  const results = {
-    forward: runKernel('Conv2D', { x, filter: w }, { ...attrs, dilations: 1 }),
-    filterGrad: runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape }),
-    inputGrad: runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }),
-  };
-  tf.dispose([x, w, dy]);
-  return results;
-}
-
-const MATMUL_CASES = [
-  { tA: false, tB: false, batchA: 1, batchB: 1 },
-  { tA: true, tB: false, batchA: 2, batchB: 2 },
-  { tA: false, tB: true, batchA: 1, batchB: 3 },
-  { tA: true, tB: true, batchA: 3, batchB: 1 },
-];
-
-function matmulResult(c: (typeof MATMUL_CASES)[number], m: number, k: number, n: number): { got: Float32Array; want: Float64Array } {
-  const a = randomTensor([c.batchA, c.tA ? k : m, c.tA ? m : k], 5);
-  const b = randomTensor([c.batchB, c.tB ? n : k, c.tB ? k : n], 6);
-  const got = runKernel('BatchMatMul', { a, b }, { transposeA: c.tA, transposeB: c.tB });
-  const want = ref.batchMatMul(a.dataSync() as Float32Array, b.dataSync() as Float32Array, { batchA: c.batchA, batchB: c.batchB, m, k, n }, c.tA, c.tB);
-  tf.dispose([a, b]);
-  return { got, want };
-}
-
 
 /** Fused BatchNorm forward and backward kernels on [2, 5, 3, 16] (mean far from 0), outputs flattened in order. */
 function batchNormResults(): Float32Array[] {
@@ -79,7 +44,7 @@ describe('native OpenBLAS kernels', () => {
     const info = await initEngine({ backend: 'wasm', native: 'on', log: false });
     assert.equal(info.kernels, 'wasm-pack+openblas');
     const cases = convCases();
-    const native = cases.map(convResults);
+    const native = cases.map((c) => convResults(c, 31));
     cases.forEach((c, i) => {
       const { x, w, dy } = caseTensors(c, 31);
       const [xv, wv, dyv] = [x, w, dy].map((t) => t.dataSync() as Float32Array);
@@ -91,7 +56,7 @@ describe('native OpenBLAS kernels', () => {
     const wasmInfo = await initEngine({ backend: 'wasm', native: 'off', log: false });
     assert.equal(wasmInfo.kernels, 'wasm-pack');
     cases.forEach((c, i) => {
-      const pack = convResults(c);
+      const pack = convResults(c, 31);
       assertClose(pack.forward, native[i].forward, `paths differ: Conv2D ${c.name}`);
       assertClose(pack.filterGrad, native[i].filterGrad, `paths differ: Conv2DBackpropFilter ${c.name}`);
       assertClose(pack.inputGrad, native[i].inputGrad, `paths differ: Conv2DBackpropInput ${c.name}`);

@@ -6,6 +6,8 @@ import { initEngine } from '../../src/engine/init.js';
 import { tf } from '../../src/engine/tf.js';
 
 process.env.DETLAB_NATIVE_ADDON = '/nonexistent/detlab_native.node';
+// `auto` here means wasm also where setup:tensorflow installed tfjs-node (npm test sets the same).
+process.env.DETLAB_ENGINE_AUTO = 'wasm';
 
 describe('engine without tfjs-node and without the native addon', () => {
   it('auto falls back to the pure wasm pack, says why, and trains', async () => {
