@@ -4,12 +4,14 @@
  * rather than after the first trials.
  */
 import { loadConfig } from '../config/config.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, fileOrigin } from '../config/errors.js';
+import { nearestOrigin } from '../config/origin.js';
 import { diffConfigs, type ConfigDifference } from '../config/diff.js';
-import { deepClone, type ConfigMap } from '../config/tree.js';
+import { deepClone, isMap, type ConfigMap } from '../config/tree.js';
 import { registryFor } from '../registry/load_validated.js';
 import { Validator } from '../registry/validate.js';
 import { expandSpec } from './expand.js';
+import { unknownMetric } from './metric_names.js';
 import { loadSpec, type LoadedSpec } from './spec.js';
 import { trialLabel, type Trial } from './trial.js';
 import { isLogScale } from './values.js';
@@ -35,6 +37,9 @@ export async function planSweep(specFile: string): Promise<SweepPlan> {
       throw new ConfigError(issues.map((i) => ({ message: `${loaded.file}: trial ${trial.id} (${trialLabel(trial)}): ${i.path.join('.')}: ${i.message}` })));
     }
   }
+  const ranked = trials.filter((t) => t.stage === (Object.keys(loaded.spec.stages).at(-1) ?? t.stage));
+  const why = unknownMetric(loaded.spec.metric, ranked.every((t) => isMap(t.config.data) && t.config.data.val !== undefined));
+  if (why !== undefined) throw new ConfigError({ origin: nearestOrigin(loaded.origins, ['metric']) ?? fileOrigin(loaded.file, 1), message: why });
   const stageNames = Object.keys(loaded.spec.stages);
   const { grid, zip } = loaded.spec;
   const logKeys = [...Object.entries(grid), ...Object.entries(zip)].filter(([, list]) => isLogScale(list)).map(([k]) => k.replace(/^\+\+?/, ''));

@@ -7,7 +7,10 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../cli/command.js';
+import { didYouMean } from '../config/did_you_mean.js';
 import { formatInline } from '../config/dump.js';
+import { fileOrigin } from '../config/errors.js';
+import { formatOrigin, nearestOrigin } from '../config/origin.js';
 import { newRunId } from '../train/work_dir.js';
 import { openRun, type RunTracker } from '../track/tracker.js';
 import type { Executor } from './executor.js';
@@ -141,6 +144,9 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
   // A stop that came while the sweep was being planned.
   if (o.signal?.aborted) controller.abort();
   let failures = 0;
+  // Set when a finished trial lacks the spec's metric (a loss term name the dry run cannot check): the sweep stops.
+  let metricProblem: string | undefined;
+  const rankedStage = plan.stages.at(-1);
   const outputs = (id: string): TrialOutputs | undefined => {
     const r = records.get(id);
     return r?.status === 'finished' && r.runDir !== undefined && r.checkpoint !== undefined ? { runDir: r.runDir, checkpoint: r.checkpoint } : undefined;
@@ -185,6 +191,13 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
             if (o.failFast) controller.abort();
           } else {
             const value = outcome.metrics[spec.metric];
+            if (outcome.status === 'finished' && value === undefined && job.trial.stage === rankedStage && metricProblem === undefined) {
+              const where = formatOrigin(nearestOrigin(plan.loaded.origins, ['metric']) ?? fileOrigin(plan.loaded.file, 1));
+              const logged = Object.keys(outcome.metrics).sort().join(', ');
+              metricProblem = `${where}: metric '${spec.metric}' is not among trial ${job.trial.id}'s metrics${didYouMean(spec.metric, Object.keys(outcome.metrics))} (it logged ${logged}); the sweep stops: fix the metric, then run with --resume (finished trials are kept)`;
+              print(metricProblem);
+              controller.abort();
+            }
             print(`${outcome.status.padEnd(7)} ${job.trial.id}  ${describe(job.trial)}  ${spec.metric}=${value === undefined ? '-' : value.toFixed(4)}  (${outcome.seconds.toFixed(1)} s, ${done}/${total} done)`);
           }
         },
@@ -204,16 +217,16 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
     o.signal?.removeEventListener('abort', onAbort);
     save();
   }
-  const interrupted = controller.signal.aborted && !(o.failFast && failures > 0);
+  const interrupted = controller.signal.aborted && !(o.failFast && failures > 0) && metricProblem === undefined;
   const remote = await remoteCurves(sweepDir, state);
   if (remote.problem !== undefined) print(remote.problem);
   const files = writeReport(sweepDir, state, remote.curves);
   if (tracker !== undefined) {
     for (const f of files) tracker.logArtifact(f, 'report');
     tracker.logArtifact(join(sweepDir, STATE_FILE));
-    await tracker.finish(interrupted ? 'KILLED' : failures > 0 ? 'FAILED' : 'FINISHED');
+    await tracker.finish(interrupted ? 'KILLED' : failures > 0 || metricProblem !== undefined ? 'FAILED' : 'FINISHED');
   }
-  const outcome = interrupted ? 'interrupted' : failures > 0 || state.trials.some((t) => t.status !== 'finished') ? 'failed' : 'finished';
+  const outcome = interrupted ? 'interrupted' : failures > 0 || metricProblem !== undefined || state.trials.some((t) => t.status !== 'finished') ? 'failed' : 'finished';
   return { sweepDir, state, outcome };
 }
 
