@@ -6,6 +6,8 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
+import { displayFile } from '../config/origin.js';
 import { configPlugins, discoverRegistry, type PluginRef } from './discover.js';
 import { issuesError } from './build.js';
 import type { Registry } from './registry.js';
@@ -20,12 +22,25 @@ export interface ValidateOptions extends LoadOptions {
   plugins?: readonly string[];
 }
 
-/** Discovers the registry for a loaded config: built-ins, its `plugins:` and the extra plugin paths. */
-export async function registryFor(loaded: LoadedConfig, extraPlugins: readonly string[] = []): Promise<Registry> {
+/**
+ * Discovers the registry for a loaded config: built-ins, its `plugins:` and the extra plugin paths.
+ * A plugin is code, run when imported: commands that only look at a config pass
+ * `configPlugins: 'refuse'`, and then a `plugins:` entry not also named with `--plugin` is an error at its line.
+ */
+export async function registryFor(loaded: LoadedConfig, extraPlugins: readonly string[] = [], o: { configPlugins?: 'load' | 'refuse'; command?: string } = {}): Promise<Registry> {
   const fromConfig = configPlugins(loaded.config.plugins, (i) =>
     loaded.origins.get(Array.isArray(loaded.config.plugins) ? `plugins.${i}` : 'plugins'),
   );
   const fromCli: PluginRef[] = extraPlugins.map((p) => ({ path: resolve(p) }));
+  if (o.configPlugins === 'refuse') {
+    const untrusted = fromConfig.filter((p) => !fromCli.some((c) => c.path === p.path));
+    if (untrusted.length > 0) {
+      throw new ConfigError(untrusted.map((p) => ({
+        origin: p.origin,
+        message: `plugins: ${displayFile(p.path)} is code, which ${o.command ?? 'this command'} does not run unless told: pass --trust-plugins (or --plugin ${displayFile(p.path)}); train, eval and sweep run load a config's plugins`,
+      })));
+    }
+  }
   return discoverRegistry([...fromCli, ...fromConfig]);
 }
 

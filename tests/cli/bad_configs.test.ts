@@ -21,7 +21,7 @@ test('the corpus holds at least 30 malformed configs, each stating its expected 
 
 test('config validate: exit 1, file:line and the message, no stack, for every bad config', async () => {
   const results = await inBatches(
-    files.map((file) => () => runCli(['config', 'validate', '--plugin', TEST_PLUGINS, join('tests/fixtures/bad_configs', file)])),
+    files.map((file) => () => runCli(['config', 'validate', '--trust-plugins', '--plugin', TEST_PLUGINS, join('tests/fixtures/bad_configs', file)])),
     2,
   );
   files.forEach((file, i) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
@@ -34,20 +34,20 @@ test('config show --origin names file:line of each value, or --set', async () =>
 });
 
 test('config show --defaults validates and fills in defaults', async () => {
-  const { code, stdout } = await runCli(['config', 'show', '--defaults', '--plugin', TEST_PLUGINS, THREE_LEVEL]);
+  const { code, stdout } = await runCli(['config', 'show', '--defaults', '--trust-plugins', '--plugin', TEST_PLUGINS, THREE_LEVEL]);
   assert.equal(code, 0);
   const config = parse(stdout) as { model: { backbone: Record<string, unknown> } };
   assert.deepEqual(config.model.backbone, { type: 'TinyBackbone', depth: 18, out_indices: [0, 1, 2], frozen: false });
-  const withOrigins = await runCli(['config', 'show', '--defaults', '--origin', '--plugin', TEST_PLUGINS, THREE_LEVEL]);
+  const withOrigins = await runCli(['config', 'show', '--defaults', '--origin', '--trust-plugins', '--plugin', TEST_PLUGINS, THREE_LEVEL]);
   assert.match(withOrigins.stdout, /^ {4}frozen: false +# default$/m);
   assert.match(withOrigins.stdout, /^ {4}depth: 18 +# tests\/fixtures\/configs\/three_level\/tiny_r18_voc\.yaml:9$/m);
 });
 
 test('config validate: ok for a good config (with a .js plugin from plugins:), exit 1 and every error otherwise', async () => {
-  const good = await runCli(['config', 'validate', '--plugin', TEST_PLUGINS, THREE_LEVEL]);
+  const good = await runCli(['config', 'validate', '--trust-plugins', '--plugin', TEST_PLUGINS, THREE_LEVEL]);
   assert.equal(good.code, 0, good.stderr);
   assert.match(good.stdout, /tiny_r18_voc\.yaml: ok/);
-  const bad = await runCli(['config', 'validate', '--plugin', TEST_PLUGINS, THREE_LEVEL, '--set', 'model.num_classes=0', '--set', '+model.head.colour=red']);
+  const bad = await runCli(['config', 'validate', '--trust-plugins', '--plugin', TEST_PLUGINS, THREE_LEVEL, '--set', 'model.num_classes=0', '--set', '+model.head.colour=red']);
   assert.equal(bad.code, 1);
   assert.deepEqual(bad.stderr.trim().split('\n'), [
     '--set model.num_classes=0: model.num_classes must be >= 1 (got integer 0)',
@@ -55,6 +55,25 @@ test('config validate: ok for a good config (with a .js plugin from plugins:), e
     // The head's value comes from a reference, reported where the reference is written.
     'tests/fixtures/configs/three_level/_base_/tiny_model.yaml:10: model.head.num_classes must be >= 1 (got integer 0)',
   ]);
+});
+
+test('a config\'s plugins are code: config validate and show --defaults refuse them at their line and run nothing, unless --trust-plugins or --plugin names them', async () => {
+  const marker = join(writeTree({}), 'imported');
+  const dir = writeTree({
+    'plugin.js': `import { existsSync, readFileSync, writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'imported');\n`,
+    'config.yaml': `_base_: ${join(ROOT, THREE_LEVEL)}\nplugins: [${join(ROOT, 'tests/fixtures/plugins_js/extra')}, ./plugin.js]\n`,
+  });
+  const config = join(dir, 'config.yaml');
+  for (const args of [['config', 'validate', config], ['config', 'show', '--defaults', config]]) {
+    const refused = await runCli([...args, '--plugin', TEST_PLUGINS, '--plugin', join(ROOT, 'tests/fixtures/plugins_js/extra')]);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /config\.yaml:2: plugins: .*plugin\.js is code, which config (validate|show) does not run unless told: pass --trust-plugins/);
+    assert.doesNotMatch(refused.stderr, /plugins_js\/extra is code/, 'a plugin also named with --plugin is trusted');
+    assert.ok(!existsSync(marker), `${args.join(' ')} ran the plugin`);
+  }
+  const trusted = await runCli(['config', 'validate', config, '--trust-plugins', '--plugin', TEST_PLUGINS]);
+  assert.equal(trusted.code, 0, trusted.stderr);
+  assert.equal(readFileSync(marker, 'utf8'), 'imported');
 });
 
 test('config diff prints only what differs, with both values and their origins', async () => {

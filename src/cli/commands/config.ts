@@ -12,15 +12,18 @@ import { parseCommandArgs, stringList } from '../args.js';
 import { UserError, type Command } from '../command.js';
 
 const usage = `usage:
-  detlab config show CONFIG [--set KEY=VALUE]... [--origin] [--defaults] [--plugin DIR]...
+  detlab config show CONFIG [--set KEY=VALUE]... [--origin] [--defaults] [--plugin DIR]... [--trust-plugins]
       print the merged, resolved config as YAML; --origin adds where each value
       came from (file:line, --set, or default); --defaults validates it and
       fills in the defaults of every section and component
-  detlab config validate CONFIG... [--set KEY=VALUE]... [--plugin DIR]...
+  detlab config validate CONFIG... [--set KEY=VALUE]... [--plugin DIR]... [--trust-plugins]
       check configs against the registered components; prints every problem as
       file:line: message and exits 1 if there is any
   detlab config diff A B [--set KEY=VALUE]...
       print only the values that differ between two configs (overrides apply to both)
+
+A config's plugins: are code: show --defaults and validate import them only with
+--trust-plugins (or when also named with --plugin); train, eval and sweep run do.
 
 overrides (--set): a.b=1 changes a key, +a.b=1 adds one, ++a.b=1 adds or changes,
 ~a.b deletes; values are YAML (--set 'sizes=[512,640]').`;
@@ -30,14 +33,17 @@ const options = {
   plugin: { type: 'string', multiple: true },
   origin: { type: 'boolean' },
   defaults: { type: 'boolean' },
+  'trust-plugins': { type: 'boolean' },
 } as const;
+
+type Values = { plugin?: string[]; 'trust-plugins'?: boolean };
 
 async function show(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, options, usage);
   if (positionals.length !== 1) throw new UserError(`config show takes one config file\n${usage}`);
   const loaded = loadConfig(positionals[0], { overrides: stringList(values.set) });
   if (values.defaults === true) {
-    await validated(loaded, stringList(values.plugin));
+    await validated(loaded, values, 'config show');
     markDefaults(loaded);
   }
   process.stdout.write(dumpYaml(loaded.config, values.origin === true ? loaded.origins : undefined));
@@ -53,8 +59,8 @@ function markDefaults(loaded: LoadedConfig): void {
 }
 
 /** Validates a loaded config in place (defaults applied) or throws a ConfigError. */
-async function validated(loaded: LoadedConfig, plugins: string[]): Promise<void> {
-  const registry = await registryFor(loaded, plugins);
+async function validated(loaded: LoadedConfig, values: Values, command: string): Promise<void> {
+  const registry = await registryFor(loaded, stringList(values.plugin), { configPlugins: values['trust-plugins'] === true ? 'load' : 'refuse', command });
   const issues = new Validator(registry).validateConfig(loaded.config);
   if (issues.length > 0) throw issuesError(issues, loaded.origins);
 }
@@ -65,7 +71,7 @@ async function validate(args: string[]): Promise<number> {
   let failed = 0;
   for (const file of positionals) {
     try {
-      await validated(loadConfig(file, { overrides: stringList(values.set) }), stringList(values.plugin));
+      await validated(loadConfig(file, { overrides: stringList(values.set) }), values, 'config validate');
       console.log(`${file}: ok`);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
