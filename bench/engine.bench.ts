@@ -1,8 +1,9 @@
 /**
  * Training-step speed of the compute engine: a ResNet-18-shaped conv stack
  * (BN in training mode, SGD momentum) at 2×3×256×256 on every available
- * backend, the speed-up over stock `cpu` at a smaller shape, the machine's
- * SGEMM roofline, and PyTorch eager when it is importable. Each
+ * backend (tfjs-node where `npm run setup:tensorflow` built it), the
+ * speed-up over stock `cpu` at a smaller shape, the machine's SGEMM
+ * roofline, and PyTorch eager when it is importable. Each
  * configuration runs in its own process so peak RSS is its own.
  *
  * DETLAB_BENCH_STEPS (default 5) sets the number of timed steps after one
@@ -102,6 +103,8 @@ export default async function engineBench(): Promise<void> {
 
   const small: Record<string, StepResult | null> = {};
   small.cpu = measure('cpu (stock)', stepJob('cpu', 'off', SMALL, 2, threads));
+  // Only where `npm run setup:tensorflow` built tfjs-node (its absence is already listed as skipped).
+  if (big.tensorflow) small.tensorflow = measure('tfjs-node (tensorflow)', stepJob('tensorflow', 'off', SMALL, steps, threads));
   small['wasm-pack'] = measure('wasm-pack', stepJob('wasm', 'off', SMALL, steps, threads));
   small['wasm-pack+openblas'] = measure('wasm-pack+openblas', stepJob('wasm', 'on', SMALL, steps, threads));
 
@@ -113,7 +116,7 @@ export default async function engineBench(): Promise<void> {
   const cpu = small.cpu;
   if (cpu) {
     const cpuStep = min(timed(cpu.stepMs));
-    for (const label of ['wasm-pack', 'wasm-pack+openblas']) {
+    for (const label of ['tensorflow', 'wasm-pack', 'wasm-pack+openblas']) {
       const r = small[label];
       if (!r) continue;
       const wall = cpuStep / min(timed(r.stepMs));
@@ -147,7 +150,7 @@ export default async function engineBench(): Promise<void> {
       const torch = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as { stepMs: number[]; torch: string; threads: number };
       const torchStep = min(timed(torch.stepMs));
       console.log(`PyTorch ${torch.torch} eager CPU, ${torch.threads} threads: ${(torchStep / 1000).toFixed(3)} s/step`);
-      for (const label of ['wasm-pack', 'wasm-pack+openblas']) {
+      for (const label of ['tensorflow', 'wasm-pack', 'wasm-pack+openblas']) {
         const r = big[label];
         if (r) console.log(`  ${label} / PyTorch step-time ratio: ${(min(timed(r.stepMs)) / torchStep).toFixed(2)}`);
       }

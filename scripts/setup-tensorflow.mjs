@@ -45,14 +45,17 @@ const LIBRARIES = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
 
 const started = performance.now();
 const done = [];
+let logged = false;
 
 function fail(reason) {
-  console.error(`setup:tensorflow: failed: ${reason}${existsSync(logFile) ? ` (full output: ${relative(root, logFile)})` : ''}`);
+  console.error(`setup:tensorflow: failed: ${reason}${logged ? ` (full output: ${relative(root, logFile)})` : ''}`);
   process.exit(1);
 }
 
 function log(text) {
   mkdirSync(cache, { recursive: true });
+  if (!logged) writeFileSync(logFile, `setup:tensorflow ${new Date().toISOString()} ${process.argv.slice(2).join(' ')}\n`);
+  logged = true;
   appendFileSync(logFile, text.endsWith('\n') ? text : `${text}\n`);
 }
 
@@ -286,7 +289,7 @@ function verify(variant) {
     "if (!(await tf.setBackend('tensorflow'))) throw new Error('tf.setBackend(\"tensorflow\") returned false');",
     'const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).dataSync();',
     "if (y[0] !== 17 || y[1] !== 39) throw new Error('matmul gave ' + Array.from(y));",
-    'console.log(tf.backend().binding.TF_Version);',
+    "console.log(tf.backend().binding.TF_Version + (tf.backend().isUsingGpuDevice ? ' on the GPU' : ''));",
   ].join('\n');
   const out = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: root, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
   log(`$ verify\n${out.stdout}${out.stderr}`);
@@ -300,12 +303,12 @@ async function main() {
   if (unknown.length > 0) fail(`unknown argument ${unknown[0]} (usage: npm run setup:tensorflow [-- --gpu])`);
   if (platform() !== 'linux' || arch() !== 'x64') fail(`only linux x64 is supported (this is ${platform()} ${arch()}); the TensorFlow wheels' C library is used`);
   const variant = args.includes('--gpu') ? VARIANTS.gpu : VARIANTS.cpu;
-  mkdirSync(cache, { recursive: true });
-  writeFileSync(logFile, `setup:tensorflow ${new Date().toISOString()} ${variant.pkg}\n`);
+  log(`${variant.pkg}@${TFJS_VERSION}, TensorFlow ${TF_VERSION}, Node ${process.versions.node}`);
   const tfLib = variant === VARIANTS.gpu ? gpuLibrary(variant) : await cpuLibrary(variant);
   const pkg = installPackage(variant);
   const how = buildBinding(variant, tfLib, pkg);
   const tfVersion = verify(variant);
+  if (variant === VARIANTS.gpu && !tfVersion.endsWith('on the GPU')) done.push('but TensorFlow sees no GPU here: it runs on the CPU (check nvidia-smi and the driver)');
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   console.log(`setup:tensorflow: ${variant.pkg}@${TFJS_VERSION} on libtensorflow ${tfVersion} from ${tfLib.source}; binding ${relative(root, pkg.bindingPath)} (${how}) → engine.backend: ${variant.backend} works; ${seconds} s${done.length ? ` (${done.join(', ')})` : ''}`);
 }

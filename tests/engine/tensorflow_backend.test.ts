@@ -116,6 +116,8 @@ describe(`engine.backend: ${backend} (libtensorflow)`, () => {
     assert.equal(info.kernels, 'libtensorflow');
     assert.equal(info.versions[TF_PACKAGES[backend].name.replace('@tensorflow/', '')], '4.22.0');
     assert.match(info.versions.libtensorflow, /^2\.\d+\.\d+/);
+    const onGpu = (tf.backend() as unknown as { isUsingGpuDevice: boolean }).isUsingGpuDevice;
+    assert.equal(onGpu, backend === 'tensorflow-gpu', `TensorFlow ${onGpu ? 'runs on a GPU' : 'sees no GPU'}`);
   });
 
   it('Conv2D forward and gradients match the reference and the wasm pack', { skip }, async () => {
