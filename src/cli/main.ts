@@ -5,7 +5,7 @@
  * and exit 1; so do unexpected errors, as one line. Stacks are printed only
  * with DETLAB_DEBUG=1.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { didYouMean } from '../config/did_you_mean.js';
@@ -47,7 +47,7 @@ function help(entries: (Command | Broken)[]): string {
     `  ${e.name.padEnd(width)}  ${isBroken(e) ? `(cannot be loaded: ${(e.error as Error).message ?? String(e.error)})` : e.summary}`,
   );
   return [
-    'usage: detlab <command> [options]',
+    'usage: detlab <command> [options]    (detlab --version prints the version)',
     '',
     'commands:',
     ...lines,
@@ -56,8 +56,18 @@ function help(entries: (Command | Broken)[]): string {
   ].join('\n');
 }
 
+/** The version in detlab's package.json (dist/src/cli/ is three levels below it). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(here, '../../../package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    console.log(`detlab ${version()} (node ${process.version})`);
+    return 0;
+  }
   const files = commandFiles();
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(help(await Promise.all(files.map(loadCommand))));

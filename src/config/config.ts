@@ -3,6 +3,7 @@
  * files merged, then `--set` overrides, then `${...}` references resolved.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConfigError, fileOrigin } from './errors.js';
 import { loadConfigFile } from './load.js';
 import type { OriginMap } from './origin.js';
 import { applyOverrides, parseOverride } from './overrides.js';
@@ -28,6 +29,10 @@ export interface LoadOptions {
 export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
   const overrides = (options.overrides ?? []).map(parseOverride);
   const loaded = loadConfigFile(file);
+  // An empty file is a mistake (a wrong path, a lost edit), not a config with every default.
+  if (Object.keys(loaded.value).length === 0) {
+    throw new ConfigError({ origin: fileOrigin(loaded.files[0], 1), message: 'the config is empty: it sets no keys (write a _base_: to inherit from, or the sections to set)' });
+  }
   const layer = { value: loaded.value, origins: loaded.origins };
   applyOverrides(layer, overrides);
   resolveReferences(layer);

@@ -5,7 +5,12 @@ import { defineSection } from '../registry/section.js';
 export const name = defineSection({
   name: 'name',
   description: 'name of the experiment, used for its work dir and tracking run',
-  schema: { type: 'string', minLength: 1 },
+  schema: {
+    type: 'string',
+    minLength: 1,
+    pattern: '^(?!\\.\\.?$)[^/\\\\]+$',
+    'x-message': "must be a plain name, not '.' or '..' and without '/' or '\\': it names the runs' folder under work_dir",
+  },
 });
 
 export const seed = defineSection({

@@ -9,6 +9,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JsonSchema } from './component.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
+// `x-message` explains a `pattern` in words in the error message (src/registry/validate.ts); it validates nothing.
+ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 export type AjvError = ErrorObject;

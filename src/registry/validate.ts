@@ -172,6 +172,8 @@ function convertError(error: AjvError, base: ValuePath, label: string, component
     case 'required':
       return { path, message: `${where} is missing the required option '${String(params.missingProperty)}'` };
     case 'type':
+      // ajv's number type excludes .inf and .nan, which YAML reads as numbers.
+      if (typeof error.data === 'number' && /number|integer/.test(String(params.type))) return { path, message: `${where} must be a finite number${got}` };
       return { path, message: `${where} must be ${article(String(params.type))}${got}` };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
@@ -181,6 +183,10 @@ function convertError(error: AjvError, base: ValuePath, label: string, component
     case 'minLength':
       if (params.limit === 1) return { path, message: `${where} must not be empty` };
       return { path, message: `${where} ${error.message ?? 'is too short'}${got}` };
+    case 'pattern': {
+      const explained = (error.parentSchema as JsonSchema | undefined)?.['x-message'];
+      return { path, message: `${where} ${typeof explained === 'string' ? explained : `must match ${String(params.pattern)}`}${got}` };
+    }
     case 'anyOf':
     case 'oneOf':
       return { path, message: `${where} does not match any allowed form${describeAlternatives(error.schema)}${got}` };
@@ -205,6 +211,7 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === 'object') return 'a map';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `number ${Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf'}`;
   const text = JSON.stringify(value);
   const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text;
   return `${typeof value === 'number' && Number.isInteger(value) ? 'integer' : typeof value} ${shown}`;

@@ -52,7 +52,7 @@ export const SPEC_SCHEMA: JsonSchema = {
   additionalProperties: false,
   required: ['base'],
   properties: {
-    name: { type: 'string', pattern: '^[\\w.-]*$', description: 'the sweep name (default: the spec file name)', default: '' },
+    name: { type: 'string', pattern: '^(?!\\.\\.?$)[\\w.-]*$', description: 'the sweep name (default: the spec file name)', default: '' },
     description: { type: 'string', description: 'what the study asks, for the report', default: '' },
     base: { type: 'string', minLength: 1, description: 'the base config file, relative to the spec', default: '' },
     set: overrideMap,

@@ -132,4 +132,10 @@ test('help, unknown commands and unknown options', async () => {
   const option = await runCli(['config', 'show', '--orign', THREE_LEVEL]);
   assert.equal(option.code, 1);
   assert.match(option.stderr, /^unknown option --orign \(did you mean --origin\?\)/);
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const printed = await runCli([flag]);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.equal(printed.stdout, `detlab ${version} (node ${process.version})\n`);
+  }
 });

@@ -94,8 +94,9 @@ test('a value set in a base file keeps that file and line as its origin', () => 
   assert.match(formatOrigin(origins.get('model.head.loss')!), /leaf\.yaml:4$/);
 });
 
-test('an empty file is an empty config, a missing top-level file an error naming it', () => {
-  const dir = writeTree({ 'empty.yaml': '# nothing\n' });
-  assert.deepEqual(loadConfig(join(dir, 'empty.yaml')).config, {});
+test('an empty config is an error at its line 1 (an empty base is not), a missing top-level file an error naming it', () => {
+  const dir = writeTree({ 'empty.yaml': '# nothing\n', 'leaf.yaml': '_base_: ./empty.yaml\nseed: 3\n' });
+  assert.throws(() => loadConfig(join(dir, 'empty.yaml')), /empty\.yaml:1: the config is empty: it sets no keys/);
+  assert.deepEqual(loadConfig(join(dir, 'leaf.yaml')).config, { seed: 3 });
   assert.throws(() => loadConfig(join(dir, 'nope.yaml')), /config file .*nope\.yaml not found/);
 });

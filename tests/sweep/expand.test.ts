@@ -127,6 +127,7 @@ test('spec errors name file:line', () => {
     });
   assert.match(message('grid:\n  optimizer.lr: 0.01\n'), /^SPEC:3: grid\.optimizer\.lr: expected a list of values, or a helper/);
   assert.match(message('mode: biggest\n'), /^SPEC:2: mode: must be equal to one of the allowed values/);
+  assert.match(message("name: '..'\n"), /^SPEC:2: name: must match pattern/, 'a name that would put the sweep outside sweeps/');
   assert.match(message('gird: {}\n'), /^SPEC:\d+: the spec: must NOT have additional properties 'gird'/);
   assert.match(message('zip: { optimizer.lr: [1, 2], train.max_iters: [1] }\n'), /^SPEC:2: zip: the lists must have one length/);
   assert.match(message('grid:\n  optimzer.lr: [0.1]\n'), /^SPEC:3: optimzer\.lr: no key optimzer in the config \(did you mean 'optimizer'\?\)/);
