@@ -55,9 +55,15 @@ export function loadGroundTruth(doc: unknown, source: string): GroundTruth {
   if (!isRecord(doc)) throw new UserError(`${source}: a COCO ground-truth file must hold a JSON object`);
   const images = requireArray(doc.images, `${source}: "images"`);
   const imageIdList: number[] = [];
+  // pycocotools keys images and categories by id: a repeated one silently replaces the first.
+  const firstImage = new Map<number, number>();
   images.forEach((img, i) => {
     if (!isRecord(img)) throw new UserError(`${source}: images[${i}] must be an object`);
-    imageIdList.push(requireFiniteNumber(img.id, `${source}: images[${i}].id`));
+    const id = requireFiniteNumber(img.id, `${source}: images[${i}].id`);
+    const first = firstImage.get(id);
+    if (first !== undefined) throw new UserError(`${source}: images[${i}]: id ${id} repeats images[${first}].id`);
+    firstImage.set(id, i);
+    imageIdList.push(id);
   });
   const categories = requireArray(doc.categories, `${source}: "categories"`);
   const categoryNames = new Map<number, string>();
@@ -65,6 +71,7 @@ export function loadGroundTruth(doc: unknown, source: string): GroundTruth {
   categories.forEach((cat, i) => {
     if (!isRecord(cat)) throw new UserError(`${source}: categories[${i}] must be an object`);
     const id = requireFiniteNumber(cat.id, `${source}: categories[${i}].id`);
+    if (categoryNames.has(id)) throw new UserError(`${source}: categories[${i}]: id ${id} repeats categories[${categoryIdList.indexOf(id)}].id`);
     categoryIdList.push(id);
     categoryNames.set(id, typeof cat.name === 'string' ? cat.name : '');
   });

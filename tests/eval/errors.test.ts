@@ -81,6 +81,14 @@ test('GT without iscrowd or area, or with a repeated annotation id, is rejected'
   assert.throws(() => loadGroundTruth({ categories: [] }, 'g.json'), /g\.json: "images" must be an array/);
 });
 
+test('GT with a repeated image or category id is rejected, naming both entries (pycocotools would keep the later one silently)', async () => {
+  const twoImages = { ...goodGt, images: [{ id: 1 }, { id: 2 }, { id: 1, file_name: 'again.png' }] };
+  assert.throws(() => loadGroundTruth(twoImages, 'g.json'), /^UserError: g\.json: images\[2\]: id 1 repeats images\[0\]\.id$/);
+  const twoCats = { ...goodGt, categories: [{ id: 1, name: 'cat' }, { id: 3, name: 'dog' }, { id: 3, name: 'fox' }] };
+  assert.throws(() => loadGroundTruth(twoCats, 'g.json'), /^UserError: g\.json: categories\[2\]: id 3 repeats categories\[1\]\.id$/);
+  await rejectsWith('dup_image', twoImages, [det()], /dup_image_gt\.json: images\[2\]: id 1 repeats images\[0\]\.id/);
+});
+
 test('options are validated', async () => {
   const gt = loadGroundTruth(goodGt, 'g.json');
   const dt = loadResults([det()], gt, 'd.json');
