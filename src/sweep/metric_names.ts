@@ -11,6 +11,11 @@ import { BBOX_METRICS } from '../train/evaluate.js';
 const STEP_METRICS = ['loss', 'lr', 'step_time', 'images_per_s', 'engine/threads'];
 const STEP_PREFIXES = ['loss_', 'lr/', 'grad_norm/'];
 
+/** A name only a finished trial can confirm (a loss term, an optimizer's lr or grad norm). */
+export function confirmedByTrial(metric: string): boolean {
+  return STEP_PREFIXES.some((p) => metric.startsWith(p));
+}
+
 /** Why `metric` cannot be one the trials report, or undefined when it can. */
 export function unknownMetric(metric: string, evaluates: boolean): string | undefined {
   if (STEP_METRICS.includes(metric) || STEP_PREFIXES.some((p) => metric.startsWith(p) && metric.length > p.length)) return undefined;

@@ -14,6 +14,7 @@ import { formatOrigin, nearestOrigin } from '../config/origin.js';
 import { newRunId } from '../train/work_dir.js';
 import { openRun, type RunTracker } from '../track/tracker.js';
 import type { Executor } from './executor.js';
+import { confirmedByTrial } from './metric_names.js';
 import { planSweep, trialDifferences, type SweepPlan } from './plan.js';
 import { remoteCurves } from './remote_curves.js';
 import { writeReport } from './report.js';
@@ -144,7 +145,7 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
   // A stop that came while the sweep was being planned.
   if (o.signal?.aborted) controller.abort();
   let failures = 0;
-  // Set when a finished trial lacks the spec's metric (a loss term name the dry run cannot check): the sweep stops.
+  // Set when a finished trial lacks the spec's metric, a loss-term name the plan could not check: the sweep stops.
   let metricProblem: string | undefined;
   const rankedStage = plan.stages.at(-1);
   const outputs = (id: string): TrialOutputs | undefined => {
@@ -191,7 +192,7 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
             if (o.failFast) controller.abort();
           } else {
             const value = outcome.metrics[spec.metric];
-            if (outcome.status === 'finished' && value === undefined && job.trial.stage === rankedStage && metricProblem === undefined) {
+            if (outcome.status === 'finished' && value === undefined && confirmedByTrial(spec.metric) && job.trial.stage === rankedStage && metricProblem === undefined) {
               const where = formatOrigin(nearestOrigin(plan.loaded.origins, ['metric']) ?? fileOrigin(plan.loaded.file, 1));
               const logged = Object.keys(outcome.metrics).sort().join(', ');
               metricProblem = `${where}: metric '${spec.metric}' is not among trial ${job.trial.id}'s metrics${didYouMean(spec.metric, Object.keys(outcome.metrics))} (it logged ${logged}); the sweep stops: fix the metric, then run with --resume (finished trials are kept)`;
