@@ -1,9 +1,9 @@
 /**
  * Ctrl-C reaches a real `detlab worker` and its trial (the worker's process
- * group) mid-trial: the trial stops after the iteration in progress with a
- * checkpoint there and a KILLED MLflow run, the worker gives it back to the
- * queue and exits, and a second worker resumes it to the end with every step
- * logged once, in the same MLflow run.
+ * group) mid-trial, then SIGTERM a second worker alone: each time the trial
+ * stops after the iteration in progress with a checkpoint there and a KILLED
+ * MLflow run, the worker gives it back to the queue and exits, and a third
+ * worker resumes it to the end with every step logged once, in the same MLflow run.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,14 +13,14 @@ import { test } from 'node:test';
 import { latestRun, trialDir } from '../../src/sweep/trial_runner.js';
 import { FileStore } from '../../src/track/file_store.js';
 import { assertStoppedAfter, firstTrialRun, lossSteps, mlflowRunId } from '../helpers/run_files.js';
-import { exitWithin, killAll, readLog, ROOT, signalFrozen, startDetlab, waitFor } from '../helpers/processes.js';
+import { exitWithin, killAll, readLog, ROOT, signalFrozen, startDetlab, waitFor, type Started } from '../helpers/processes.js';
 import { RedisServer } from '../helpers/redis_server.js';
 
 const CONFIG = join(ROOT, 'tests/train/fixtures/interrupt_retinanet.yaml');
 const ITERS = 16;
 
 
-test('Ctrl-C to a worker mid-trial: the trial stops within one iteration with a checkpoint and a KILLED run, another worker resumes it, every step once', { timeout: 300_000 }, async (t) => {
+test('Ctrl-C to a worker mid-trial, then SIGTERM to the next: each time the trial stops within one iteration with a checkpoint and a KILLED run, a third worker resumes it, every step once', { timeout: 300_000 }, async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'detlab-worker-interrupt-'));
   const redis = await RedisServer.start();
   t.after(async () => {
@@ -35,30 +35,37 @@ test('Ctrl-C to a worker mid-trial: the trial stops within one iteration with a 
   const env = { MLFLOW_TRACKING_URI: mlruns };
   const worker = (tag: string) => startDetlab(['worker', '--redis', redis.url, '--concurrency', '1'], { cwd: root, env, log: join(root, `${tag}.log`) });
 
-  const first = worker('worker1');
-  await waitFor('the first worker to be ready', 30_000, () => readLog(first.log).includes('at once'));
-  const sweep = startDetlab(['sweep', 'run', spec, '--sweep-dir', sweepDir, '--executor', 'bullmq', '--redis', redis.url], { cwd: root, env, log: join(root, 'sweep.log') });
-  const { id: trialId, runDir: trialRun } = await waitFor('the trial to log 4 steps on the first worker', 180_000, () => {
-    if (first.child.exitCode !== null || sweep.child.exitCode !== null) assert.fail(`ended before the signal:\n${readLog(first.log)}`);
-    return firstTrialRun(sweepDir, 'interrupt_queue', 4);
-  });
-  const seen = signalFrozen(first, 'SIGINT', 'group', () => lossSteps(trialRun).at(-1)!);
-  assert.equal(await exitWithin(first, 90_000), 130, readLog(first.log));
-  assertStoppedAfter(trialRun, seen, ITERS, 'Ctrl-C');
-
   const store = new FileStore(mlruns);
+  let sweep: Started | undefined;
+  // A worker whose trial has logged `atLeast` steps gets `signal`; it stops the trial, gives it back and exits with `code`.
+  const stop = async (tag: string, signal: NodeJS.Signals, to: 'group' | 'process', atLeast: number, code: number): Promise<{ trialId: string; trialRun: string; last: number }> => {
+    const w = worker(tag);
+    await waitFor(`${tag} to be ready`, 30_000, () => readLog(w.log).includes('at once'));
+    sweep ??= startDetlab(['sweep', 'run', spec, '--sweep-dir', sweepDir, '--executor', 'bullmq', '--redis', redis.url], { cwd: root, env, log: join(root, 'sweep.log') });
+    const { id, runDir } = await waitFor(`the trial to log ${atLeast} steps on ${tag}`, 180_000, () => {
+      if (w.child.exitCode !== null || sweep!.child.exitCode !== null) assert.fail(`ended before the signal:\n${readLog(w.log)}`);
+      return firstTrialRun(sweepDir, 'interrupt_queue', atLeast);
+    });
+    const seen = signalFrozen(w, signal, to, () => lossSteps(runDir).at(-1)!);
+    assert.equal(await exitWithin(w, 90_000), code, readLog(w.log));
+    const last = assertStoppedAfter(runDir, seen, ITERS, signal);
+    assert.equal((await store.getRun(mlflowRunId(runDir))).status, 'KILLED', `${signal}: the trial's MLflow run once its worker stopped`);
+    assert.equal(sweep.child.exitCode, null, 'the sweep waits for the trial it queued');
+    return { trialId: id, trialRun: runDir, last };
+  };
+  // Ctrl-C reaches the worker and its trial; a supervisor's SIGTERM only the worker, which stops the trial.
+  const { trialId, trialRun, last } = await stop('worker1', 'SIGINT', 'group', 4, 130);
+  await stop('worker2', 'SIGTERM', 'process', last + 4, 0);
   const runId = mlflowRunId(trialRun);
-  assert.equal((await store.getRun(runId)).status, 'KILLED', 'the trial\'s MLflow run once its worker stopped');
-  assert.equal(sweep.child.exitCode, null, 'the sweep waits for the trial it queued');
 
-  const second = worker('worker2');
-  assert.equal(await exitWithin(sweep, 240_000), 0, `${readLog(sweep.log)}\n${readLog(second.log)}`);
-  assert.match(readLog(second.log), new RegExp(`^finished ${trialId} .*resumed`, 'm'), 'the second worker resumed the trial from its checkpoint');
+  const third = worker('worker3');
+  assert.equal(await exitWithin(sweep!, 240_000), 0, `${readLog(sweep!.log)}\n${readLog(third.log)}`);
+  assert.match(readLog(third.log), new RegExp(`^finished ${trialId} .*resumed`, 'm'), 'the third worker resumed the trial from its checkpoint');
   assert.equal(latestRun(trialDir(sweepDir, trialId), 'interrupt_queue'), trialRun, 'the trial continued its own run directory');
   const every = Array.from({ length: ITERS }, (_, i) => i + 1);
   assert.deepEqual(lossSteps(trialRun), every, 'each step logged once');
   assert.equal((await store.getRun(runId)).status, 'FINISHED');
   assert.deepEqual((await store.getMetricHistory(runId, 'loss')).map((p) => p.step).sort((a, b) => a - b), every);
-  second.child.kill('SIGTERM');
-  assert.equal(await exitWithin(second, 60_000), 0, readLog(second.log));
+  third.child.kill('SIGTERM');
+  assert.equal(await exitWithin(third, 60_000), 0, readLog(third.log));
 });
