@@ -6,6 +6,7 @@
  */
 #include <node_api.h>
 #include <cblas.h>
+#include "blas_names.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <math.h>
