@@ -119,12 +119,14 @@ async function initWasm(config: EngineConfig, threads: number, reasons: string[]
     return { backend: 'wasm', reason: [...reasons, `no native addon: ${load.why}`].join('; '), kernels: 'wasm-pack', threads: 1, versions };
   }
   registerNativeKernels(load.addon, threads);
+  // Which OpenBLAS (the system's or the scipy-openblas32 wheel's: their versions differ) and the CPU kernels it picked.
+  const openblas = load.addon.config();
   return {
     backend: 'wasm',
-    reason: [...reasons, `OpenBLAS addon ${load.path}`].join('; '),
+    reason: [...reasons, `OpenBLAS addon ${load.path} on ${openblas}`].join('; '),
     kernels: 'wasm-pack+openblas',
     threads: load.addon.getThreads(),
-    versions: { ...versions, openblas: load.addon.config() },
+    versions: { ...versions, openblas },
   };
 }
 

@@ -63,7 +63,7 @@ export function loadAddon(): AddonLoad {
   if (cached) return cached;
   const path = addonPath();
   if (!path) {
-    cached = { addon: null, why: `${ADDON_FILE} not built (run \`node scripts/build-native.mjs\`; needs gcc and libopenblas-dev)` };
+    cached = { addon: null, why: `${ADDON_FILE} not built (run \`node scripts/build-native.mjs\`; needs gcc, and libopenblas-dev or python3 with pip for the scipy-openblas32 wheel)` };
     return cached;
   }
   // OpenBLAS reads this when the library loads. Its idle threads otherwise spin
