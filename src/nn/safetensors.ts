@@ -7,8 +7,10 @@
  *
  * Floats (F16, BF16, F32, F64) are read as float32, integers as int32 (I64
  * values outside the int32 range are an error), BOOL as bool. The writer
- * stores float32 as F32, int32 as I32 and bool as BOOL, and pads the header
- * with spaces to a multiple of 8 bytes as the reference writer does.
+ * stores float32 as F32, int32 as I32 (or I64 for the names in `int64`, as
+ * torch's int64 buffers such as BN `num_batches_tracked`) and bool as BOOL,
+ * and pads the header with spaces to a multiple of 8 bytes as the reference
+ * writer does.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -143,14 +145,25 @@ const WRITE_DTYPES: Record<string, { name: string; bytes: number }> = {
   bool: { name: 'BOOL', bytes: 1 },
 };
 
+const I64 = { name: 'I64', bytes: 8 };
+
+export interface SafetensorsWriteOptions {
+  /** Names of int32 tensors to store as I64 (torch's dtype for counters and indices). */
+  int64?: ReadonlySet<string>;
+}
+
+function writeDtype(name: string, t: Tensor, o: SafetensorsWriteOptions): { name: string; bytes: number } | undefined {
+  return t.dtype === 'int32' && o.int64?.has(name) === true ? I64 : WRITE_DTYPES[t.dtype];
+}
+
 /** The 8-byte length and the JSON header (padded to 8 bytes) for tensors written in the given order. */
-function encodeHeader(tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string>): Buffer {
+function encodeHeader(tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string>, o: SafetensorsWriteOptions): Buffer {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of tensors) {
     if (name === '__metadata__') throw new Error("a tensor cannot be named '__metadata__'");
-    const dtype = WRITE_DTYPES[t.dtype];
+    const dtype = writeDtype(name, t, o);
     if (dtype === undefined) throw new Error(`cannot write tensor '${name}' of dtype ${t.dtype} to safetensors`);
     header[name] = { dtype: dtype.name, shape: t.shape, data_offsets: [offset, offset + dtype.bytes * t.size] };
     offset += dtype.bytes * t.size;
@@ -172,19 +185,24 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * The header is computed from shapes, then each tensor is read and written on
  * its own: a checkpoint never needs a second copy of the whole model in memory.
  */
-export function writeSafetensorsTo(fd: number, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}): void {
+export function writeSafetensorsTo(fd: number, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}, o: SafetensorsWriteOptions = {}): void {
   if (!LITTLE_ENDIAN_HOST) throw new Error('writing safetensors needs a little-endian host');
-  writeAll(fd, encodeHeader(tensors, metadata));
-  for (const t of tensors.values()) {
+  writeAll(fd, encodeHeader(tensors, metadata, o));
+  for (const [name, t] of tensors) {
     const v = peekValues(t);
-    writeAll(fd, t.dtype === 'bool' ? Uint8Array.from(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    if (writeDtype(name, t, o) === I64) {
+      const wide = BigInt64Array.from(v, (x) => BigInt(x));
+      writeAll(fd, new Uint8Array(wide.buffer));
+    } else {
+      writeAll(fd, t.dtype === 'bool' ? Uint8Array.from(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    }
   }
 }
 
-export function writeSafetensors(path: string, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}): void {
+export function writeSafetensors(path: string, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}, o: SafetensorsWriteOptions = {}): void {
   const fd = openSync(path, 'w');
   try {
-    writeSafetensorsTo(fd, tensors, metadata);
+    writeSafetensorsTo(fd, tensors, metadata, o);
   } finally {
     closeSync(fd);
   }

@@ -129,18 +129,35 @@ function recordConfig(runDir: string, config: ConfigMap, resuming: boolean, prin
   renameSync(`${path}.tmp`, path);
 }
 
-export async function runTraining(o: TrainOptions): Promise<TrainReport> {
-  const out = o.out ?? process.stdout;
+/** What every run from a config starts with: its directory, the resolved config recorded, the engine, progress and the seeded generators. */
+export interface StartedRun {
+  v: ValidatedConfig;
+  cfg: ConfigMap;
+  name: string;
+  runDir: string;
+  /** The checkpoint being resumed from. */
+  checkpoint?: string;
+  t: TrainSection;
+  progress: Progress;
+  print: (line: string) => void;
+  /** Whether a sweep's thread grants are accepted (add a ThreadsHook). */
+  granted: boolean;
+  seed: number;
+  rng: Rng;
+}
+
+/** Loads the config, then makes (or finds, to resume) the run directory and starts the engine; `check` vets the config before anything is written. */
+export async function startRun(o: TrainOptions, verb: string, check: (v: ValidatedConfig) => void = () => undefined): Promise<StartedRun> {
   const v = await loadValidatedConfig(o.configFile, { overrides: o.overrides, plugins: o.plugins });
+  check(v);
   const cfg = v.config;
   const name = configName(v);
   const root = resolve(o.workDir ?? (typeof cfg.work_dir === 'string' ? cfg.work_dir : 'work_dirs'));
   const { runDir, checkpoint } = resolveRun(root, name, o.resume);
-  const runId = basename(runDir);
   const t = cfg.train as TrainSection;
-  const progress = new Progress(t.max_iters, out, t.progress_interval);
+  const progress = new Progress(t.max_iters, o.out ?? process.stdout, t.progress_interval);
   const print = (line: string): void => progress.message(line);
-  print(`${checkpoint === undefined ? 'run' : 'resuming'} ${runDir}${checkpoint === undefined ? '' : ` from ${basename(checkpoint)}`}`);
+  print(`${checkpoint === undefined ? verb : 'resuming'} ${runDir}${checkpoint === undefined ? '' : ` from ${basename(checkpoint)}`}`);
   recordConfig(runDir, cfg, checkpoint !== undefined, print);
 
   const engine = await initEngine({ ...(cfg.engine as object), log: print });
@@ -149,6 +166,12 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   const seed = typeof cfg.seed === 'number' ? cfg.seed : 0;
   const rng = new Rng(seed);
   seedInitialisers(seed);
+  return { v, cfg, name, runDir, checkpoint, t, progress, print, granted, seed, rng };
+}
+
+export async function runTraining(o: TrainOptions): Promise<TrainReport> {
+  const { v, cfg, name, runDir, checkpoint, t, progress, print, granted, seed, rng } = await startRun(o, 'run');
+  const runId = basename(runDir);
   const opts = (path: string, extras?: Record<string, unknown>): BuildOptions => ({ registry: v.registry, origins: v.origins, path, extras });
   const data = cfg.data as { train?: DataSplitConfig; val?: DataSplitConfig } | undefined;
   if (data?.train === undefined) throw new UserError(`${v.file}: the config has no data.train section to train on`);

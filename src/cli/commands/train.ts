@@ -2,7 +2,7 @@
  * `detlab train CONFIG [--set K=V]... [--work-dir DIR] [--resume [CKPT]]`:
  * trains a config in `work_dirs/<config-name>/<run-id>/`, or continues a run.
  */
-import { runTraining } from '../../train/session.js';
+import { runTraining, type TrainOptions } from '../../train/session.js';
 import { parseCommandArgs, stringList } from '../args.js';
 import { UserError, type Command } from '../command.js';
 
@@ -48,21 +48,26 @@ function splitResume(args: string[]): { rest: string[]; resume?: true | string }
   return { rest, resume: true };
 }
 
+/** The TrainOptions of `detlab train` and `detlab pretrain`: one config file and the options above. */
+export function trainOptionsFrom(args: string[], command: string, usageText: string): TrainOptions {
+  const { rest, resume } = splitResume(args);
+  const { values, positionals } = parseCommandArgs(rest, options, usageText);
+  if (positionals.length !== 1) throw new UserError(`${command} takes one config file\n${usageText}`);
+  return {
+    configFile: positionals[0],
+    overrides: stringList(values.set),
+    plugins: stringList(values.plugin),
+    workDir: typeof values['work-dir'] === 'string' ? values['work-dir'] : undefined,
+    resume,
+  };
+}
+
 const train: Command = {
   name: 'train',
   summary: 'train a config (or resume a run) with checkpoints, metrics.jsonl and MLflow tracking',
   usage,
   async run(args) {
-    const { rest, resume } = splitResume(args);
-    const { values, positionals } = parseCommandArgs(rest, options, usage);
-    if (positionals.length !== 1) throw new UserError(`train takes one config file\n${usage}`);
-    const report = await runTraining({
-      configFile: positionals[0],
-      overrides: stringList(values.set),
-      plugins: stringList(values.plugin),
-      workDir: typeof values['work-dir'] === 'string' ? values['work-dir'] : undefined,
-      resume,
-    });
+    const report = await runTraining(trainOptionsFrom(args, 'train', usage));
     console.log(`${report.outcome === 'finished' ? 'finished' : 'stopped'}: ${report.runDir}`);
     if (report.lastCheckpoint !== undefined) console.log(`last checkpoint: ${report.lastCheckpoint}`);
     console.log(`MLflow: experiment '${report.experimentName}' in ${report.trackingLocation}`);
