@@ -210,7 +210,10 @@ describe(`engine.backend: ${backend} (libtensorflow)`, () => {
   it(`${STEPS} SGD steps of RetinaNet-R18 (BN) give the wasm pack's losses and weights`, { skip }, async () => {
     await useTensorflow();
     const tfRun = trainDetector(null);
-    // The pure wasm pack: with the OpenBLAS addon the same steps currently differ from both (0.24 in the update).
+    // Against the pure wasm pack, not the OpenBLAS addon. On this batch one pre-activation of layer2.1's output
+    // ReLU is +1.1e-6 in float64 but -2.6e-8 on the pack (+1.4e-6 with the addon): that one mask bit changes the
+    // first step's gradients of layer2.1 and below by 5e-3 and the 3-step update by 0.22. Scaling the images by
+    // 1 + 1.2e-7 flips it on the pack alone just the same, so the update check holds only between paths that round alike.
     await initEngine({ backend: 'wasm', native: 'off', log: false });
     const wasmRun = trainDetector(tfRun.init);
     tfRun.losses.forEach((terms, step) => {
