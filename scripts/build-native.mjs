@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstLine } from './lib/first-line.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'native', 'detlab_native.c');
@@ -64,16 +65,6 @@ function nodeIncludeDir() {
     '/usr/local/include/node',
   ].filter(Boolean);
   return candidates.find((dir) => existsSync(join(dir, 'node_api.h')));
-}
-
-/** The first line of `text` matching one of the patterns, trimmed; else `fallback`. */
-function firstLine(text, patterns, fallback) {
-  const lines = text.split('\n');
-  for (const p of patterns) {
-    const hit = lines.find((l) => p.test(l));
-    if (hit) return hit.trim().slice(0, 200);
-  }
-  return fallback;
 }
 
 /**

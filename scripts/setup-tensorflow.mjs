@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstLine } from './lib/first-line.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache', 'tensorflow');
@@ -68,16 +69,6 @@ function run(cmd, args, why, options = {}) {
   if (out.error) fail(`${cmd}: ${out.error.code === 'ENOENT' ? 'not found' : out.error.message}`);
   if (out.status !== 0) fail(why(text));
   return text;
-}
-
-/** The first line of `text` matching one of the patterns, trimmed; else `fallback`. */
-function firstLine(text, patterns, fallback) {
-  const lines = text.split('\n');
-  for (const p of patterns) {
-    const hit = lines.find((l) => p.test(l));
-    if (hit) return hit.trim().slice(0, 300);
-  }
-  return fallback;
 }
 
 function sha256(file) {
