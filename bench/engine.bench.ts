@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildResult, GemmResult, Job, StepJob, StepResult } from './engine/child.js';
 import type { BackendChoice, NativeChoice } from '../src/engine/config.js';
+import { runTorchTwin } from './torch_twin.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BATCH = 2;
@@ -68,12 +69,6 @@ function printTable(rows: Row[]): void {
   const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(fmt(header));
   for (const l of lines) console.log(fmt(l));
-}
-
-function torchAvailable(): string | null {
-  const python = process.env.DETLAB_PYTHON ?? 'python3';
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  return probe.status === 0 ? python : null;
 }
 
 export default async function engineBench(): Promise<void> {
@@ -139,21 +134,16 @@ export default async function engineBench(): Promise<void> {
     console.log(`SGEMM roofline: failed (${gemm.kind === 'error' ? gemm.message : ''})`);
   }
 
-  const python = torchAvailable();
-  if (!python) {
-    console.log('PyTorch: not importable (`python3 -c "import torch"` failed); skipped the PyTorch ratio (pip install torch to compare)');
-  } else {
-    const out = spawnSync(python, [join(here, '..', '..', 'bench', 'engine', 'torch_step.py'), String(BATCH), String(SIZE), String(threads), String(steps)], { encoding: 'utf8' });
-    if (out.status !== 0) {
-      console.log(`PyTorch: failed (${out.stderr.trim().split('\n').pop()})`);
-    } else {
-      const torch = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as { stepMs: number[]; torch: string; threads: number };
-      const torchStep = min(timed(torch.stepMs));
-      console.log(`PyTorch ${torch.torch} eager CPU, ${torch.threads} threads: ${(torchStep / 1000).toFixed(3)} s/step`);
-      for (const label of ['tensorflow', 'wasm-pack', 'wasm-pack+openblas']) {
-        const r = big[label];
-        if (r) console.log(`  ${label} / PyTorch step-time ratio: ${(min(timed(r.stepMs)) / torchStep).toFixed(2)}`);
-      }
+  const twin = runTorchTwin('bench/engine/torch_step.py', [BATCH, SIZE, threads, steps]);
+  if (twin.kind === 'absent') console.log(twin.note);
+  else if (twin.kind === 'failed') console.log(twin.message);
+  else {
+    const torch = twin.result;
+    const torchStep = min(timed(torch.stepMs));
+    console.log(`PyTorch ${torch.torch} eager CPU, ${torch.threads} threads: ${(torchStep / 1000).toFixed(3)} s/step`);
+    for (const label of ['tensorflow', 'wasm-pack', 'wasm-pack+openblas']) {
+      const r = big[label];
+      if (r) console.log(`  ${label} / PyTorch step-time ratio: ${(min(timed(r.stepMs)) / torchStep).toFixed(2)}`);
     }
   }
 

@@ -21,14 +21,21 @@ export interface DetectorJob {
   batch: number;
   size: number;
   steps: number;
+  /** The detector's num_classes (extras.numClasses, as a dataset would set it). */
+  numClasses: number;
 }
 
 export interface DetectorResult {
   kernels: string;
+  /** Threads of the native GEMM (1 for the pure wasm pack). */
+  threads: number;
   stepMs: number[];
   peakRssMb: number;
   numTensors: number[];
   params: number;
+  trainableParams: number;
+  /** Loss terms of the first step, to set beside a twin's. */
+  firstLosses: Record<string, number>;
 }
 
 function randomBatch(batch: number, size: number): Batch {
@@ -50,7 +57,7 @@ async function main(): Promise<void> {
   const engine = await initEngine({ backend: 'wasm', native: job.native, log: false });
   const { config } = loadConfig(resolve(job.config));
   const registry = await discoverRegistry();
-  const model = build<Detector>('detector', config.model, { registry, path: 'model', extras: { numClasses: 6 } });
+  const model = build<Detector>('detector', config.model, { registry, path: 'model', extras: { numClasses: job.numClasses } });
   model.train();
   const batch = randomBatch(job.batch, job.size);
   const vars = model.trainableParameters().map(([, v]) => v);
@@ -58,17 +65,22 @@ async function main(): Promise<void> {
   const stepMs: number[] = [];
   const numTensors: number[] = [];
   let peakRss = 0;
+  let firstLosses: Record<string, number> = {};
   for (let iter = 0; iter < job.steps; iter++) {
     const t0 = performance.now();
-    trainStep(optimizer, () => {
+    const losses = trainStep(optimizer, () => {
       const terms = model.forwardTrain(batch, { iter, maxIters: job.steps });
-      return { loss: tf.addN(Object.values(terms)) as Scalar };
+      return { ...terms, loss: tf.addN(Object.values(terms)) as Scalar };
     }, { varList: vars });
     stepMs.push(performance.now() - t0);
+    if (iter === 0) firstLosses = losses;
     numTensors.push(tf.memory().numTensors);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
-  const result: DetectorResult = { kernels: engine.kernels, stepMs, peakRssMb: peakRss / 2 ** 20, numTensors, params: model.inferenceModel().numParameters() };
+  const result: DetectorResult = {
+    kernels: engine.kernels, threads: engine.threads, stepMs, peakRssMb: peakRss / 2 ** 20, numTensors,
+    params: model.inferenceModel().numParameters(), trainableParams: vars.reduce((n, v) => n + v.size, 0), firstLosses,
+  };
   console.log(JSON.stringify(result));
 }
 

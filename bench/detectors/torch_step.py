@@ -1,0 +1,273 @@
+"""RetinaNet-R18-FPN's training step in PyTorch eager (CPU): the twin of bench/detectors/child.ts.
+
+It rebuilds, in plain torch, the detector that configs/_base_/models/retinanet_r18_fpn.yaml makes
+through the registry with the child's num_classes 6:
+- backbone ResNet-18 (registry/backbones/resnet.ts): norm_eval, so every BN normalises with its
+  running statistics while its affine trains; frozen_stages 1, so the stem and layer1 train nothing;
+- neck FPN (registry/necks/fpn.ts): C3..C5 laterals (1x1) and outputs (3x3) at 256 channels, P6 a
+  stride-2 conv on C5 (add_extra_convs on_input), P7 one on P6 without a ReLU before it;
+- head RetinaHead (src/detection/heads/retina_head.ts): two 4-conv towers with biases, no norm;
+  9 anchors per location; MaxIoU assignment 0.5/0.4 with low-quality matches; sigmoid focal loss
+  (alpha 0.25, gamma 2) over non-ignored anchors and L1 on the positives' deltas, each summed and
+  divided by sum over images of max(num_pos, 1);
+- SGD with momentum 0.9 at lr 0.01 on the trainable parameters, as the child's tf.train.momentum.
+
+Differences kept on purpose: tensors are NCHW here, NHWC in detlab (the output order after the
+permute is detlab's: image, level, y, x, anchor). detlab assigns in scalar JS loops on the CPU, this
+twin with vectorised torch ops; both do it inside every timed step, and the JSON reports the twin's
+share as targetsMs. Ties between gts for one anchor's best IoU may pick another gt than detlab's
+first-wins loop (none occur with the child's boxes).
+
+Usage: python3 torch_step.py <batch> <size> <threads> <steps> <num_classes>; prints one JSON line.
+"""
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+batch, size, threads, steps, num_classes = (int(v) for v in sys.argv[1:6])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+
+STRIDES = (8, 16, 32, 64, 128)
+RATIOS = (0.5, 1.0, 2.0)
+SCALES = tuple(4 * 2 ** (i / 3) for i in range(3))
+NUM_ANCHORS = len(RATIOS) * len(SCALES)
+POS_IOU, NEG_IOU, MIN_POS_IOU = 0.5, 0.4, 0.0
+ALPHA, GAMMA = 0.25, 2.0
+
+
+def conv(cin, cout, k, stride=1, bias=False):
+    return nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, bias=bias)
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.conv1 = conv(cin, planes, 3, stride)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = conv(planes, planes, 3)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or cin != planes:
+            self.downsample = nn.Sequential(conv(cin, planes, 1, stride), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet18(nn.Module):
+    """torchvision's resnet18 without fc, returning C2..C5; BN on running statistics (norm_eval)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = conv(3, 64, 7, 2)
+        self.bn1 = nn.BatchNorm2d(64)
+        layers, cin = [], 64
+        for s, planes in enumerate((64, 128, 256, 512)):
+            layers.append(nn.Sequential(BasicBlock(cin, planes, 2 if s > 0 else 1), BasicBlock(planes, planes, 1)))
+            cin = planes
+        self.layers = nn.ModuleList(layers)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        for p in [*self.conv1.parameters(), *self.bn1.parameters(), *self.layers[0].parameters()]:
+            p.requires_grad_(False)
+
+    def train(self, mode=True):
+        super().train(mode)
+        for m in self.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+        return self
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
+        outs = []
+        for layer in self.layers:
+            x = layer(x)
+            outs.append(x)
+        return outs
+
+
+class FPN(nn.Module):
+    """P3..P5 from C3..C5, P6 = conv(C5), P7 = conv(P6): mmdet's FPN with add_extra_convs on_input."""
+
+    def __init__(self, in_channels=(128, 256, 512), out=256):
+        super().__init__()
+        self.lateral_convs = nn.ModuleList(conv(c, out, 1, bias=True) for c in in_channels)
+        self.fpn_convs = nn.ModuleList(conv(out, out, 3, bias=True) for _ in in_channels)
+        self.fpn_convs.append(conv(in_channels[-1], out, 3, 2, bias=True))
+        self.fpn_convs.append(conv(out, out, 3, 2, bias=True))
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, c3, c4, c5):
+        laterals = [lat(c) for lat, c in zip(self.lateral_convs, (c3, c4, c5))]
+        for i in range(len(laterals) - 1, 0, -1):
+            laterals[i - 1] = laterals[i - 1] + F.interpolate(laterals[i], size=laterals[i - 1].shape[2:], mode="nearest")
+        outs = [fpn(lat) for fpn, lat in zip(self.fpn_convs, laterals)]
+        outs.append(self.fpn_convs[3](c5))
+        outs.append(self.fpn_convs[4](outs[-1]))
+        return outs
+
+
+class RetinaHead(nn.Module):
+    def __init__(self, num_classes, channels=256, stacked_convs=4, prior_prob=0.01):
+        super().__init__()
+        self.num_classes = num_classes
+        self.cls_convs = nn.ModuleList(conv(channels, channels, 3, bias=True) for _ in range(stacked_convs))
+        self.reg_convs = nn.ModuleList(conv(channels, channels, 3, bias=True) for _ in range(stacked_convs))
+        self.retina_cls = conv(channels, NUM_ANCHORS * num_classes, 3, bias=True)
+        self.retina_reg = conv(channels, NUM_ANCHORS * 4, 3, bias=True)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.normal_(m.weight, 0, 0.01)
+                nn.init.zeros_(m.bias)
+        nn.init.constant_(self.retina_cls.bias, -math.log((1 - prior_prob) / prior_prob))
+
+    def forward(self, feats):
+        cls, reg = [], []
+        for f in feats:
+            c, r = f, f
+            for m in self.cls_convs:
+                c = F.relu(m(c))
+            for m in self.reg_convs:
+                r = F.relu(m(r))
+            # [B, A*k, H, W] -> [B, H*W*A, k], detlab's anchor order.
+            cls.append(self.retina_cls(c).permute(0, 2, 3, 1).reshape(f.shape[0], -1, self.num_classes))
+            reg.append(self.retina_reg(r).permute(0, 2, 3, 1).reshape(f.shape[0], -1, 4))
+        return torch.cat(cls, 1), torch.cat(reg, 1)
+
+
+class RetinaNet(nn.Module):
+    def __init__(self, num_classes):
+        super().__init__()
+        self.backbone = ResNet18()
+        self.neck = FPN()
+        self.head = RetinaHead(num_classes)
+
+    def forward(self, images):
+        _, c3, c4, c5 = self.backbone(images)
+        return self.head(self.neck(c3, c4, c5))
+
+
+def grid_anchors(feat_sizes):
+    """mmdet's AnchorGenerator (ratio-major base anchors centred at 0), location-major over the grid."""
+    levels = []
+    for stride, (h, w) in zip(STRIDES, feat_sizes):
+        base = []
+        for r in RATIOS:
+            h_ratio = math.sqrt(r)
+            for s in SCALES:
+                bw, bh = stride * s / h_ratio, stride * s * h_ratio
+                base.append([-0.5 * bw, -0.5 * bh, 0.5 * bw, 0.5 * bh])
+        ys, xs = torch.meshgrid(torch.arange(h) * stride, torch.arange(w) * stride, indexing="ij")
+        shifts = torch.stack([xs, ys, xs, ys], -1).reshape(-1, 1, 4).float()
+        levels.append((shifts + torch.tensor(base)).reshape(-1, 4))
+    return torch.cat(levels)
+
+
+def box_iou(a, b):
+    lt = torch.maximum(a[:, None, :2], b[None, :, :2])
+    rb = torch.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = (rb - lt).clamp(min=0).prod(-1)
+    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])
+    return inter / (area(a)[:, None] + area(b)[None, :] - inter).clamp(min=1e-6)
+
+
+def assign_max_iou(anchors, gts):
+    """gt index + 1 per anchor, 0 for negatives, -1 for ignored (between the two thresholds)."""
+    ov = box_iou(gts, anchors)
+    best, arg = ov.max(0)
+    inds = torch.full((anchors.shape[0],), -1, dtype=torch.long)
+    inds[best < NEG_IOU] = 0
+    inds[best >= POS_IOU] = arg[best >= POS_IOU] + 1
+    gt_max = ov.max(1).values
+    for g in range(gts.shape[0]):
+        if gt_max[g] >= MIN_POS_IOU:
+            inds[ov[g] == gt_max[g]] = g + 1
+    return inds
+
+
+def encode(anchors, gts):
+    pw, ph = anchors[:, 2] - anchors[:, 0], anchors[:, 3] - anchors[:, 1]
+    px, py = anchors[:, 0] + 0.5 * pw, anchors[:, 1] + 0.5 * ph
+    gw, gh = gts[:, 2] - gts[:, 0], gts[:, 3] - gts[:, 1]
+    gx, gy = gts[:, 0] + 0.5 * gw, gts[:, 1] + 0.5 * gh
+    return torch.stack([(gx - px) / pw, (gy - py) / ph, torch.log(gw / pw), torch.log(gh / ph)], 1)
+
+
+def targets(anchors, boxes, labels):
+    """One-hot class targets and label weights for every anchor of every image, and the positives' deltas."""
+    onehot, weights, pos_rows, deltas, avg_factor = [], [], [], [], 0
+    n = anchors.shape[0]
+    for b, (gts, lab) in enumerate(zip(boxes, labels)):
+        inds = assign_max_iou(anchors, gts)
+        pos = torch.nonzero(inds > 0).squeeze(1)
+        t = torch.zeros(n, num_classes)
+        t[pos, lab[inds[pos] - 1]] = 1
+        onehot.append(t)
+        weights.append((inds != -1).float())
+        pos_rows.append(pos + b * n)
+        deltas.append(encode(anchors[pos], gts[inds[pos] - 1]))
+        avg_factor += max(pos.numel(), 1)
+    return torch.cat(onehot), torch.cat(weights)[:, None], torch.cat(pos_rows), torch.cat(deltas), avg_factor
+
+
+def sigmoid_focal_loss(logits, t):
+    """mmdet's py_sigmoid_focal_loss (the focal factor not detached), elementwise."""
+    p = torch.sigmoid(logits)
+    pt = (1 - p) * t + p * (1 - t)
+    alpha_t = ALPHA * t + (1 - ALPHA) * (1 - t)
+    return F.binary_cross_entropy_with_logits(logits, t, reduction="none") * alpha_t * pt.pow(GAMMA)
+
+
+def synthetic_batch():
+    """The child's three boxes per image (small to large) and labels 0, 1 + i, 2."""
+    boxes = [torch.tensor([[10, 10, 40, 40], [60 + i * 8, 50, 160, 170], [20, 120, size - 10, size - 12]], dtype=torch.float32) for i in range(batch)]
+    labels = [torch.tensor([0, 1 + i, 2]) for i in range(batch)]
+    return torch.randn(batch, 3, size, size), boxes, labels
+
+
+model = RetinaNet(num_classes).train()
+trainable = [p for p in model.parameters() if p.requires_grad]
+opt = torch.optim.SGD(trainable, lr=0.01, momentum=0.9)
+images, boxes, labels = synthetic_batch()
+feat_sizes = [(math.ceil(size / s), math.ceil(size / s)) for s in STRIDES]
+anchors = grid_anchors(feat_sizes)
+
+step_ms, targets_ms, first_losses = [], [], None
+for _ in range(steps):
+    t0 = time.perf_counter()
+    opt.zero_grad(set_to_none=True)
+    cls, reg = model(images)
+    t1 = time.perf_counter()
+    with torch.no_grad():
+        onehot, weights, pos_rows, deltas, avg_factor = targets(anchors, boxes, labels)
+    targets_ms.append((time.perf_counter() - t1) * 1000)
+    loss_cls = (sigmoid_focal_loss(cls.reshape(-1, num_classes), onehot) * weights).sum() / avg_factor
+    loss_bbox = (reg.reshape(-1, 4)[pos_rows] - deltas).abs().sum() / avg_factor
+    loss = loss_cls + loss_bbox
+    loss.backward()
+    opt.step()
+    values = {"loss": loss.item(), "loss_cls": loss_cls.item(), "loss_bbox": loss_bbox.item()}
+    step_ms.append((time.perf_counter() - t0) * 1000)
+    first_losses = first_losses or {**values, "num_pos": pos_rows.numel()}
+
+print(json.dumps({
+    "stepMs": step_ms,
+    "targetsMs": targets_ms,
+    "torch": torch.__version__,
+    "threads": torch.get_num_threads(),
+    "params": sum(p.numel() for p in model.parameters()),
+    "trainableParams": sum(p.numel() for p in trainable),
+    "firstLosses": first_losses,
+}))
