@@ -13,10 +13,12 @@ through the registry with the child's num_classes 6:
 - SGD with momentum 0.9 at lr 0.01 on the trainable parameters, as the child's tf.train.momentum.
 
 Differences kept on purpose: tensors are NCHW here, NHWC in detlab (the output order after the
-permute is detlab's: image, level, y, x, anchor). detlab assigns in scalar JS loops on the CPU, this
-twin with vectorised torch ops; both do it inside every timed step, and the JSON reports the twin's
-share as targetsMs. Ties between gts for one anchor's best IoU may pick another gt than detlab's
-first-wins loop (none occur with the child's boxes).
+permute is detlab's: image, level, y, x, anchor). detlab builds the targets (IoU matrix, MaxIoU
+assignment, deltas) in scalar JS loops on the CPU, this twin with vectorised torch ops (Tensor.max
+returns the first of tied maxima, as detlab's loop keeps the first gt); both do it inside every
+timed step, and the JSON reports the twin's share as targetsMs. For the child's boxes both give the
+same 12,276 anchors, 86 + 88 positives and 240 ignored anchors. detlab's norm_eval BN is a
+multiply-add on running statistics, torch's eval BatchNorm2d one fused op.
 
 Usage: python3 torch_step.py <batch> <size> <threads> <steps> <num_classes>; prints one JSON line.
 """
