@@ -2,7 +2,8 @@
  * detlab native kernels: OpenBLAS SGEMM and NHWC im2col/col2im, working in
  * place on Float32Array views (in detlab, views of the tfjs wasm heap, so no
  * copies). Every entry point checks that the arrays are large enough for the
- * requested geometry and throws a JS error otherwise.
+ * requested geometry and throws a JS error otherwise. Built with -DDETLAB_ONEDNN,
+ * it also exposes oneDNN's convolutions (onednn_conv.c).
  */
 #include <node_api.h>
 #include <cblas.h>
@@ -12,8 +13,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef DETLAB_ONEDNN
+#include "onednn_conv.h"
+#endif
 
-#define MAX_ARGS 16
+#define MAX_ARGS 20
 
 typedef struct {
   napi_env env;
@@ -340,6 +344,9 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   if (n < 1) { fail(&a, "setThreads: n must be at least 1"); return NULL; }
   openblas_set_num_threads((int)n);
+#ifdef DETLAB_ONEDNN
+  onednn_set_threads((int)n);
+#endif
   return NULL;
 }
 
@@ -357,6 +364,68 @@ static napi_value Config(napi_env env, napi_callback_info info) {
   return out;
 }
 
+#ifdef DETLAB_ONEDNN
+/* kind, then from argument `first` on B, H, W, C, KH, KW, sh, sw, pt, pl, OH, OW, CO, pb, pr. */
+static bool onednn_args(Args* a, napi_callback_info info, size_t argc, const char* usage, size_t first,
+                        OnednnConvKind* kind, OnednnConvGeometry* g) {
+  if (!get_args(a, info, argc, usage)) return false;
+  const int64_t k = int_arg(a, 0);
+  int64_t* f = &g->B;
+  for (size_t i = 0; i < 15; i++) f[i] = int_arg(a, first + i);
+  if (a->failed) return false;
+  if (k < 0 || k > 2) return fail(a, "onednnConv: kind must be 0 (forward), 1 (backward data) or 2 (backward weights)");
+  for (size_t i = 0; i < 15; i++) if (f[i] < 0 || (i < 8 && f[i] == 0) || (i >= 10 && i <= 12 && f[i] == 0)) return fail(a, "onednnConv: invalid geometry");
+  *kind = (OnednnConvKind)k;
+  return true;
+}
+
+/*
+ * onednnConv(kind, a, b, out, B,H,W,C, KH,KW, sh,sw, pt,pl, OH,OW, CO, pb,pr): kind 0 y = conv(x, w),
+ * 1 dx from (dy, w), 2 dw from (x, dy); x [B,H,W,C], w [KH,KW,C,CO], y and dy [B,OH,OW,CO].
+ */
+static napi_value OnednnConv(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  OnednnConvKind kind;
+  OnednnConvGeometry g;
+  if (!onednn_args(&a, info, 19, "onednnConv(kind, a, b, out, B, H, W, C, KH, KW, sh, sw, pt, pl, OH, OW, CO, pb, pr)", 4, &kind, &g)) return NULL;
+  const int64_t xs = g.B * g.H * g.W * g.C, ws = g.KH * g.KW * g.C * g.CO, ys = g.B * g.OH * g.OW * g.CO;
+  const int64_t sizes[3][3] = {{xs, ws, ys}, {ys, ws, xs}, {xs, ys, ws}};
+  const float* in0 = f32_arg(&a, 1, sizes[kind][0]);
+  const float* in1 = f32_arg(&a, 2, sizes[kind][1]);
+  float* out = f32_arg(&a, 3, sizes[kind][2]);
+  if (a.failed) return NULL;
+  const char* err = onednn_conv(kind, &g, in0, in1, out);
+  if (err) fail(&a, err);
+  return NULL;
+}
+
+/* onednnImpl(kind, B,H,W,C, KH,KW, sh,sw, pt,pl, OH,OW, CO, pb,pr): the implementation oneDNN picked. */
+static napi_value OnednnImpl(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  OnednnConvKind kind;
+  OnednnConvGeometry g;
+  const char* impl = NULL;
+  if (!onednn_args(&a, info, 16, "onednnImpl(kind, B, H, W, C, KH, KW, sh, sw, pt, pl, OH, OW, CO, pb, pr)", 1, &kind, &g)) return NULL;
+  const char* err = onednn_conv_impl(kind, &g, &impl);
+  if (err) { fail(&a, err); return NULL; }
+  napi_value out;
+  napi_create_string_utf8(env, impl, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+#endif
+
+/* onednn(): "oneDNN 3.2.0 (OpenMP, avx512_core)", or null when the addon was built without it. */
+static napi_value Onednn(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+#ifdef DETLAB_ONEDNN
+  napi_create_string_utf8(env, onednn_describe(), NAPI_AUTO_LENGTH, &out);
+#else
+  napi_get_null(env, &out);
+#endif
+  return out;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
     {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -368,6 +437,11 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"onednn", NULL, Onednn, NULL, NULL, NULL, napi_enumerable, NULL},
+#ifdef DETLAB_ONEDNN
+    {"onednnConv", NULL, OnednnConv, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"onednnImpl", NULL, OnednnImpl, NULL, NULL, NULL, napi_enumerable, NULL},
+#endif
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

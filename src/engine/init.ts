@@ -14,7 +14,7 @@ import { registerReductionGradients } from './gradients.js';
 import { registerWasmPack } from './wasm/register.js';
 import { registerTensorflowKernels } from './tensorflow_kernels.js';
 import { loadAddon } from './native/addon.js';
-import { registerNativeKernels } from './native/kernels.js';
+import { describeRouting, onednnRouting, registerNativeKernels } from './native/kernels.js';
 
 export type EngineBackend = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type KernelSet = 'libtensorflow' | 'wasm-pack' | 'wasm-pack+openblas' | 'stock';
@@ -118,15 +118,20 @@ async function initWasm(config: EngineConfig, threads: number, reasons: string[]
     if (config.native === 'on') throw new UserError(`engine.native: on, but the OpenBLAS addon is unavailable: ${load.why}`);
     return { backend: 'wasm', reason: [...reasons, `no native addon: ${load.why}`].join('; '), kernels: 'wasm-pack', threads: 1, versions };
   }
-  registerNativeKernels(load.addon, threads);
-  // Which OpenBLAS (the system's or the scipy-openblas32 wheel's: their versions differ) and the CPU kernels it picked.
+  const routing = onednnRouting(load.addon);
+  registerNativeKernels(load.addon, threads, routing);
+  // Which OpenBLAS (the system's or the scipy-openblas32 wheel's: their versions differ) and the CPU kernels it picked;
+  // which oneDNN (its version, threading and ISA) and for which convs, when the addon was built with it.
   const openblas = load.addon.config();
+  const onednn = load.addon.onednn();
+  const convs = describeRouting(routing);
+  const onednnUse = onednn === null ? [] : [convs ? `${onednn} for ${convs}` : `${onednn} unused (DETLAB_ONEDNN=off)`];
   return {
     backend: 'wasm',
-    reason: [...reasons, `OpenBLAS addon ${load.path} on ${openblas}`].join('; '),
+    reason: [...reasons, `OpenBLAS addon ${load.path} on ${openblas}`, ...onednnUse].join('; '),
     kernels: 'wasm-pack+openblas',
     threads: load.addon.getThreads(),
-    versions: { ...versions, openblas },
+    versions: { ...versions, openblas, ...(onednn === null ? {} : { onednn }) },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Loading the optional OpenBLAS addon built by `scripts/build-native.mjs`
  * into `native/build/detlab_native.node` (or the file named by
- * DETLAB_NATIVE_ADDON).
+ * DETLAB_NATIVE_ADDON), with oneDNN's convolutions when it was built with them.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,7 +31,24 @@ export interface NativeAddon {
   getThreads(): number;
   /** OpenBLAS build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell MAX_THREADS=64". */
   config(): string;
+  /** "oneDNN 3.2.0 (OpenMP, avx512_core)" when built with oneDNN, else null (and the two below are absent). */
+  onednn(): string | null;
+  /**
+   * A oneDNN convolution: forward (x, filter) → y, backward data (dy, filter) → dx, backward weights
+   * (x, dy) → dfilter; x [B,H,W,C], filter [KH,KW,C,CO], y and dy [B,OH,OW,CO].
+   */
+  onednnConv?(kind: OnednnConvKind, a: Float32Array, b: Float32Array, out: Float32Array, ...geometry: OnednnGeometry): void;
+  /** The implementation oneDNN picked for that convolution, e.g. "brgconv:avx512_core". */
+  onednnImpl?(kind: OnednnConvKind, ...geometry: OnednnGeometry): string;
 }
+
+export const ONEDNN_FORWARD = 0;
+export const ONEDNN_BACKWARD_DATA = 1;
+export const ONEDNN_BACKWARD_WEIGHTS = 2;
+export type OnednnConvKind = typeof ONEDNN_FORWARD | typeof ONEDNN_BACKWARD_DATA | typeof ONEDNN_BACKWARD_WEIGHTS;
+
+/** Geometry, then CO, padBottom, padRight. */
+export type OnednnGeometry = [...Geometry, number, number, number];
 
 /** B, H, W, C, KH, KW, strideH, strideW, padTop, padLeft, OH, OW. */
 export type Geometry = [number, number, number, number, number, number, number, number, number, number, number, number];
@@ -53,7 +70,7 @@ export function addonPath(): string | null {
 }
 
 /** Entry points this version of detlab calls; an addon built from an older native/detlab_native.c lacks some. */
-const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'setThreads', 'getThreads', 'config'] as const;
+const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'setThreads', 'getThreads', 'config', 'onednn'] as const;
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: null; why: string };
 
@@ -72,6 +89,13 @@ export function loadAddon(): AddonLoad {
   // system time per 80 demo iterations and fewer images/s than 1 thread).
   // 2^4 makes them sleep at once. A user's own setting wins.
   process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+  // The same for oneDNN's GNU OpenMP threads, which otherwise spin after each
+  // conv. The 2×3×256² bench step with oneDNN's convs, 2 threads: at load 2.3,
+  // passive 194-203 ms wall and 290-303 ms CPU, spinning 189-193 ms and
+  // 334-336 ms; while the machine's second core was mostly taken, spinning
+  // 955 ms against 653-790 ms on OpenBLAS alone, passive 661-669 ms against
+  // 514-807 ms.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     const addon = createRequire(import.meta.url)(path) as Record<string, unknown>;
     const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');

@@ -1,9 +1,11 @@
 /**
  * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
  * the wasm heap: im2col (C) then one SGEMM per conv; and the fused
- * training-mode BatchNorm and MaxPoolGrad in C. Registered over the wasm
- * pack when the addon loads; anything it does not cover (NCHW, dilation,
- * non-float32) goes to the kernel it replaced.
+ * training-mode BatchNorm and MaxPoolGrad in C. Where the addon was built with
+ * oneDNN, the conv kernels named by `onednnKernels()` run on oneDNN's
+ * convolutions instead. Registered over the wasm pack when the addon loads;
+ * anything it does not cover (NCHW, dilation, non-float32) goes to the kernel
+ * it replaced.
  */
 import type { NamedAttrMap, TensorInfo } from '../tf.js';
 import { alloc, f32, free, putKernel, sizeOf, type BackendWasm, type WasmKernel, type WasmKernelArgs } from '../wasm/heap.js';
@@ -14,7 +16,8 @@ import { batchMatMul as packBatchMatMul, matMulGeometry } from '../wasm/kernels/
 import { conv2dBackpropFilter as packBackpropFilter } from '../wasm/kernels/conv2d_backprop_filter.js';
 import { makeConv2dBackpropInput } from '../wasm/kernels/conv2d_backprop_input.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain as packBatchNormTrain, batchNormTrainGrad as packBatchNormTrainGrad } from '../wasm/kernels/batch_norm_train.js';
-import type { Geometry, NativeAddon } from './addon.js';
+import { ONEDNN_BACKWARD_DATA, ONEDNN_BACKWARD_WEIGHTS, ONEDNN_FORWARD, type Geometry, type NativeAddon, type OnednnConvKind, type OnednnGeometry } from './addon.js';
+import { UserError } from '../../cli/command.js';
 
 export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
@@ -24,6 +27,54 @@ function geometry(info: Conv2DInfo): Geometry {
     info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
     info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
   ];
+}
+
+function onednnGeometry(info: Conv2DInfo): OnednnGeometry {
+  return [...geometry(info), info.outChannels, info.padInfo.bottom, info.padInfo.right];
+}
+
+export const ONEDNN_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const;
+export type OnednnKernel = (typeof ONEDNN_KERNELS)[number];
+
+/** Which conv kernels run on oneDNN, and from how many output pixels (B·OH·OW) on. */
+export interface OnednnRouting {
+  kernels: readonly OnednnKernel[];
+  minPixels: number;
+}
+
+/**
+ * Where oneDNN beat im2col + OpenBLAS on the ResNet-18 shapes at 2×3×256² (bench/conv_ops.bench.ts,
+ * 2 threads, best of 40): all three kernels, on layers of 512 or more output pixels (the 16² and
+ * larger maps at batch 2: 3×3 convs forward 1.2-2.3×, backward data 1.1-2.0×, backward filter
+ * 0.9-1.9×, the 7×7 stem forward 3.2×, the 1×1 ones of 0.2-0.5 ms 0.7-1.2×); not on the 8² maps
+ * (128 pixels: 0.6-0.7×), where reordering their large filters into oneDNN's blocked layout on
+ * every call costs more than its faster kernel saves. One routed loss: the stem's input gradient
+ * (3 channels, never taken in training) runs 0.5-0.8×. The train step (bench/engine/child.js,
+ * interleaved runs, best step): 2 threads 237 → 192 ms (Conv2D and Conv2DBackpropInput alone
+ * 214 ms), 1 thread 334 → 272 ms (294 ms).
+ */
+export const ONEDNN_DEFAULT: OnednnRouting = { kernels: ONEDNN_KERNELS, minPixels: 512 };
+
+/**
+ * The routing from DETLAB_ONEDNN: unset or `auto`, ONEDNN_DEFAULT; `off`, none; else a comma list of
+ * kernel names (with the default's pixel floor). None when the addon was built without oneDNN.
+ */
+export function onednnRouting(addon: NativeAddon): OnednnRouting {
+  const none = { kernels: [], minPixels: 0 };
+  if (!addon.onednnConv) return none;
+  const raw = process.env.DETLAB_ONEDNN?.trim() ?? 'auto';
+  if (raw === 'auto' || raw === '') return ONEDNN_DEFAULT;
+  if (raw === 'off') return none;
+  const names = raw.split(',').map((n) => n.trim());
+  const bad = names.find((n) => !(ONEDNN_KERNELS as readonly string[]).includes(n));
+  if (bad !== undefined) throw new UserError(`DETLAB_ONEDNN: unknown kernel '${bad}' (auto, off, or a comma list of ${ONEDNN_KERNELS.join(', ')})`);
+  return { kernels: names as OnednnKernel[], minPixels: ONEDNN_DEFAULT.minPixels };
+}
+
+/** "Conv2D, Conv2DBackpropInput from 256 output pixels", or null when none is on oneDNN. */
+export function describeRouting(routing: OnednnRouting): string | null {
+  if (routing.kernels.length === 0) return null;
+  return `${routing.kernels.join(', ')}${routing.minPixels > 0 ? ` from ${routing.minPixels} output pixels` : ''}`;
 }
 
 /** A 1×1, stride-1, unpadded conv is a plain GEMM on x itself. */
@@ -41,7 +92,7 @@ function isPlainNhwc(attrs: NamedAttrMap): boolean {
 
 type AnyKernel = (args: WasmKernelArgs) => TensorInfo | TensorInfo[];
 
-export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, AnyKernel> {
+export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { kernels: [], minPixels: 0 }): Record<NativeKernelName, AnyKernel> {
   // What the addon does not cover goes to the wasm pack (or XNNPACK's own Conv2D).
   const fallback: Record<(typeof NATIVE_KERNELS)[number], AnyKernel> = {
     Conv2D: stock('Conv2D'),
@@ -61,6 +112,20 @@ export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, 
     return p;
   };
 
+  const onednnConv = addon.onednnConv?.bind(addon);
+  /** Runs the oneDNN convolution `kind` and returns true when it is on for `kernel` and this geometry. */
+  const viaOnednn = (kernel: OnednnKernel, kind: OnednnConvKind) => {
+    if (!onednnConv || !onednn.kernels.includes(kernel)) return () => false;
+    return (backend: BackendWasm, a: TensorInfo, b: TensorInfo, out: TensorInfo, info: Conv2DInfo): boolean => {
+      if (info.batchSize * info.outHeight * info.outWidth < onednn.minPixels) return false;
+      onednnConv(kind, f32(backend, a), f32(backend, b), f32(backend, out), ...onednnGeometry(info));
+      return true;
+    };
+  };
+  const onednnForward = viaOnednn('Conv2D', ONEDNN_FORWARD);
+  const onednnBackwardData = viaOnednn('Conv2DBackpropInput', ONEDNN_BACKWARD_DATA);
+  const onednnBackwardWeights = viaOnednn('Conv2DBackpropFilter', ONEDNN_BACKWARD_WEIGHTS);
+
   const conv2d = (args: WasmKernelArgs): TensorInfo => {
     const { inputs: { x, filter }, backend, attrs } = args;
     if (!isPlainNhwc(attrs) || x.dtype !== 'float32') return previous('Conv2D')(args);
@@ -68,8 +133,9 @@ export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, 
     const rows = info.batchSize * info.outHeight * info.outWidth;
     const depth = info.filterHeight * info.filterWidth * info.inChannels;
     const co = info.outChannels;
-    const p = isPointwise(info) ? x : im2col(backend, x, info);
     const y = alloc(backend, info.outShape);
+    if (onednnForward(backend, x, filter, y, info)) return y;
+    const p = isPointwise(info) ? x : im2col(backend, x, info);
     addon.sgemm(false, false, rows, co, depth, 1, f32(backend, p), depth, f32(backend, filter), co, 0, f32(backend, y), co);
     if (p !== x) free(backend, p);
     return y;
@@ -83,8 +149,9 @@ export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, 
     const rows = info.batchSize * info.outHeight * info.outWidth;
     const depth = info.filterHeight * info.filterWidth * info.inChannels;
     const co = info.outChannels;
-    const p = isPointwise(info) ? x : im2col(backend, x, info);
     const dW = alloc(backend, filterShape);
+    if (onednnBackwardWeights(backend, x, dy, dW, info)) return dW;
+    const p = isPointwise(info) ? x : im2col(backend, x, info);
     // dW [depth, CO] = Pᵀ [depth, rows] × dY [rows, CO]
     addon.sgemm(true, false, depth, co, rows, 1, f32(backend, p), depth, f32(backend, dy), co, 0, f32(backend, dW), co);
     if (p !== x) free(backend, p);
@@ -100,6 +167,7 @@ export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, 
     const depth = info.filterHeight * info.filterWidth * info.inChannels;
     const co = info.outChannels;
     const dx = alloc(backend, inputShape);
+    if (onednnBackwardData(backend, dy, filter, dx, info)) return dx;
     if (isPointwise(info)) {
       addon.sgemm(false, true, rows, depth, co, 1, f32(backend, dy), co, f32(backend, filter), co, 0, f32(backend, dx), depth);
       return dx;
@@ -182,9 +250,12 @@ export function makeNativeKernels(addon: NativeAddon): Record<NativeKernelName, 
   };
 }
 
-/** Overrides the conv/matmul kernels with the addon's; call after `registerWasmPack` (which captures the stock kernels). */
-export function registerNativeKernels(addon: NativeAddon, threads: number): void {
+/**
+ * Overrides the conv/matmul kernels with the addon's, the `onednn` ones on oneDNN; call after
+ * `registerWasmPack` (which captures the stock kernels).
+ */
+export function registerNativeKernels(addon: NativeAddon, threads: number, onednn: OnednnRouting = onednnRouting(addon)): void {
   addon.setThreads(threads);
-  const kernels = makeNativeKernels(addon);
+  const kernels = makeNativeKernels(addon, onednn);
   for (const name of NATIVE_KERNELS) putKernel(name, kernels[name]);
 }
