@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildResult, GemmResult, Job, StepJob, StepResult } from './engine/child.js';
 import type { BackendChoice, NativeChoice } from '../src/engine/config.js';
+import { loadAddon } from '../src/engine/native/addon.js';
 import { runTorchTwin } from './torch_twin.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,6 +96,8 @@ export default async function engineBench(): Promise<void> {
   for (const backend of ['tensorflow-gpu', 'tensorflow'] as const) big[backend] = measure(`tfjs-node (${backend})`, stepJob(backend, 'off', SIZE, steps, threads));
   big['wasm-pack'] = measure('wasm-pack', stepJob('wasm', 'off', SIZE, steps, threads));
   big['wasm-pack+openblas'] = measure('wasm-pack+openblas', stepJob('wasm', 'on', SIZE, steps, threads));
+  // With oneDNN built into the addon, the row above runs its convs there; this one shows the step without.
+  if (loadAddon().addon?.onednnConv) measure('wasm-pack+openblas, DETLAB_ONEDNN=off', { ...stepJob('wasm', 'on', SIZE, steps, threads), onednn: 'off' });
 
   const small: Record<string, StepResult | null> = {};
   small.cpu = measure('cpu (stock)', stepJob('cpu', 'off', SMALL, 2, threads));

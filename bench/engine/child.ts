@@ -10,7 +10,7 @@ import type { BackendChoice, NativeChoice } from '../../src/engine/config.js';
 import { resnet18Stack } from './resnet.js';
 
 export type Job =
-  | { kind: 'step'; backend: BackendChoice; native: NativeChoice; threads: number; batch: number; size: number; steps: number }
+  | { kind: 'step'; backend: BackendChoice; native: NativeChoice; threads: number; batch: number; size: number; steps: number; onednn?: 'off' }
   | { kind: 'gemm'; n: number; threads: number; repeats: number };
 
 export type StepJob = Extract<Job, { kind: 'step' }>;
@@ -41,6 +41,7 @@ export interface GemmResult {
 export type ChildResult = StepResult | GemmResult | { kind: 'error'; message: string };
 
 async function stepJob(job: StepJob): Promise<StepResult> {
+  if (job.onednn) process.env.DETLAB_ONEDNN = job.onednn;
   const engine = await initEngine({ backend: job.backend, native: job.native, threads: job.threads, log: false });
   const net = resnet18Stack(job.batch, job.size);
   const x = tf.randomNormal([job.batch, job.size, job.size, 3], 0, 1, 'float32', 42) as Tensor4D;
