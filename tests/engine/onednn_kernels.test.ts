@@ -1,7 +1,8 @@
 /**
  * The oneDNN conv kernels (addon built with -DDETLAB_ONEDNN) against the
  * im2col + OpenBLAS ones they replace, on the geometries detectors use and a
- * few odd ones; skipped when the addon was built without oneDNN.
+ * few odd ones; skipped when the addon was built without oneDNN, except in CI
+ * (CI=true), whose install fetches its wheels, where that fails.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,6 +51,10 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('oneDNN conv kernels', () => {
+  it('the addon has oneDNN in CI', { skip: process.env.CI === 'true' ? false : 'not in CI (CI != true)' }, () => {
+    assert.ok(load.addon?.onednnConv, `CI's npm install builds the addon with oneDNN, but: ${skip || ''}`);
+  });
+
   it('Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter match im2col + OpenBLAS within 1e-4', { skip }, async () => {
     await initEngine({ backend: 'wasm', native: 'on', threads: 2, log: false });
     assert.ok(load.addon);
