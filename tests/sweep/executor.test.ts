@@ -205,6 +205,27 @@ test('stopping a sweep (Ctrl-C) ends the running trials as interrupted and keeps
   }
 });
 
+test('--resume with variants added to the spec runs only the new trials and keeps the finished ones', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-sweep-exec-'));
+  try {
+    const first = await sweep('grid: { optimizer.lr: [0.01, 0.02] }\nset: { train.max_iters: 5 }\n', { parallel: 1, cores: 2, dir });
+    assert.equal(first.report.outcome, 'finished');
+    const kept = first.report.state.trials.map((t) => t.id);
+    const again = await sweep('grid: { optimizer.lr: [0.01, 0.02, 0.04] }\nset: { train.max_iters: 5 }\n', { parallel: 1, cores: 2, dir, resume: true });
+    assert.equal(again.report.outcome, 'finished');
+    const trials = again.report.state.trials;
+    assert.equal(trials.length, 3);
+    assert.ok(trials.every((t) => t.status === 'finished'));
+    const starts = again.events.filter((e) => e.event === 'start').map((e) => e.trial);
+    const added = trials.filter((t) => !kept.includes(t.id));
+    assert.equal(added.length, 1);
+    assert.deepEqual(starts.filter((id) => !kept.includes(id)), [added[0].id], 'the new trial ran once');
+    assert.equal(starts.length, 3, 'the two finished trials were not started again');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a trial still being trained by an earlier attempt (its sweep killed alone) is not started a second time', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'detlab-sweep-exec-'));
   const spec = join(dir, 'spec.yaml');
