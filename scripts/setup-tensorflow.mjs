@@ -13,13 +13,13 @@
 // Every step is skipped when its result is already there, so a second run takes seconds. Prints one line;
 // on failure one line with the reason (and the log file with the full output), and exits 1.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstLine } from './lib/first-line.mjs';
+import { downloadWheel, pythonWithPip } from './lib/pypi-wheel.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache', 'tensorflow');
@@ -71,13 +71,6 @@ function run(cmd, args, why, options = {}) {
   return text;
 }
 
-function sha256(file) {
-  return new Promise((resolveHash, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file).on('data', (d) => hash.update(d)).on('end', () => resolveHash(hash.digest('hex'))).on('error', reject);
-  });
-}
-
 function readStamp(file) {
   try {
     return readFileSync(file, 'utf8');
@@ -87,9 +80,8 @@ function readStamp(file) {
 }
 
 function python() {
-  const candidates = [process.env.DETLAB_PYTHON, 'python3'].filter(Boolean);
-  const found = candidates.find((p) => spawnSync(p, ['-m', 'pip', '--version'], { stdio: 'ignore' }).status === 0);
-  if (!found) fail(`no Python with pip (tried ${candidates.join(', ')}); install python3-pip`);
+  const found = pythonWithPip();
+  if (!found) fail(`no Python with pip (tried ${[process.env.DETLAB_PYTHON, 'python3'].filter(Boolean).join(', ')}); install python3-pip`);
   return found;
 }
 
@@ -100,25 +92,17 @@ async function cpuLibrary(variant) {
   const stampFile = join(dir, '.complete');
   if (readStamp(stampFile) === wheel.sha256) return { lib: join(dir, 'lib'), include: join(dir, 'include'), source: `${wheel.file} (cached)` };
 
-  const wheelPath = join(cache, wheel.file);
-  let downloaded = false;
-  if (!existsSync(wheelPath) || (await sha256(wheelPath)) !== wheel.sha256) {
-    const tmp = join(cache, `download-${process.pid}`);
-    rmSync(tmp, { recursive: true, force: true });
-    const t0 = performance.now();
-    run(python(), ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--progress-bar', 'off',
-      '--python-version', wheel.python, '--implementation', 'cp', '--abi', wheel.abi, '--platform', wheel.platform,
-      '-d', tmp, `${wheel.project}==${TF_VERSION}`],
-    (out) => `pip download ${wheel.project}==${TF_VERSION}: ${firstLine(out, [/^ERROR/, /error/i], 'pip failed')}`);
-    const got = join(tmp, wheel.file);
-    if (!existsSync(got)) fail(`pip download did not produce ${wheel.file}`);
-    const hash = await sha256(got);
-    if (hash !== wheel.sha256) fail(`${wheel.file}: sha256 ${hash}, expected ${wheel.sha256}`);
-    renameSync(got, wheelPath);
-    rmSync(tmp, { recursive: true, force: true });
-    done.push(`downloaded ${wheel.file} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    downloaded = true;
+  let got;
+  try {
+    got = downloadWheel(python(), {
+      project: wheel.project, version: TF_VERSION, file: wheel.file, sha256: wheel.sha256,
+      pipArgs: ['--python-version', wheel.python, '--implementation', 'cp', '--abi', wheel.abi, '--platform', wheel.platform],
+    }, cache, (p) => relative(root, p));
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
   }
+  const { path: wheelPath, downloaded } = got;
+  if (downloaded) done.push(got.fetched);
 
   // Unzip only the libraries and headers, into a fresh directory renamed into place when complete.
   const t0 = performance.now();

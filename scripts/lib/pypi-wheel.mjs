@@ -1,13 +1,22 @@
-// A pinned PyPI wheel's files for scripts/build-native.mjs: fetched with `python3 -m pip download`, checked
+// A pinned PyPI wheel's files for the install scripts (build-native.mjs, setup-tensorflow.mjs): fetched with `python3 -m pip download`, checked
 // against its sha256 and partly unzipped into a cache directory. Every failure is an Error with a one-line reason.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstLine } from './first-line.mjs';
 
+/** Hex sha256 of a file, read in 16 MB chunks (the tensorflow wheel is 274 MB). */
 function sha256(file) {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+  const hash = createHash('sha256');
+  const buffer = Buffer.alloc(1 << 24);
+  const fd = openSync(file, 'r');
+  try {
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0;) hash.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 function glibcVersion() {
@@ -15,9 +24,51 @@ function glibcVersion() {
   return typeof v === 'string' ? v.split('.').map(Number) : null;
 }
 
-function pythonWithPip() {
+/** DETLAB_PYTHON, else python3, if it has pip; else undefined. */
+export function pythonWithPip() {
   const candidates = [process.env.DETLAB_PYTHON, 'python3'].filter(Boolean);
   return candidates.find((p) => spawnSync(p, ['-m', 'pip', '--version'], { stdio: 'ignore' }).status === 0);
+}
+
+/**
+ * `<cache>/<wheel.file>`, downloaded with `pip download` unless a copy with the pinned sha256 is there.
+ * `wheel`: project, version, file, sha256, pipArgs (the platform and interpreter selection), timeoutMs
+ * (none when absent). Returns { path, downloaded, fetched } with fetched saying what it took.
+ */
+export function downloadWheel(python, wheel, cache, rel) {
+  const { project, version } = wheel;
+  mkdirSync(cache, { recursive: true });
+  const path = join(cache, wheel.file);
+  if (existsSync(path) && sha256(path) === wheel.sha256) return { path, downloaded: false, fetched: `wheel cached in ${rel(cache)}` };
+  const t0 = performance.now();
+  const tmp = join(cache, `download-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  const pip = spawnSync(python, [
+    '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--progress-bar', 'off',
+    ...wheel.pipArgs, '-d', tmp, `${project}==${version}`,
+  ], { encoding: 'utf8', ...(wheel.timeoutMs === undefined ? {} : { timeout: wheel.timeoutMs }) });
+  const text = `${pip.stdout ?? ''}${pip.stderr ?? ''}`;
+  const got = join(tmp, wheel.file);
+  if (pip.status !== 0 || !existsSync(got)) {
+    rmSync(tmp, { recursive: true, force: true });
+    const network = /Failed to establish a new connection: [^'")]*|Temporary failure in name resolution|Name or service not known|Network is unreachable|Read timed out|ConnectTimeout/i.exec(text);
+    if (network) {
+      const index = /Looking in indexes: (\S+)/.exec(text)?.[1] ?? 'https://pypi.org/simple';
+      throw new Error(`no network: pip could not reach ${index} (${network[0].trim()})`);
+    }
+    const why = pip.error?.code === 'ETIMEDOUT' ? `timed out after ${wheel.timeoutMs / 1000} s`
+      : pip.status === 0 ? `pip did not produce ${wheel.file}` : firstLine(text, [/^ERROR/, /error/i], `pip exited with ${pip.status}`);
+    throw new Error(`pip download ${project}==${version} failed: ${why}`);
+  }
+  const hash = sha256(got);
+  if (hash !== wheel.sha256) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`${wheel.file}: sha256 ${hash}, expected ${wheel.sha256}`);
+  }
+  renameSync(got, path);
+  rmSync(tmp, { recursive: true, force: true });
+  const took = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  return { path, downloaded: true, fetched: `${(statSync(path).size / 1e6).toFixed(1)} MB wheel downloaded to ${rel(cache)} in ${took}` };
 }
 
 /**
@@ -41,39 +92,10 @@ export function unpackedWheel(spec, cache, rel) {
 
   const python = pythonWithPip();
   if (!python) throw new Error(`no python3 with pip to fetch the ${project} wheel (apt-get install python3-pip, or set DETLAB_PYTHON)`);
-  mkdirSync(cache, { recursive: true });
-  const wheelPath = join(cache, wheel.file);
-  let fetched = `wheel cached in ${rel(cache)}`;
-  if (!existsSync(wheelPath) || sha256(wheelPath) !== wheel.sha256) {
-    const t0 = performance.now();
-    const tmp = join(cache, `download-${process.pid}`);
-    rmSync(tmp, { recursive: true, force: true });
-    const pip = spawnSync(python, [
-      '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--platform', wheel.platform,
-      '--disable-pip-version-check', '--progress-bar', 'off', '--retries', '1', '--timeout', '30',
-      '-d', tmp, `${project}==${version}`,
-    ], { encoding: 'utf8', timeout: 300_000 });
-    const text = `${pip.stdout ?? ''}${pip.stderr ?? ''}`;
-    const got = join(tmp, wheel.file);
-    if (pip.status !== 0 || !existsSync(got)) {
-      rmSync(tmp, { recursive: true, force: true });
-      const network = /Failed to establish a new connection: [^'")]*|Temporary failure in name resolution|Name or service not known|Network is unreachable|Read timed out|ConnectTimeout/i.exec(text);
-      if (network) {
-        const index = /Looking in indexes: (\S+)/.exec(text)?.[1] ?? 'https://pypi.org/simple';
-        throw new Error(`no network: pip could not reach ${index} (${network[0].trim()})`);
-      }
-      const why = pip.error?.code === 'ETIMEDOUT' ? 'timed out after 300 s' : firstLine(text, [/^ERROR/, /error/i], `pip exited with ${pip.status}`);
-      throw new Error(`pip download ${project}==${version} failed: ${why}`);
-    }
-    const hash = sha256(got);
-    if (hash !== wheel.sha256) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`${wheel.file}: sha256 ${hash}, expected ${wheel.sha256}`);
-    }
-    renameSync(got, wheelPath);
-    rmSync(tmp, { recursive: true, force: true });
-    fetched = `${(statSync(wheelPath).size / 1e6).toFixed(1)} MB wheel downloaded to ${rel(cache)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  }
+  const { path: wheelPath, fetched } = downloadWheel(python, {
+    project, version, file: wheel.file, sha256: wheel.sha256, timeoutMs: 300_000,
+    pipArgs: ['--platform', wheel.platform, '--retries', '1', '--timeout', '30'],
+  }, cache, rel);
 
   // Only the members, into a fresh directory renamed into place when complete.
   const tmp = `${dir}.tmp-${process.pid}`;

@@ -2,7 +2,7 @@
  * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
  * the wasm heap: im2col (C) then one SGEMM per conv; and the fused
  * training-mode BatchNorm and MaxPoolGrad in C. Where the addon was built with
- * oneDNN, the conv kernels named by `onednnKernels()` run on oneDNN's
+ * oneDNN, the conv kernels `onednnRouting()` names run on oneDNN's
  * convolutions instead. Registered over the wasm pack when the addon loads;
  * anything it does not cover (NCHW, dilation, non-float32) goes to the kernel
  * it replaced.
