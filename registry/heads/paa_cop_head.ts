@@ -8,10 +8,12 @@
 import { COP_BORDERS, type CopBorder } from '../../src/detection/cop/conditional_objectness.js';
 import { IOU_BRANCH_USES, OBJECTNESS_TYPES, PaaCopHead, type IouBranchUse, type ObjectnessType } from '../../src/detection/cop/paa_cop_head.js';
 import { paaFamilyConfig, paaFamilySchema, type PaaFamilyOptions } from '../../src/detection/heads/paa_schema.js';
+import { PAA_BOX_LOSS_WEIGHTINGS, type PaaBoxLossWeighting } from '../../src/detection/heads/paa_style_head.js';
 import { lossProperty } from '../../src/detection/heads/schema.js';
 import { defineComponent, type OptionsSchema } from '../../src/registry/component.js';
 
-interface Options extends PaaFamilyOptions {
+interface Options extends Omit<PaaFamilyOptions, 'box_loss_weighting'> {
+  box_loss_weighting?: PaaBoxLossWeighting;
   objectness: ObjectnessType;
   iou_branch: IouBranchUse;
   border: CopBorder;
@@ -27,6 +29,11 @@ const schema: OptionsSchema = {
     objectness: { type: 'string', enum: OBJECTNESS_TYPES, description: "class probability: 'cop' (Eq. 1, 9 coefficients per location) or 'iop' (ReLU(σ(cls) − σ(obj_bias))·σ(obj))", default: 'cop' },
     iou_branch: { type: 'string', enum: IOU_BRANCH_USES, description: "IoU branch: 'score' (trained, √(p·IoU) at inference), 'train_only' (IoU*: trained, p at inference), 'none'", default: 'score' },
     border: { type: 'string', enum: COP_BORDERS, description: "COP neighbours outside the map: 'half' (official: zero-padded logits, σ(0)) or 'zero'", default: 'half' },
+    // No schema default: the official heads differ by IoU branch.
+    box_loss_weighting: {
+      enum: [...PAA_BOX_LOSS_WEIGHTINGS],
+      description: "'iou': each positive's GIoU weighted by its IoU target, over their sum (official PAA_COP_Head, with an IoU branch); 'mean': plain mean over positives (official PAA_COP_BASE_Head, iou_branch: none). Unset: 'iou' with an IoU branch, 'mean' without",
+    },
   },
 };
 
@@ -37,6 +44,7 @@ export const PaaCopHeadComponent = defineComponent<Options, PaaCopHead>({
   schema,
   build: (o, ctx) => {
     if (o.loss_cls.type !== 'ProbFocalLoss') throw new Error(`${ctx.path}.loss_cls: PAACOPHead outputs probabilities; use ProbFocalLoss, not ${o.loss_cls.type}`);
-    return new PaaCopHead(paaFamilyConfig(o, ctx), { objectness: o.objectness, iouBranch: o.iou_branch, border: o.border });
+    const boxLossWeighting = o.box_loss_weighting ?? (o.iou_branch === 'none' ? 'mean' : 'iou');
+    return new PaaCopHead(paaFamilyConfig({ ...o, box_loss_weighting: boxLossWeighting }, ctx), { objectness: o.objectness, iouBranch: o.iou_branch, border: o.border });
   },
 });

@@ -5,30 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, type Tensor2D, type Tensor4D } from '../../src/engine/tf.js';
-import type { AnchorTargets } from '../../src/detection/heads/anchor_targets.js';
-import type { GroundTruth, HeadOutputs } from '../../src/detection/heads/dense_head.js';
+import { tf, type Tensor2D } from '../../src/engine/tf.js';
 import { paaBoxLoss, type PaaStyleHead } from '../../src/detection/heads/paa_style_head.js';
 import { alignedIoUTensor } from '../../src/detection/losses/iou_loss.js';
 import type { Loss } from '../../src/detection/losses/loss.js';
 import { GIoULoss } from '../../registry/losses/giou_loss.js';
 import { PaaStyleHeadComponent } from '../../registry/heads/paa_style_head.js';
 import { buildComponent } from './build_helpers.js';
-
-type Box = [number, number, number, number];
-
-function area([x1, y1, x2, y2]: Box): number {
-  return Math.max(x2 - x1, 0) * Math.max(y2 - y1, 0);
-}
-
-/** IoU and 1 − GIoU of two boxes by hand. */
-function iouGiou(p: Box, t: Box): { iou: number; giouLoss: number } {
-  const inter = area([Math.max(p[0], t[0]), Math.max(p[1], t[1]), Math.min(p[2], t[2]), Math.min(p[3], t[3])]);
-  const union = area(p) + area(t) - inter;
-  const enclose = area([Math.min(p[0], t[0]), Math.min(p[1], t[1]), Math.max(p[2], t[2]), Math.max(p[3], t[3])]);
-  const iou = inter / union;
-  return { iou, giouLoss: 1 - (iou - (enclose - union) / enclose) };
-}
+import { decodedPositives, iouGiou, PAA_GT, paaFeatures, SMALL_PAA, type Box } from './paa_fixtures.js';
 
 /** Σ w_i·L_i / Σ w_i with w_i = max(IoU_i, 1e-12), times the loss weight. */
 function expectedIouWeighted(preds: Box[], gts: Box[], lossWeight: number): number {
@@ -83,27 +67,13 @@ test('the IoU weights are constants: the gradient is that of Σ w·L / Σ w with
 });
 
 test("PAAStyleHead's loss_bbox is the IoU-weighted form of its positives' decoded boxes by default, the plain mean as an option", () => {
-  const small = { in_channels: 8, feat_channels: 8, stacked_convs: 1, num_classes: 3, norm: { type: 'GN', num_groups: 4 } };
-  const anchor_generator = { strides: [8, 16], octave_base_scale: 4, scales_per_octave: 1, ratios: [1], center_offset: 0 };
-  const head = buildComponent<PaaStyleHead>(PaaStyleHeadComponent, { ...small, anchor_generator });
-  const meanHead = buildComponent<PaaStyleHead>(PaaStyleHeadComponent, { ...small, anchor_generator, box_loss_weighting: 'mean' });
+  const head = buildComponent<PaaStyleHead>(PaaStyleHeadComponent, SMALL_PAA);
+  const meanHead = buildComponent<PaaStyleHead>(PaaStyleHeadComponent, { ...SMALL_PAA, box_loss_weighting: 'mean' });
   meanHead.loadStateDict(new Map(head.namedParameters()));
-  const gt: GroundTruth = {
-    boxes: [Float32Array.of(4, 4, 36, 30, 30, 20, 62, 60), Float32Array.of(10, 12, 50, 44)],
-    labels: [Int32Array.of(0, 2), Int32Array.of(1)],
-    ignoreBoxes: [new Float32Array(0), new Float32Array(0)],
-  };
-  const feats = [tf.randomNormal([2, 8, 8, 8], 0, 1, 'float32', 3), tf.randomNormal([2, 4, 4, 8], 0, 1, 'float32', 4)] as Tensor4D[];
+  const gt = PAA_GT;
+  const feats = paaFeatures();
   const outs = head.forward(feats);
-  // The positives and their decoded boxes, read through the head's own (protected) steps.
-  const internals = head as unknown as {
-    buildTargets(o: HeadOutputs, g: GroundTruth): AnchorTargets;
-    lossInputs(o: HeadOutputs, t: AnchorTargets): { posBoxes?: Tensor2D };
-  };
-  const targets = internals.buildTargets(outs, gt);
-  const posBoxes = internals.lossInputs(outs, targets).posBoxes!;
-  const boxes = posBoxes.arraySync() as Box[];
-  const gts = Array.from({ length: targets.posIdx.length }, (_, k) => Array.from(targets.posGts.subarray(4 * k, 4 * k + 4)) as Box);
+  const { boxes, gts } = decodedPositives(head, outs, gt);
   assert.ok(boxes.length >= 2, `${boxes.length} positives`);
   const terms = head.loss(outs, gt);
   const want = expectedIouWeighted(boxes, gts, 1.3);
@@ -112,5 +82,5 @@ test("PAAStyleHead's loss_bbox is the IoU-weighted form of its positives' decode
   const plain = (1.3 * boxes.reduce((s, b, i) => s + iouGiou(b, gts[i]).giouLoss, 0)) / boxes.length;
   assert.ok(Math.abs(meanTerms.loss_bbox.dataSync()[0] - plain) < 1e-5 * Math.max(1, plain), `'mean': ${meanTerms.loss_bbox.dataSync()[0]} vs ${plain}`);
   assert.ok(Math.abs(meanTerms.loss_iou.dataSync()[0] - terms.loss_iou.dataSync()[0]) < 1e-6, 'the IoU-branch loss does not depend on the weighting');
-  tf.dispose([...feats, posBoxes]);
+  tf.dispose(feats);
 });
