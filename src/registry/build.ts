@@ -3,6 +3,7 @@
  * component's schema (defaults applied), then the component's builder runs with
  * a BuildContext through which it builds its nested components.
  */
+import { UserError } from '../cli/command.js';
 import { ConfigError } from '../config/errors.js';
 import { nearestOrigin, type OriginMap } from '../config/origin.js';
 import { deepClone } from '../config/tree.js';
@@ -43,7 +44,18 @@ export function build<T = unknown>(kind: ComponentKind, config: unknown, options
       extras,
       build: <V>(k: ComponentKind, c: ComponentConfig, p: string): V => buildAt<V>(k, c, p),
     };
-    return entry.value.build(rest, ctx) as U;
+    try {
+      return entry.value.build(rest, ctx) as U;
+    } catch (err) {
+      // Builders throw plain Errors for settings that do not fit together (a
+      // Step-1 checkpoint of other widths, a loss the head cannot use): those
+      // are config problems and get the component's file:line. Other kinds
+      // (TypeError, ...) are bugs and pass through.
+      if (err instanceof UserError || !(err instanceof Error) || err.constructor !== Error) throw err;
+      const wrapped = new ConfigError({ origin: origins && nearestOrigin(origins, path), message: err.message });
+      wrapped.cause = err;
+      throw wrapped;
+    }
   };
   return buildAt<T>(kind, config, options.path ?? '');
 }
