@@ -40,16 +40,17 @@ export function paaFeatures(): Tensor4D[] {
   return [tf.randomNormal([2, 8, 8, 8], 0, 1, 'float32', 3), tf.randomNormal([2, 4, 4, 8], 0, 1, 'float32', 4)] as Tensor4D[];
 }
 
-/** The head's positives: decoded boxes and their assigned gts (`outs` must carry a quality map). */
+/** The head's positives: decoded boxes and their assigned gts (without an IoU branch, zeros stand in for its map, as the loss does). */
 export function decodedPositives(head: PaaStyleHead, outs: HeadOutputs, gt: GroundTruth): { boxes: Box[]; gts: Box[] } {
   const internals = head as unknown as {
     buildTargets(o: HeadOutputs, g: GroundTruth): AnchorTargets;
     lossInputs(o: HeadOutputs, t: AnchorTargets): { posBoxes?: Tensor2D };
   };
+  const stand = outs.quality === undefined ? outs.reg.map((r) => tf.zeros([r.shape[0], r.shape[1], r.shape[2], 1]) as Tensor4D) : [];
   const targets = internals.buildTargets(outs, gt);
-  const posBoxes = internals.lossInputs(outs, targets).posBoxes!;
+  const posBoxes = internals.lossInputs(stand.length > 0 ? { ...outs, quality: stand } : outs, targets).posBoxes!;
   const boxes = posBoxes.arraySync() as Box[];
-  posBoxes.dispose();
+  tf.dispose([posBoxes, ...stand]);
   const gts = boxes.map((_, k) => Array.from(targets.posGts.subarray(4 * k, 4 * k + 4)) as Box);
   return { boxes, gts };
 }
