@@ -16,6 +16,35 @@
 #ifdef DETLAB_ONEDNN
 #include "onednn_conv.h"
 #endif
+#ifdef _OPENMP
+#include <omp.h>
+#define OMP(directive) _Pragma(#directive)
+#else
+#define OMP(directive)
+static int omp_get_thread_num(void) { return 0; }
+static int omp_get_num_threads(void) { return 1; }
+static int omp_get_max_threads(void) { return 1; }
+#endif
+
+/*
+ * The elementwise and per-channel kernels below split their work across the
+ * OpenMP threads (oneDNN's, sized by setThreads) from this many floats on;
+ * below it waking the threads costs more than it saves.
+ */
+#define PARALLEL_MIN_FLOATS (1 << 15)
+
+/*
+ * Thread t's share of C channels, in blocks of 16 (a cache line of floats).
+ * Channels are independent in these kernels, so the split leaves every sum in
+ * its serial order: the results do not depend on the thread count.
+ */
+static void channel_share(int64_t C, int64_t* c0, int64_t* c1) {
+  const int64_t t = omp_get_thread_num(), T = omp_get_num_threads();
+  const int64_t blocks = (C + 15) / 16, per = blocks / T, rem = blocks % T;
+  const int64_t first = t * per + (t < rem ? t : rem), count = per + (t < rem ? 1 : 0);
+  *c0 = first * 16 < C ? first * 16 : C;
+  *c1 = (first + count) * 16 < C ? (first + count) * 16 : C;
+}
 
 #define MAX_ARGS 20
 
@@ -161,6 +190,45 @@ static napi_value Col2im(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * Channels [c0, c1) of maxPoolGrad. The running max and the index of its
+ * window position are per channel (contiguous, so the compare-and-select
+ * vectorises); the scatter then follows each channel's own position.
+ */
+static void max_pool_grad_channels(const Geometry* g, const float* x, const float* dy, float* dx, int64_t c0, int64_t c1,
+                                   float* best, int32_t* at, int64_t* offsets) {
+  const int64_t C = g->C, n = c1 - c0;
+  best += c0;
+  at += c0;
+  for (int64_t b = 0; b < g->B; b++)
+    for (int64_t oh = 0; oh < g->OH; oh++) {
+      const int64_t ih0 = oh * g->sh - g->pt;
+      const int64_t khLo = ih0 < 0 ? -ih0 : 0, khHi = g->KH < g->H - ih0 ? g->KH : g->H - ih0;
+      for (int64_t ow = 0; ow < g->OW; ow++) {
+        const int64_t iw0 = ow * g->sw - g->pl;
+        const int64_t kwLo = iw0 < 0 ? -iw0 : 0, kwHi = g->KW < g->W - iw0 ? g->KW : g->W - iw0;
+        int32_t count = 0;
+        for (int64_t kh = khLo; kh < khHi; kh++)
+          for (int64_t kw = kwLo; kw < kwHi; kw++) offsets[count++] = (((b * g->H + ih0 + kh) * g->W) + iw0 + kw) * C + c0;
+        if (count == 0) continue;
+        const float* x0 = x + offsets[0];
+        for (int64_t c = 0; c < n; c++) { best[c] = x0[c]; at[c] = 0; }
+        for (int32_t j = 1; j < count; j++) {
+          const float* xj = x + offsets[j];
+          for (int64_t c = 0; c < n; c++) {
+            /* An integer mask, not a branch on the compare: GCC vectorises only this form. */
+            const float v = xj[c], b = best[c];
+            const int32_t above = -(int32_t)(v > b);
+            best[c] = v > b ? v : b;
+            at[c] = (at[c] & ~above) | (j & above);
+          }
+        }
+        const float* gv = dy + ((b * g->OH + oh) * g->OW + ow) * C + c0;
+        for (int64_t c = 0; c < n; c++) dx[offsets[at[c]] + c] += gv[c];
+      }
+    }
+}
+
+/*
  * maxPoolGrad(x, B,H,W,C, KH,KW, sh,sw, pt,pl, OH,OW, dy, dx): dx (zeroed by the
  * caller) += dy routed to the first maximum of each window among in-bounds
  * positions (TensorFlow's rule; the stock wasm kernel breaks it).
@@ -173,37 +241,24 @@ static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   const float* dy = f32_arg(&a, 13, g.B * g.OH * g.OW * g.C);
   float* dx = f32_arg(&a, 14, g.B * g.H * g.W * g.C);
   if (a.failed) return NULL;
-  const int64_t C = g.C;
-  float* best = malloc(sizeof(float) * (size_t)C);
-  int64_t* at = malloc(sizeof(int64_t) * (size_t)C);
-  if (!best || !at) { free(best); free(at); fail(&a, "maxPoolGrad: out of memory"); return NULL; }
-  for (int64_t b = 0; b < g.B; b++)
-    for (int64_t oh = 0; oh < g.OH; oh++) {
-      const int64_t ih0 = oh * g.sh - g.pt;
-      const int64_t khLo = ih0 < 0 ? -ih0 : 0, khHi = g.KH < g.H - ih0 ? g.KH : g.H - ih0;
-      for (int64_t ow = 0; ow < g.OW; ow++) {
-        const int64_t iw0 = ow * g.sw - g.pl;
-        const int64_t kwLo = iw0 < 0 ? -iw0 : 0, kwHi = g.KW < g.W - iw0 ? g.KW : g.W - iw0;
-        if (khLo >= khHi || kwLo >= kwHi) continue;
-        bool first = true;
-        for (int64_t kh = khLo; kh < khHi; kh++)
-          for (int64_t kw = kwLo; kw < kwHi; kw++) {
-            const int64_t i = (((b * g.H + ih0 + kh) * g.W) + iw0 + kw) * C;
-            const float* xv = x + i;
-            if (first) {
-              for (int64_t c = 0; c < C; c++) { best[c] = xv[c]; at[c] = i + c; }
-              first = false;
-              continue;
-            }
-            for (int64_t c = 0; c < C; c++)
-              if (xv[c] > best[c]) { best[c] = xv[c]; at[c] = i + c; }
-          }
-        const float* gv = dy + ((b * g.OH + oh) * g.OW + ow) * C;
-        for (int64_t c = 0; c < C; c++) dx[at[c]] += gv[c];
-      }
-    }
+  const int64_t window = g.KH * g.KW, threads = omp_get_max_threads();
+  float* best = malloc(sizeof(float) * (size_t)g.C);
+  int32_t* at = malloc(sizeof(int32_t) * (size_t)g.C);
+  int64_t* offsets = malloc(sizeof(int64_t) * (size_t)(window * threads));
+  if (!best || !at || !offsets) {
+    free(best); free(at); free(offsets);
+    fail(&a, "maxPoolGrad: out of memory");
+    return NULL;
+  }
+  OMP(omp parallel if (g.B * g.H * g.W * g.C >= PARALLEL_MIN_FLOATS) num_threads(threads))
+  {
+    int64_t c0, c1;
+    channel_share(g.C, &c0, &c1);
+    if (c0 < c1) max_pool_grad_channels(&g, x, dy, dx, c0, c1, best, at, offsets + omp_get_thread_num() * window);
+  }
   free(best);
   free(at);
+  free(offsets);
   return NULL;
 }
 
@@ -230,6 +285,46 @@ static int64_t bn_rows(Args* a, int xi, int ci, const char* name, int64_t* C) {
   return (int64_t)length / *C;
 }
 
+/*
+ * Channels [c0, c1) of bnForward; `s` holds 4·C doubles of zeroed scratch
+ * (each call uses its channels' slots only).
+ */
+static void bn_forward_channels(const float* restrict x, int64_t rows, int64_t C, int64_t c0, int64_t c1,
+                                const float* gamma, const float* beta, double eps,
+                                float* restrict y, float* mean, float* var, double* s) {
+  double* restrict s1 = s;
+  double* restrict s2 = s + C;
+  float* restrict scale = (float*)(s + 2 * C);
+  float* restrict shift = (float*)(s + 3 * C);
+  /* Shifted by the first row so Σd² − (Σd)²/n does not cancel when |mean| ≫ std. */
+  float* restrict x0 = shift + C;
+  memcpy(x0 + c0, x + c0, sizeof(float) * (size_t)(c1 - c0));
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    for (int64_t c = c0; c < c1; c++) {
+      const double d = (double)(xr[c] - x0[c]);
+      s1[c] += d;
+      s2[c] += d * d;
+    }
+  }
+  for (int64_t c = c0; c < c1; c++) {
+    const double m = s1[c] / (double)rows;
+    double v = s2[c] / (double)rows - m * m;
+    if (v < 0) v = 0;
+    const double mu = (double)x0[c] + m;
+    const double sc = (double)gamma[c] / sqrt(v + eps);
+    mean[c] = (float)mu;
+    var[c] = (float)v;
+    scale[c] = (float)sc;
+    shift[c] = (float)((double)beta[c] - mu * sc);
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    float* yr = y + r * C;
+    for (int64_t c = c0; c < c1; c++) yr[c] = xr[c] * scale[c] + shift[c];
+  }
+}
+
 /* bnForward(x, C, gamma, beta, eps, y, mean, variance) */
 static napi_value BnForward(napi_env env, napi_callback_info info) {
   Args a = {.env = env};
@@ -247,39 +342,50 @@ static napi_value BnForward(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   double* s = channel_scratch(&a, C, 4);
   if (!s) return NULL;
-  double* restrict s1 = s;
-  double* restrict s2 = s + C;
-  float* restrict scale = (float*)(s + 2 * C);
-  float* restrict shift = (float*)(s + 3 * C);
-  /* Shifted by the first row so Σd² − (Σd)²/n does not cancel when |mean| ≫ std. */
-  float* restrict x0 = shift + C;
-  memcpy(x0, x, sizeof(float) * (size_t)C);
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * C;
-    for (int64_t c = 0; c < C; c++) {
-      const double d = (double)(xr[c] - x0[c]);
-      s1[c] += d;
-      s2[c] += d * d;
-    }
-  }
-  for (int64_t c = 0; c < C; c++) {
-    const double m = s1[c] / (double)rows;
-    double v = s2[c] / (double)rows - m * m;
-    if (v < 0) v = 0;
-    const double mu = (double)x0[c] + m;
-    const double sc = (double)gamma[c] / sqrt(v + eps);
-    mean[c] = (float)mu;
-    var[c] = (float)v;
-    scale[c] = (float)sc;
-    shift[c] = (float)((double)beta[c] - mu * sc);
-  }
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * C;
-    float* yr = y + r * C;
-    for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+  OMP(omp parallel if (rows * C >= PARALLEL_MIN_FLOATS))
+  {
+    int64_t c0, c1;
+    channel_share(C, &c0, &c1);
+    if (c0 < c1) bn_forward_channels(x, rows, C, c0, c1, gamma, beta, eps, y, mean, var, s);
   }
   free(s);
   return NULL;
+}
+
+/* Channels [c0, c1) of bnBackward; `s` as for bn_forward_channels. */
+static void bn_backward_channels(const float* restrict x, const float* restrict dy, int64_t rows, int64_t C, int64_t c0, int64_t c1,
+                                 const float* mean, const float* var, const float* gamma, const float* dmean, const float* dvar,
+                                 double eps, float* restrict dx, float* dgamma, float* dbeta, double* s) {
+  double* restrict sum_dy = s;
+  double* restrict sum_dyxc = s + C;
+  float* restrict mu = (float*)(s + 2 * C);
+  float* restrict A = mu + C;
+  float* restrict Bc = (float*)(s + 3 * C);
+  float* restrict K = Bc + C;
+  memcpy(mu + c0, mean + c0, sizeof(float) * (size_t)(c1 - c0));
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    const float* gr = dy + r * C;
+    for (int64_t c = c0; c < c1; c++) {
+      sum_dy[c] += (double)gr[c];
+      sum_dyxc[c] += (double)(gr[c] * (xr[c] - mu[c]));
+    }
+  }
+  /* dx = A·dy + B·(x − mean) + K per channel (see batch_norm_train.ts). */
+  for (int64_t c = c0; c < c1; c++) {
+    const double inv = 1.0 / sqrt((double)var[c] + eps);
+    dbeta[c] = (float)sum_dy[c];
+    dgamma[c] = (float)(sum_dyxc[c] * inv);
+    A[c] = (float)(gamma[c] * inv);
+    Bc[c] = (float)((-gamma[c] * inv * inv * inv * sum_dyxc[c] + 2.0 * dvar[c]) / (double)rows);
+    K[c] = (float)((-gamma[c] * inv * sum_dy[c] + dmean[c]) / (double)rows);
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    const float* gr = dy + r * C;
+    float* dr = dx + r * C;
+    for (int64_t c = c0; c < c1; c++) dr[c] = A[c] * gr[c] + Bc[c] * (xr[c] - mu[c]) + K[c];
+  }
 }
 
 /* bnBackward(x, dy, C, mean, variance, gamma, dmean, dvariance, eps, dx, dgamma, dbeta) */
@@ -303,37 +409,110 @@ static napi_value BnBackward(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   double* s = channel_scratch(&a, C, 4);
   if (!s) return NULL;
-  double* restrict sum_dy = s;
-  double* restrict sum_dyxc = s + C;
-  float* restrict mu = (float*)(s + 2 * C);
-  float* restrict A = mu + C;
-  float* restrict Bc = (float*)(s + 3 * C);
-  float* restrict K = Bc + C;
-  memcpy(mu, mean, sizeof(float) * (size_t)C);
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * C;
-    const float* gr = dy + r * C;
-    for (int64_t c = 0; c < C; c++) {
-      sum_dy[c] += (double)gr[c];
-      sum_dyxc[c] += (double)(gr[c] * (xr[c] - mu[c]));
-    }
-  }
-  /* dx = A·dy + B·(x − mean) + K per channel (see batch_norm_train.ts). */
-  for (int64_t c = 0; c < C; c++) {
-    const double inv = 1.0 / sqrt((double)var[c] + eps);
-    dbeta[c] = (float)sum_dy[c];
-    dgamma[c] = (float)(sum_dyxc[c] * inv);
-    A[c] = (float)(gamma[c] * inv);
-    Bc[c] = (float)((-gamma[c] * inv * inv * inv * sum_dyxc[c] + 2.0 * dvar[c]) / (double)rows);
-    K[c] = (float)((-gamma[c] * inv * sum_dy[c] + dmean[c]) / (double)rows);
-  }
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * C;
-    const float* gr = dy + r * C;
-    float* dr = dx + r * C;
-    for (int64_t c = 0; c < C; c++) dr[c] = A[c] * gr[c] + Bc[c] * (xr[c] - mu[c]) + K[c];
+  OMP(omp parallel if (rows * C >= PARALLEL_MIN_FLOATS))
+  {
+    int64_t c0, c1;
+    channel_share(C, &c0, &c1);
+    if (c0 < c1) bn_backward_channels(x, dy, rows, C, c0, c1, mean, var, gamma, dmean, dvar, eps, dx, dgamma, dbeta, s);
   }
   free(s);
+  return NULL;
+}
+
+/*
+ * columnSum(x, C, out): out[c] = Σ_r x[r·C + c] over x viewed as [rows, C]
+ * (a Sum over leading axes: bias gradients). Each column adds its rows in
+ * order in float32, as the wasm Sum does after transposing them innermost,
+ * so the bits are the same without the transpose.
+ */
+static void column_sum_channels(const float* restrict x, int64_t rows, int64_t C, int64_t c0, int64_t c1, float* restrict out) {
+  for (int64_t c = c0; c < c1; c++) out[c] = 0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    for (int64_t c = c0; c < c1; c++) out[c] += xr[c];
+  }
+}
+
+static napi_value ColumnSum(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 3, "columnSum(x, C, out)")) return NULL;
+  int64_t C;
+  const int64_t rows = bn_rows(&a, 0, 1, "columnSum: x must be a non-empty [rows, C] array with C >= 1", &C);
+  if (a.failed) return NULL;
+  const float* x = f32_arg(&a, 0, rows * C);
+  float* out = f32_arg(&a, 2, C);
+  if (a.failed) return NULL;
+  OMP(omp parallel if (rows * C >= PARALLEL_MIN_FLOATS))
+  {
+    int64_t c0, c1;
+    channel_share(C, &c0, &c1);
+    if (c0 < c1) column_sum_channels(x, rows, C, c0, c1, out);
+  }
+  return NULL;
+}
+
+/*
+ * The Float32Array arguments at `at[0..count)`, all of one length (returned;
+ * -1 after a thrown error), into `out`.
+ */
+static int64_t same_length_arrays(Args* a, const size_t* at, size_t count, float** out, const char* message) {
+  int64_t n = -1;
+  for (size_t k = 0; k < count; k++) {
+    size_t length = 0;
+    napi_typedarray_type type;
+    if (!(out[k] = f32_arg(a, at[k], 0))) return -1;
+    napi_get_typedarray_info(a->env, a->argv[at[k]], &type, &length, NULL, NULL, NULL);
+    if (n >= 0 && (int64_t)length != n) { fail(a, message); return -1; }
+    n = (int64_t)length;
+  }
+  return n;
+}
+
+/*
+ * sgdUpdate(p, buf, g, lr, momentum, weightDecay, nesterov, pOut, bufOut): one SGD
+ * step with momentum in one pass, the operations of src/train/optimizers/sgd.ts
+ * in their order and in float32 (so bit for bit what its tfjs ops compute):
+ * g += wd·p (wd > 0); buf = m·buf + g; p -= lr·(nesterov ? g + m·buf : buf).
+ */
+static napi_value SgdUpdate(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 9, "sgdUpdate(p, buf, g, lr, momentum, weightDecay, nesterov, pOut, bufOut)")) return NULL;
+  float* v[5];
+  const size_t at[] = {0, 1, 2, 7, 8};
+  const int64_t n = same_length_arrays(&a, at, 5, v, "sgdUpdate: p, buf, g, pOut and bufOut must have one length");
+  const float lr = (float)num_arg(&a, 3), m = (float)num_arg(&a, 4), wd = (float)num_arg(&a, 5);
+  const bool nesterov = bool_arg(&a, 6);
+  if (a.failed) return NULL;
+  const float* restrict p = v[0];
+  const float* restrict buf = v[1];
+  const float* restrict g = v[2];
+  float* restrict p_out = v[3];
+  float* restrict buf_out = v[4];
+  const bool decay = wd > 0;
+  OMP(omp parallel for if (n >= PARALLEL_MIN_FLOATS) schedule(static))
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = decay ? g[i] + p[i] * wd : g[i];
+    const float b = buf[i] * m + gi;
+    buf_out[i] = b;
+    p_out[i] = p[i] - (nesterov ? gi + b * m : b) * lr;
+  }
+  return NULL;
+}
+
+/* reluGrad(dy, x, dx): dx = dy · (x > 0 ? 1 : 0), the product tfjs' Relu gradient takes (NaN x gives 0, as the wasm Step). */
+static napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 3, "reluGrad(dy, x, dx)")) return NULL;
+  float* v[3];
+  const size_t at[] = {0, 1, 2};
+  const int64_t n = same_length_arrays(&a, at, 3, v, "reluGrad: dy, x and dx must have one length");
+  if (a.failed) return NULL;
+  const float* restrict dy = v[0];
+  const float* restrict x = v[1];
+  float* restrict dx = v[2];
+  /* The 1 or 0 through an integer mask, not a branch on the compare: GCC vectorises only this form. */
+  OMP(omp parallel for if (n >= PARALLEL_MIN_FLOATS) schedule(static))
+  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (float)(-(int32_t)(x[i] > 0) & 1);
   return NULL;
 }
 
@@ -434,6 +613,9 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"maxPoolGrad", NULL, MaxPoolGrad, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bnForward", NULL, BnForward, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bnBackward", NULL, BnBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"columnSum", NULL, ColumnSum, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sgdUpdate", NULL, SgdUpdate, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"reluGrad", NULL, ReluGrad, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},

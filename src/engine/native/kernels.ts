@@ -1,13 +1,15 @@
 /**
  * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
- * the wasm heap: im2col (C) then one SGEMM per conv; and the fused
- * training-mode BatchNorm and MaxPoolGrad in C. Where the addon was built with
+ * the wasm heap: im2col (C) then one SGEMM per conv; and in C the fused
+ * training-mode BatchNorm, MaxPoolGrad, the Relu gradient, Sums over leading
+ * axes and the SGD update
+ * (split over oneDNN's OpenMP threads when it is built in). Where the addon was built with
  * oneDNN, the conv kernels `onednnRouting()` names run on oneDNN's
  * convolutions instead. Registered over the wasm pack when the addon loads;
  * anything it does not cover (NCHW, dilation, non-float32) goes to the kernel
  * it replaced.
  */
-import type { NamedAttrMap, TensorInfo } from '../tf.js';
+import { tf, type NamedAttrMap, type TensorInfo } from '../tf.js';
 import { alloc, f32, free, putKernel, sizeOf, type BackendWasm, type WasmKernel, type WasmKernelArgs } from '../wasm/heap.js';
 import { conv2dInfo, pool2dInfo, type Conv2DInfo } from '../wasm/conv_info.js';
 import { maxPoolGrad as packMaxPoolGrad } from '../wasm/kernels/max_pool_grad.js';
@@ -17,10 +19,20 @@ import { conv2dBackpropFilter as packBackpropFilter } from '../wasm/kernels/conv
 import { makeConv2dBackpropInput } from '../wasm/kernels/conv2d_backprop_input.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain as packBatchNormTrain, batchNormTrainGrad as packBatchNormTrainGrad } from '../wasm/kernels/batch_norm_train.js';
 import { ONEDNN_BACKWARD_DATA, ONEDNN_BACKWARD_WEIGHTS, ONEDNN_FORWARD, type Geometry, type NativeAddon, type OnednnConvKind, type OnednnGeometry } from './addon.js';
+import { RELU_GRAD } from '../gradients.js';
+import { SGD_UPDATE, type SgdUpdateAttrs } from '../sgd_update.js';
 import { UserError } from '../../cli/command.js';
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD, SGD_UPDATE] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
+
+/** Kernels only the addon has; without them their callers compose tfjs ops. */
+const NATIVE_ONLY_KERNELS = [RELU_GRAD, SGD_UPDATE] as const;
+
+/** Removes the addon-only kernels from wasm (the engine re-initialised without the addon). */
+export function unregisterNativeOnlyKernels(): void {
+  for (const name of NATIVE_ONLY_KERNELS) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+}
 
 function geometry(info: Conv2DInfo): Geometry {
   return [
@@ -94,12 +106,13 @@ type AnyKernel = (args: WasmKernelArgs) => TensorInfo | TensorInfo[];
 
 export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { kernels: [], minPixels: 0 }): Record<NativeKernelName, AnyKernel> {
   // What the addon does not cover goes to the wasm pack (or XNNPACK's own Conv2D).
-  const fallback: Record<(typeof NATIVE_KERNELS)[number], AnyKernel> = {
+  const fallback: Record<Exclude<NativeKernelName, (typeof NATIVE_ONLY_KERNELS)[number]>, AnyKernel> = {
     Conv2D: stock('Conv2D'),
     Conv2DBackpropFilter: packBackpropFilter,
     Conv2DBackpropInput: makeConv2dBackpropInput('auto'),
     BatchMatMul: packBatchMatMul,
     MaxPoolGrad: packMaxPoolGrad,
+    Sum: stock('Sum'),
     [BATCH_NORM_TRAIN]: packBatchNormTrain,
     [BATCH_NORM_TRAIN_GRAD]: packBatchNormTrainGrad,
   };
@@ -244,9 +257,40 @@ export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { 
     return [dx, dgamma, dbeta];
   };
 
+  // A Sum over leading axes (bias gradients) without the transpose the wasm Sum makes first.
+  const sum = (args: WasmKernelArgs): TensorInfo => {
+    const { inputs: { x }, backend, attrs } = args;
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+    const lead = axes.length;
+    if (x.dtype !== 'float32' || lead === 0 || lead >= x.shape.length || axes.some((a, i) => a !== i) || sizeOf(x.shape) === 0) {
+      return fallback.Sum(args) as TensorInfo;
+    }
+    const trailing = x.shape.slice(lead);
+    const out = alloc(backend, attrs.keepDims ? [...axes.map(() => 1), ...trailing] : trailing);
+    addon.columnSum(f32(backend, x), sizeOf(trailing), f32(backend, out));
+    return out;
+  };
+
+  // Their callers (src/engine/gradients.ts, src/engine/sgd_update.ts) run them on float32 tensors only.
+  const reluGrad = ({ inputs: { dy, x }, backend }: WasmKernelArgs): TensorInfo => {
+    const dx = alloc(backend, x.shape);
+    addon.reluGrad(f32(backend, dy), f32(backend, x), f32(backend, dx));
+    return dx;
+  };
+
+  const sgdUpdate = ({ inputs: { p, buf, grad }, backend, attrs }: WasmKernelArgs): TensorInfo[] => {
+    const { lr, momentum, weightDecay, nesterov } = attrs as unknown as SgdUpdateAttrs;
+    const pOut = alloc(backend, p.shape);
+    const bufOut = alloc(backend, p.shape);
+    addon.sgdUpdate(
+      f32(backend, p), f32(backend, buf), f32(backend, grad), lr, momentum, weightDecay, nesterov, f32(backend, pOut), f32(backend, bufOut));
+    return [pOut, bufOut];
+  };
+
   return {
     Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul,
-    MaxPoolGrad: maxPoolGrad, [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
+    MaxPoolGrad: maxPoolGrad, Sum: sum, [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
+    [RELU_GRAD]: reluGrad, [SGD_UPDATE]: sgdUpdate,
   };
 }
 

@@ -32,6 +32,7 @@ export function registerWasmPack(options: WasmPackOptions = {}): void {
   captureStockKernels();
   // Undo a previous native registration (engine re-initialised with `native: off`).
   putKernel('Conv2D', stock('Conv2D'));
+  putKernel('Sum', stock('Sum'));
   putKernel('Conv2DBackpropFilter', conv2dBackpropFilter);
   putKernel('Conv2DBackpropInput', makeConv2dBackpropInput(options.backpropInput ?? 'auto'));
   putKernel('BatchMatMul', batchMatMul);
