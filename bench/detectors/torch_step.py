@@ -10,7 +10,7 @@ through the registry with the child's num_classes 6:
   9 anchors per location; MaxIoU assignment 0.5/0.4 with low-quality matches; sigmoid focal loss
   (alpha 0.25, gamma 2) over non-ignored anchors and L1 on the positives' deltas, each summed and
   divided by sum over images of max(num_pos, 1);
-- SGD with momentum 0.9 at lr 0.01 on the trainable parameters, as the child's tf.train.momentum.
+- SGD with momentum 0.9 at lr 0.01 on the trainable parameters, as the child's (detlab's SGD, bench/sgd.ts).
 
 Differences kept on purpose: tensors are NCHW here, NHWC in detlab (the output order after the
 permute is detlab's: image, level, y, x, anchor). detlab builds the targets (IoU matrix, MaxIoU
