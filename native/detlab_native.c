@@ -452,6 +452,47 @@ static napi_value ColumnSum(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * binary(op, a, b, out, rows, cols, broadcast): out = a + b (op 0) or a · b (op 1)
+ * over a viewed as [rows, cols], b of the same shape (broadcast 0), a [cols]
+ * row repeated down the rows (1), or a [rows] column repeated across (2).
+ */
+static void binary_range(int op, const float* restrict a, const float* restrict b, float* restrict out,
+                         int64_t cols, int broadcast, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* ar = a + r * cols;
+    const float* br = broadcast == 0 ? b + r * cols : b;
+    float* o = out + r * cols;
+    if (broadcast == 2) {
+      const float v = b[r];
+      if (op == 0) for (int64_t c = 0; c < cols; c++) o[c] = ar[c] + v;
+      else for (int64_t c = 0; c < cols; c++) o[c] = ar[c] * v;
+    } else if (op == 0) {
+      for (int64_t c = 0; c < cols; c++) o[c] = ar[c] + br[c];
+    } else {
+      for (int64_t c = 0; c < cols; c++) o[c] = ar[c] * br[c];
+    }
+  }
+}
+
+static napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 7, "binary(op, a, b, out, rows, cols, broadcast)")) return NULL;
+  const int64_t op = int_arg(&a, 0), rows = int_arg(&a, 4), cols = int_arg(&a, 5), broadcast = int_arg(&a, 6);
+  if (a.failed) return NULL;
+  if (op < 0 || op > 1 || broadcast < 0 || broadcast > 2 || rows < 0 || cols < 0) { fail(&a, "binary: invalid op, shape or broadcast"); return NULL; }
+  const float* x = f32_arg(&a, 1, rows * cols);
+  const float* y = f32_arg(&a, 2, broadcast == 0 ? rows * cols : broadcast == 1 ? cols : rows);
+  float* out = f32_arg(&a, 3, rows * cols);
+  if (a.failed) return NULL;
+  OMP(omp parallel if (rows * cols >= PARALLEL_MIN_FLOATS))
+  {
+    const int64_t t = omp_get_thread_num(), T = omp_get_num_threads();
+    binary_range((int)op, x, y, out, cols, (int)broadcast, rows * t / T, rows * (t + 1) / T);
+  }
+  return NULL;
+}
+
+/*
  * The Float32Array arguments at `at[0..count)`, all of one length (returned;
  * -1 after a thrown error), into `out`.
  */
@@ -613,6 +654,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"maxPoolGrad", NULL, MaxPoolGrad, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bnForward", NULL, BnForward, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bnBackward", NULL, BnBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"binary", NULL, Binary, NULL, NULL, NULL, napi_enumerable, NULL},
     {"columnSum", NULL, ColumnSum, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sgdUpdate", NULL, SgdUpdate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"reluGrad", NULL, ReluGrad, NULL, NULL, NULL, napi_enumerable, NULL},

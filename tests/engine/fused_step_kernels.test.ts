@@ -1,6 +1,6 @@
 /**
  * The addon's kernels for a training step's non-conv work: the SGD-momentum
- * update, the Relu gradient and Sums over leading axes give the same bits as
+ * update, the Relu gradient, Sums over leading axes, Add and Multiply give the same bits as
  * the tfjs ops they replace (which run where the addon is not), at 1 and 2 threads; the threaded
  * per-channel kernels (BatchNorm, MaxPoolGrad) give the same bits at 1 and 2
  * threads. In CI the addon is built, so these do not skip there.
@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { tf, type Tensor } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/init.js';
 import { loadAddon } from '../../src/engine/native/addon.js';
+import { binaryLayout } from '../../src/engine/native/kernels.js';
 import { fusedSgdStep } from '../../src/engine/sgd_update.js';
 import { RELU_GRAD } from '../../src/engine/gradients.js';
 import { SGD_UPDATE, type SgdUpdateAttrs } from '../../src/engine/sgd_update.js';
@@ -120,6 +121,46 @@ describe('fused Relu gradient', () => {
       tf.dispose([x, dy, got, want]);
     });
   }
+});
+
+/** Add and Multiply over the layouts the addon takes (same shape, bias row, per-row column, scalar) and others, either way round. */
+function binaries(): { shape: number[]; values: Float32Array }[] {
+  const shapes: [number[], number[]][] = [
+    [[2, 16, 16, 160], [2, 16, 16, 160]], [[2, 16, 16, 160], [160]], [[2, 16, 16, 160], [1, 1, 16, 160]], [[24552, 3], [24552, 1]],
+    [[70001], [1]], [[3, 4], [3, 1, 1]], [[2, 3, 4], [2, 1, 4]], [[5, 1], [1, 6]],
+  ];
+  const out: { shape: number[]; values: Float32Array }[] = [];
+  shapes.forEach(([sa, sb], i) => {
+    const [a, b] = [randomTensor(sa, 60 + i), randomTensor(sb, 80 + i)];
+    for (const t of [tf.add(a, b), tf.add(b, a), tf.mul(a, b), tf.mul(b, a)]) {
+      out.push({ shape: t.shape, values: bits(t) });
+      t.dispose();
+    }
+    tf.dispose([a, b]);
+  });
+  return out;
+}
+
+describe('Add and Multiply', () => {
+  it('give the bits of the stock wasm kernels at 1 and 2 threads, in every broadcast', { skip }, async () => {
+    await initEngine({ backend: 'wasm', native: 'off', log: false });
+    const stock = binaries();
+    for (const threads of THREADS) {
+      await initEngine({ backend: 'wasm', native: 'on', threads, log: false });
+      assert.deepEqual(binaries(), stock, `${threads} thread(s)`);
+    }
+  });
+
+  it('take the addon kernel only in the layouts it has', () => {
+    assert.deepEqual(binaryLayout([2, 8, 8, 64], [2, 8, 8, 64]), { rows: 128, cols: 64, broadcast: 0 });
+    assert.deepEqual(binaryLayout([2, 8, 8, 64], [64]), { rows: 128, cols: 64, broadcast: 1 });
+    assert.deepEqual(binaryLayout([2, 8, 8, 64], [1, 8, 64]), { rows: 16, cols: 512, broadcast: 1 });
+    assert.deepEqual(binaryLayout([6, 3], [6, 1]), { rows: 6, cols: 3, broadcast: 2 });
+    assert.deepEqual(binaryLayout([6, 3], []), { rows: 18, cols: 1, broadcast: 1 });
+    assert.equal(binaryLayout([2, 3, 4], [2, 1, 4]), null);
+    assert.equal(binaryLayout([3, 4], [1, 1, 4]), null);
+    assert.equal(binaryLayout([0, 4], [4]), null);
+  });
 });
 
 /** Sums over leading axes (the addon's column sum), and over others (the stock kernel), each with its output shape. */

@@ -27,6 +27,11 @@ export interface NativeAddon {
     x: Float32Array, dy: Float32Array, c: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array,
     dmean: Float32Array, dvariance: Float32Array, eps: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
   ): void;
+  /**
+   * out = a + b (op 0) or a·b (op 1), a viewed as [rows, cols]; b of a's shape (broadcast 0),
+   * a [cols] row (1) or a [rows] column (2).
+   */
+  binary(op: 0 | 1, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, cols: number, broadcast: 0 | 1 | 2): void;
   /** out[c] = Σ_r x[r·C + c], x viewed as [rows, C]. */
   columnSum(x: Float32Array, c: number, out: Float32Array): void;
   /** One SGD-momentum step in one pass (src/engine/sgd_update.ts), into pOut and bufOut. */
@@ -79,7 +84,7 @@ export function addonPath(): string | null {
 }
 
 /** Entry points this version of detlab calls; an addon built from an older native/detlab_native.c lacks some. */
-const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'columnSum', 'sgdUpdate', 'reluGrad', 'setThreads', 'getThreads', 'config', 'onednn'] as const;
+const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'binary', 'columnSum', 'sgdUpdate', 'reluGrad', 'setThreads', 'getThreads', 'config', 'onednn'] as const;
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: null; why: string };
 

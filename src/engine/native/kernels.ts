@@ -2,7 +2,7 @@
  * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
  * the wasm heap: im2col (C) then one SGEMM per conv; and in C the fused
  * training-mode BatchNorm, MaxPoolGrad, the Relu gradient, Sums over leading
- * axes and the SGD update
+ * axes, Add and Multiply (same shape, bias and per-row broadcasts) and the SGD update
  * (split over oneDNN's OpenMP threads when it is built in). Where the addon was built with
  * oneDNN, the conv kernels `onednnRouting()` names run on oneDNN's
  * convolutions instead. Registered over the wasm pack when the addon loads;
@@ -23,7 +23,7 @@ import { RELU_GRAD } from '../gradients.js';
 import { SGD_UPDATE, type SgdUpdateAttrs } from '../sgd_update.js';
 import { UserError } from '../../cli/command.js';
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD, SGD_UPDATE] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', 'Add', 'Multiply', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD, SGD_UPDATE] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 /** Kernels only the addon has; without them their callers compose tfjs ops. */
@@ -102,6 +102,25 @@ function isPlainNhwc(attrs: NamedAttrMap): boolean {
   return format === 'NHWC' && unitDilation;
 }
 
+/**
+ * How `a op b` maps onto the addon's binary kernel: b of a's shape, b a row of
+ * a's trailing dims (a bias), or b a column of one value per row of a's last
+ * axis ([..., C] with [..., 1]); null for any other broadcast (the stock kernel).
+ */
+export function binaryLayout(a: readonly number[], b: readonly number[]): { rows: number; cols: number; broadcast: 0 | 1 | 2 } | null {
+  const size = sizeOf(a);
+  if (size === 0) return null;
+  const cols = a.length > 0 ? a[a.length - 1] : 1;
+  if (a.length === b.length && a.every((d, i) => d === b[i])) return { rows: size / cols, cols, broadcast: 0 };
+  const core = b.slice(b.findIndex((d) => d !== 1) < 0 ? b.length : b.findIndex((d) => d !== 1));
+  if (b.length <= a.length && core.every((d, i) => d === a[a.length - core.length + i])) {
+    const row = sizeOf(core);
+    return { rows: size / row, cols: row, broadcast: 1 };
+  }
+  if (a.length === b.length && b[b.length - 1] === 1 && a.slice(0, -1).every((d, i) => d === b[i])) return { rows: size / cols, cols, broadcast: 2 };
+  return null;
+}
+
 type AnyKernel = (args: WasmKernelArgs) => TensorInfo | TensorInfo[];
 
 export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { kernels: [], minPixels: 0 }): Record<NativeKernelName, AnyKernel> {
@@ -113,6 +132,8 @@ export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { 
     BatchMatMul: packBatchMatMul,
     MaxPoolGrad: packMaxPoolGrad,
     Sum: stock('Sum'),
+    Add: stock('Add'),
+    Multiply: stock('Multiply'),
     [BATCH_NORM_TRAIN]: packBatchNormTrain,
     [BATCH_NORM_TRAIN_GRAD]: packBatchNormTrainGrad,
   };
@@ -257,6 +278,21 @@ export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { 
     return [dx, dgamma, dbeta];
   };
 
+  /** Add and Multiply of float32 tensors in the layouts binaryLayout knows, either way round (both commute). */
+  const binary = (op: 0 | 1, name: 'Add' | 'Multiply') => (args: WasmKernelArgs): TensorInfo => {
+    const { inputs: { a, b }, backend } = args;
+    if (a.dtype === 'float32' && b.dtype === 'float32') {
+      const [big, small] = sizeOf(a.shape) >= sizeOf(b.shape) ? [a, b] : [b, a];
+      const layout = binaryLayout(big.shape, small.shape);
+      if (layout) {
+        const out = alloc(backend, big.shape);
+        addon.binary(op, f32(backend, big), f32(backend, small), f32(backend, out), layout.rows, layout.cols, layout.broadcast);
+        return out;
+      }
+    }
+    return fallback[name](args) as TensorInfo;
+  };
+
   // A Sum over leading axes (bias gradients) without the transpose the wasm Sum makes first.
   const sum = (args: WasmKernelArgs): TensorInfo => {
     const { inputs: { x }, backend, attrs } = args;
@@ -289,7 +325,7 @@ export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { 
 
   return {
     Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul,
-    MaxPoolGrad: maxPoolGrad, Sum: sum, [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
+    MaxPoolGrad: maxPoolGrad, Sum: sum, Add: binary(0, 'Add'), Multiply: binary(1, 'Multiply'), [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
     [RELU_GRAD]: reluGrad, [SGD_UPDATE]: sgdUpdate,
   };
 }
