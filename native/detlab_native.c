@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef DETLAB_ONEDNN
@@ -420,6 +421,227 @@ static napi_value BnBackward(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * Group norm over x [N, HW, C] (NHWC, rows of C channels per sample), G groups of
+ * C/G consecutive channels: per sample and group the mean and biased variance
+ * over its HW·C/G values (float64 sums, shifted by the group's first value as
+ * in bnForward), y = (x − mean)/√(var + ε)·γ + β. Samples are independent, so
+ * the threads split them and the results do not depend on the thread count.
+ */
+static void gn_forward_sample(const float* restrict x, int64_t HW, int64_t C, int64_t G, const float* gamma, const float* beta,
+                              double eps, float* restrict y, float* mean, float* var, double* s, float* scale, float* shift) {
+  const int64_t Cg = C / G;
+  double* s1 = s;
+  double* s2 = s + G;
+  for (int64_t g = 0; g < G; g++) s1[g] = s2[g] = 0;
+  for (int64_t r = 0; r < HW; r++) {
+    const float* xr = x + r * C;
+    for (int64_t g = 0; g < G; g++) {
+      const float x0 = x[g * Cg];
+      double a = 0, b = 0;
+      for (int64_t k = 0; k < Cg; k++) {
+        const double d = (double)(xr[g * Cg + k] - x0);
+        a += d;
+        b += d * d;
+      }
+      s1[g] += a;
+      s2[g] += b;
+    }
+  }
+  const double count = (double)(HW * Cg);
+  for (int64_t g = 0; g < G; g++) {
+    const double m = s1[g] / count;
+    double v = s2[g] / count - m * m;
+    if (v < 0) v = 0;
+    const double mu = (double)x[g * Cg] + m, inv = 1.0 / sqrt(v + eps);
+    mean[g] = (float)mu;
+    var[g] = (float)v;
+    for (int64_t k = 0; k < Cg; k++) {
+      const int64_t c = g * Cg + k;
+      scale[c] = (float)((double)gamma[c] * inv);
+      shift[c] = (float)((double)beta[c] - mu * (double)gamma[c] * inv);
+    }
+  }
+  for (int64_t r = 0; r < HW; r++) {
+    const float* xr = x + r * C;
+    float* yr = y + r * C;
+    for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+  }
+}
+
+/* C from gamma (argument gi) and HW from x (argument xi) of a group norm over N samples in G groups; false after a thrown error. */
+static bool gn_shape(Args* a, size_t xi, size_t gi, int64_t N, int64_t G, int64_t* C, int64_t* HW, const char* name) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  char message[96];
+  napi_get_typedarray_info(a->env, a->argv[gi], &type, &length, NULL, NULL, NULL);
+  *C = (int64_t)length;
+  if (N < 1 || G < 1 || *C < 1 || *C % G != 0) {
+    snprintf(message, sizeof(message), "%s: N, G >= 1 and C (gamma's length) a multiple of G", name);
+    return fail(a, message);
+  }
+  napi_get_typedarray_info(a->env, a->argv[xi], &type, &length, NULL, NULL, NULL);
+  if ((int64_t)length % (N * *C) != 0 || length == 0) {
+    snprintf(message, sizeof(message), "%s: x must hold N·HW·C values", name);
+    return fail(a, message);
+  }
+  *HW = (int64_t)length / (N * *C);
+  return true;
+}
+
+/* gnForward(x, N, G, gamma, beta, eps, y, mean, variance): x and y [N, HW, C], mean and variance [N, G]. */
+static napi_value GnForward(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 9, "gnForward(x, N, G, gamma, beta, eps, y, mean, variance)")) return NULL;
+  const int64_t N = int_arg(&a, 1), G = int_arg(&a, 2);
+  const double eps = num_arg(&a, 5);
+  int64_t C, HW;
+  if (a.failed || !gn_shape(&a, 0, 3, N, G, &C, &HW, "gnForward")) return NULL;
+  const float* x = f32_arg(&a, 0, N * HW * C);
+  const float* gamma = f32_arg(&a, 3, C);
+  const float* beta = f32_arg(&a, 4, C);
+  float* y = f32_arg(&a, 6, N * HW * C);
+  float* mean = f32_arg(&a, 7, N * G);
+  float* var = f32_arg(&a, 8, N * G);
+  if (a.failed) return NULL;
+  const int threads = omp_get_max_threads();
+  double* s = malloc(sizeof(double) * (size_t)(2 * G * threads));
+  float* affine = malloc(sizeof(float) * (size_t)(2 * C * threads));
+  if (!s || !affine) { free(s); free(affine); fail(&a, "gnForward: out of memory"); return NULL; }
+  OMP(omp parallel for if (N > 1 && N * HW * C >= PARALLEL_MIN_FLOATS) num_threads(threads) schedule(static))
+  for (int64_t n = 0; n < N; n++) {
+    const int t = omp_get_thread_num();
+    gn_forward_sample(x + n * HW * C, HW, C, G, gamma, beta, eps, y + n * HW * C, mean + n * G, var + n * G,
+                      s + 2 * G * t, affine + 2 * C * t, affine + 2 * C * t + C);
+  }
+  free(s);
+  free(affine);
+  return NULL;
+}
+
+/*
+ * Its gradient. Per sample and group, with r = 1/√(var + ε), S = HW·C/G values and
+ * the sums A = Σ dy·γ, B = Σ dy·γ·(x − mean):
+ *   dx = r·(dy·γ − A/S − (x − mean)·r²·B/S) + dmean/S + 2·dvar·(x − mean)/S,
+ * dmean and dvar the gradients reaching the returned statistics; per channel
+ * dγ = Σ dy·(x − mean)·r and dβ = Σ dy over samples and positions, summed
+ * channel by channel in sample order (threads split channels there).
+ */
+static void gn_backward_sample(const float* restrict x, const float* restrict dy, int64_t HW, int64_t C, int64_t G,
+                               const float* mean, const float* var, const float* gamma, const float* dmean, const float* dvar,
+                               double eps, float* restrict dx, double* s, float* coef) {
+  const int64_t Cg = C / G;
+  double* A = s;
+  double* B = s + G;
+  for (int64_t g = 0; g < G; g++) A[g] = B[g] = 0;
+  for (int64_t r = 0; r < HW; r++) {
+    const float* xr = x + r * C;
+    const float* gr = dy + r * C;
+    for (int64_t g = 0; g < G; g++) {
+      double a = 0, b = 0;
+      for (int64_t k = 0; k < Cg; k++) {
+        const int64_t c = g * Cg + k;
+        const double d = (double)gr[c] * (double)gamma[c];
+        a += d;
+        b += d * (double)(xr[c] - mean[g]);
+      }
+      A[g] += a;
+      B[g] += b;
+    }
+  }
+  /* dx = P_c·dy + Q_g·(x − mean) + K_g, with P_c = γ_c·r_g. */
+  float* P = coef;
+  float* Q = coef + C;
+  float* K = coef + C + G;
+  const double S = (double)(HW * Cg);
+  for (int64_t g = 0; g < G; g++) {
+    const double r = 1.0 / sqrt((double)var[g] + eps);
+    for (int64_t k = 0; k < Cg; k++) P[g * Cg + k] = (float)((double)gamma[g * Cg + k] * r);
+    Q[g] = (float)((-r * r * r * B[g] + 2.0 * (double)dvar[g]) / S);
+    K[g] = (float)((-r * A[g] + (double)dmean[g]) / S);
+  }
+  for (int64_t r = 0; r < HW; r++) {
+    const float* xr = x + r * C;
+    const float* gr = dy + r * C;
+    float* dr = dx + r * C;
+    for (int64_t g = 0; g < G; g++)
+      for (int64_t k = 0; k < Cg; k++) {
+        const int64_t c = g * Cg + k;
+        dr[c] = P[c] * gr[c] + Q[g] * (xr[c] - mean[g]) + K[g];
+      }
+  }
+}
+
+static void gn_affine_grad_channels(const float* restrict x, const float* restrict dy, int64_t N, int64_t HW, int64_t C, int64_t G,
+                                    const float* mean, const float* var, double eps, int64_t c0, int64_t c1,
+                                    float* dgamma, float* dbeta, double* s, double* restrict mc, double* restrict rc) {
+  const int64_t Cg = C / G;
+  double* restrict sg = s;
+  double* restrict sb = s + C;
+  for (int64_t c = c0; c < c1; c++) sg[c] = sb[c] = 0;
+  for (int64_t n = 0; n < N; n++) {
+    /* This sample's mean and 1/σ spread to channels, so the inner loop runs over contiguous channels. */
+    for (int64_t c = c0; c < c1; c++) {
+      mc[c] = (double)mean[n * G + c / Cg];
+      rc[c] = 1.0 / sqrt((double)var[n * G + c / Cg] + eps);
+    }
+    for (int64_t r = 0; r < HW; r++) {
+      const float* xr = x + (n * HW + r) * C;
+      const float* gr = dy + (n * HW + r) * C;
+      for (int64_t c = c0; c < c1; c++) {
+        sg[c] += (double)gr[c] * (((double)xr[c] - mc[c]) * rc[c]);
+        sb[c] += (double)gr[c];
+      }
+    }
+  }
+  for (int64_t c = c0; c < c1; c++) {
+    dgamma[c] = (float)sg[c];
+    dbeta[c] = (float)sb[c];
+  }
+}
+
+/* gnBackward(x, dy, N, G, mean, variance, gamma, dmean, dvariance, eps, dx, dgamma, dbeta) */
+static napi_value GnBackward(napi_env env, napi_callback_info info) {
+  Args a = {.env = env};
+  if (!get_args(&a, info, 13, "gnBackward(x, dy, N, G, mean, variance, gamma, dmean, dvariance, eps, dx, dgamma, dbeta)")) return NULL;
+  const int64_t N = int_arg(&a, 2), G = int_arg(&a, 3);
+  const double eps = num_arg(&a, 9);
+  int64_t C, HW;
+  if (a.failed || !gn_shape(&a, 0, 6, N, G, &C, &HW, "gnBackward")) return NULL;
+  const float* x = f32_arg(&a, 0, N * HW * C);
+  const float* dy = f32_arg(&a, 1, N * HW * C);
+  const float* mean = f32_arg(&a, 4, N * G);
+  const float* var = f32_arg(&a, 5, N * G);
+  const float* gamma = f32_arg(&a, 6, C);
+  const float* dmean = f32_arg(&a, 7, N * G);
+  const float* dvar = f32_arg(&a, 8, N * G);
+  float* dx = f32_arg(&a, 10, N * HW * C);
+  float* dgamma = f32_arg(&a, 11, C);
+  float* dbeta = f32_arg(&a, 12, C);
+  if (a.failed) return NULL;
+  const int threads = omp_get_max_threads();
+  /* Per thread 2·G sums for the samples; then 2·C sums and C means and scales per channel (threads own disjoint channels). */
+  double* s = malloc(sizeof(double) * (size_t)(2 * G * threads > 4 * C ? 2 * G * threads : 4 * C));
+  float* coef = malloc(sizeof(float) * (size_t)((C + 2 * G) * threads));
+  if (!s || !coef) { free(s); free(coef); fail(&a, "gnBackward: out of memory"); return NULL; }
+  const bool parallel = N * HW * C >= PARALLEL_MIN_FLOATS;
+  OMP(omp parallel for if (parallel && N > 1) num_threads(threads) schedule(static))
+  for (int64_t n = 0; n < N; n++) {
+    const int t = omp_get_thread_num();
+    gn_backward_sample(x + n * HW * C, dy + n * HW * C, HW, C, G, mean + n * G, var + n * G, gamma, dmean + n * G, dvar + n * G,
+                       eps, dx + n * HW * C, s + 2 * G * t, coef + (C + 2 * G) * t);
+  }
+  OMP(omp parallel if (parallel) num_threads(threads))
+  {
+    int64_t c0, c1;
+    channel_share(C, &c0, &c1);
+    if (c0 < c1) gn_affine_grad_channels(x, dy, N, HW, C, G, mean, var, eps, c0, c1, dgamma, dbeta, s, s + 2 * C, s + 3 * C);
+  }
+  free(s);
+  free(coef);
+  return NULL;
+}
+
+/*
  * columnSum(x, C, out): out[c] = Σ_r x[r·C + c] over x viewed as [rows, C]
  * (a Sum over leading axes: bias gradients). Each column adds its rows in
  * order in float32, as the wasm Sum does after transposing them innermost,
@@ -654,6 +876,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"maxPoolGrad", NULL, MaxPoolGrad, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bnForward", NULL, BnForward, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bnBackward", NULL, BnBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"gnForward", NULL, GnForward, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"gnBackward", NULL, GnBackward, NULL, NULL, NULL, napi_enumerable, NULL},
     {"binary", NULL, Binary, NULL, NULL, NULL, napi_enumerable, NULL},
     {"columnSum", NULL, ColumnSum, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sgdUpdate", NULL, SgdUpdate, NULL, NULL, NULL, napi_enumerable, NULL},

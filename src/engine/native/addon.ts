@@ -27,6 +27,13 @@ export interface NativeAddon {
     x: Float32Array, dy: Float32Array, c: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array,
     dmean: Float32Array, dvariance: Float32Array, eps: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
   ): void;
+  /** Group norm of x [N, HW, C] in G groups: y, and per sample and group mean and biased variance [N, G]. */
+  gnForward(x: Float32Array, n: number, g: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /** Its gradient: dx, dgamma, dbeta from dy and the gradients reaching mean and variance. */
+  gnBackward(
+    x: Float32Array, dy: Float32Array, n: number, g: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array,
+    dmean: Float32Array, dvariance: Float32Array, eps: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
   /**
    * out = a + b (op 0) or a·b (op 1), a viewed as [rows, cols]; b of a's shape (broadcast 0),
    * a [cols] row (1) or a [rows] column (2).
@@ -84,7 +91,7 @@ export function addonPath(): string | null {
 }
 
 /** Entry points this version of detlab calls; an addon built from an older native/detlab_native.c lacks some. */
-const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'binary', 'columnSum', 'sgdUpdate', 'reluGrad', 'setThreads', 'getThreads', 'config', 'onednn'] as const;
+const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'gnForward', 'gnBackward', 'binary', 'columnSum', 'sgdUpdate', 'reluGrad', 'setThreads', 'getThreads', 'config', 'onednn'] as const;
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: null; why: string };
 

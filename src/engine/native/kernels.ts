@@ -1,7 +1,7 @@
 /**
  * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
  * the wasm heap: im2col (C) then one SGEMM per conv; and in C the fused
- * training-mode BatchNorm, MaxPoolGrad, the Relu gradient, Sums over leading
+ * training-mode BatchNorm, GroupNorm, MaxPoolGrad, the Relu gradient, Sums over leading
  * axes, Add and Multiply (same shape, bias and per-row broadcasts) and the SGD update
  * (split over oneDNN's OpenMP threads when it is built in). Where the addon was built with
  * oneDNN, the conv kernels `onednnRouting()` names run on oneDNN's
@@ -20,14 +20,15 @@ import { makeConv2dBackpropInput } from '../wasm/kernels/conv2d_backprop_input.j
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain as packBatchNormTrain, batchNormTrainGrad as packBatchNormTrainGrad } from '../wasm/kernels/batch_norm_train.js';
 import { ONEDNN_BACKWARD_DATA, ONEDNN_BACKWARD_WEIGHTS, ONEDNN_FORWARD, type Geometry, type NativeAddon, type OnednnConvKind, type OnednnGeometry } from './addon.js';
 import { RELU_GRAD } from '../gradients.js';
+import { GROUP_NORM, GROUP_NORM_GRAD } from '../group_norm.js';
 import { SGD_UPDATE, type SgdUpdateAttrs } from '../sgd_update.js';
 import { UserError } from '../../cli/command.js';
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', 'Add', 'Multiply', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, RELU_GRAD, SGD_UPDATE] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', 'Add', 'Multiply', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, GROUP_NORM, GROUP_NORM_GRAD, RELU_GRAD, SGD_UPDATE] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 /** Kernels only the addon has; without them their callers compose tfjs ops. */
-const NATIVE_ONLY_KERNELS = [RELU_GRAD, SGD_UPDATE] as const;
+const NATIVE_ONLY_KERNELS = [GROUP_NORM, GROUP_NORM_GRAD, RELU_GRAD, SGD_UPDATE] as const;
 
 /** Removes the addon-only kernels from wasm (the engine re-initialised without the addon). */
 export function unregisterNativeOnlyKernels(): void {
@@ -307,7 +308,29 @@ export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { 
     return out;
   };
 
-  // Their callers (src/engine/gradients.ts, src/engine/sgd_update.ts) run them on float32 tensors only.
+  // Their callers (src/engine/group_norm.ts, gradients.ts, sgd_update.ts) run them on float32 tensors only.
+  const groupNorm = ({ inputs: { x, gamma, beta }, backend, attrs }: WasmKernelArgs): TensorInfo[] => {
+    const groups = attrs.groups as number;
+    const y = alloc(backend, x.shape);
+    const mean = alloc(backend, [x.shape[0], groups]);
+    const variance = alloc(backend, [x.shape[0], groups]);
+    addon.gnForward(
+      f32(backend, x), x.shape[0], groups, f32(backend, gamma), f32(backend, beta), attrs.eps as number,
+      f32(backend, y), f32(backend, mean), f32(backend, variance));
+    return [y, mean, variance];
+  };
+
+  const groupNormGrad = ({ inputs: { x, dy, mean, variance, gamma, dmean, dvariance }, backend, attrs }: WasmKernelArgs): TensorInfo[] => {
+    const dx = alloc(backend, x.shape);
+    const dgamma = alloc(backend, gamma.shape);
+    const dbeta = alloc(backend, gamma.shape);
+    addon.gnBackward(
+      f32(backend, x), f32(backend, dy), x.shape[0], attrs.groups as number, f32(backend, mean), f32(backend, variance),
+      f32(backend, gamma), f32(backend, dmean), f32(backend, dvariance), attrs.eps as number,
+      f32(backend, dx), f32(backend, dgamma), f32(backend, dbeta));
+    return [dx, dgamma, dbeta];
+  };
+
   const reluGrad = ({ inputs: { dy, x }, backend }: WasmKernelArgs): TensorInfo => {
     const dx = alloc(backend, x.shape);
     addon.reluGrad(f32(backend, dy), f32(backend, x), f32(backend, dx));
@@ -326,7 +349,7 @@ export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { 
   return {
     Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul,
     MaxPoolGrad: maxPoolGrad, Sum: sum, Add: binary(0, 'Add'), Multiply: binary(1, 'Multiply'), [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
-    [RELU_GRAD]: reluGrad, [SGD_UPDATE]: sgdUpdate,
+    [GROUP_NORM]: groupNorm, [GROUP_NORM_GRAD]: groupNormGrad, [RELU_GRAD]: reluGrad, [SGD_UPDATE]: sgdUpdate,
   };
 }
 
