@@ -35,16 +35,15 @@ static int omp_get_max_threads(void) { return 1; }
 #define PARALLEL_MIN_FLOATS (1 << 15)
 
 /*
- * Thread t's share of C channels, in blocks of 16 (a cache line of floats).
- * Channels are independent in these kernels, so the split leaves every sum in
- * its serial order: the results do not depend on the thread count.
+ * Thread t's share [r0, r1) of `rows` rows. The kernels split only passes that
+ * write each row from that row alone (contiguous chunks, no cache line shared
+ * but at the seams); their sums stay serial, in the order of the one-thread
+ * code, so the results do not depend on the thread count.
  */
-static void channel_share(int64_t C, int64_t* c0, int64_t* c1) {
+static void row_share(int64_t rows, int64_t* r0, int64_t* r1) {
   const int64_t t = omp_get_thread_num(), T = omp_get_num_threads();
-  const int64_t blocks = (C + 15) / 16, per = blocks / T, rem = blocks % T;
-  const int64_t first = t * per + (t < rem ? t : rem), count = per + (t < rem ? 1 : 0);
-  *c0 = first * 16 < C ? first * 16 : C;
-  *c1 = (first + count) * 16 < C ? (first + count) * 16 : C;
+  *r0 = rows * t / T;
+  *r1 = rows * (t + 1) / T;
 }
 
 #define MAX_ARGS 20
@@ -191,16 +190,14 @@ static napi_value Col2im(napi_env env, napi_callback_info info) {
 }
 
 /*
- * Channels [c0, c1) of maxPoolGrad. The running max and the index of its
- * window position are per channel (contiguous, so the compare-and-select
+ * Images [b0, b1) of maxPoolGrad. The running max and the index of its window
+ * position are per channel (contiguous, so the compare-and-select
  * vectorises); the scatter then follows each channel's own position.
  */
-static void max_pool_grad_channels(const Geometry* g, const float* x, const float* dy, float* dx, int64_t c0, int64_t c1,
-                                   float* best, int32_t* at, int64_t* offsets) {
-  const int64_t C = g->C, n = c1 - c0;
-  best += c0;
-  at += c0;
-  for (int64_t b = 0; b < g->B; b++)
+static void max_pool_grad_images(const Geometry* g, const float* x, const float* dy, float* dx, int64_t b0, int64_t b1,
+                                 float* best, int32_t* at, int64_t* offsets) {
+  const int64_t C = g->C;
+  for (int64_t b = b0; b < b1; b++)
     for (int64_t oh = 0; oh < g->OH; oh++) {
       const int64_t ih0 = oh * g->sh - g->pt;
       const int64_t khLo = ih0 < 0 ? -ih0 : 0, khHi = g->KH < g->H - ih0 ? g->KH : g->H - ih0;
@@ -209,22 +206,22 @@ static void max_pool_grad_channels(const Geometry* g, const float* x, const floa
         const int64_t kwLo = iw0 < 0 ? -iw0 : 0, kwHi = g->KW < g->W - iw0 ? g->KW : g->W - iw0;
         int32_t count = 0;
         for (int64_t kh = khLo; kh < khHi; kh++)
-          for (int64_t kw = kwLo; kw < kwHi; kw++) offsets[count++] = (((b * g->H + ih0 + kh) * g->W) + iw0 + kw) * C + c0;
+          for (int64_t kw = kwLo; kw < kwHi; kw++) offsets[count++] = (((b * g->H + ih0 + kh) * g->W) + iw0 + kw) * C;
         if (count == 0) continue;
         const float* x0 = x + offsets[0];
-        for (int64_t c = 0; c < n; c++) { best[c] = x0[c]; at[c] = 0; }
+        for (int64_t c = 0; c < C; c++) { best[c] = x0[c]; at[c] = 0; }
         for (int32_t j = 1; j < count; j++) {
           const float* xj = x + offsets[j];
-          for (int64_t c = 0; c < n; c++) {
+          for (int64_t c = 0; c < C; c++) {
             /* An integer mask, not a branch on the compare: GCC vectorises only this form. */
-            const float v = xj[c], b = best[c];
-            const int32_t above = -(int32_t)(v > b);
-            best[c] = v > b ? v : b;
+            const float v = xj[c], m = best[c];
+            const int32_t above = -(int32_t)(v > m);
+            best[c] = v > m ? v : m;
             at[c] = (at[c] & ~above) | (j & above);
           }
         }
-        const float* gv = dy + ((b * g->OH + oh) * g->OW + ow) * C + c0;
-        for (int64_t c = 0; c < n; c++) dx[offsets[at[c]] + c] += gv[c];
+        const float* gv = dy + ((b * g->OH + oh) * g->OW + ow) * C;
+        for (int64_t c = 0; c < C; c++) dx[offsets[at[c]] + c] += gv[c];
       }
     }
 }
@@ -242,20 +239,22 @@ static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   const float* dy = f32_arg(&a, 13, g.B * g.OH * g.OW * g.C);
   float* dx = f32_arg(&a, 14, g.B * g.H * g.W * g.C);
   if (a.failed) return NULL;
+  /* Images are independent (each scatters into its own dx), so the threads split them. */
   const int64_t window = g.KH * g.KW, threads = omp_get_max_threads();
-  float* best = malloc(sizeof(float) * (size_t)g.C);
-  int32_t* at = malloc(sizeof(int32_t) * (size_t)g.C);
+  float* best = malloc(sizeof(float) * (size_t)(g.C * threads));
+  int32_t* at = malloc(sizeof(int32_t) * (size_t)(g.C * threads));
   int64_t* offsets = malloc(sizeof(int64_t) * (size_t)(window * threads));
   if (!best || !at || !offsets) {
     free(best); free(at); free(offsets);
     fail(&a, "maxPoolGrad: out of memory");
     return NULL;
   }
-  OMP(omp parallel if (g.B * g.H * g.W * g.C >= PARALLEL_MIN_FLOATS) num_threads(threads))
+  OMP(omp parallel if (g.B > 1 && g.B * g.H * g.W * g.C >= PARALLEL_MIN_FLOATS) num_threads(threads))
   {
-    int64_t c0, c1;
-    channel_share(g.C, &c0, &c1);
-    if (c0 < c1) max_pool_grad_channels(&g, x, dy, dx, c0, c1, best, at, offsets + omp_get_thread_num() * window);
+    int64_t b0, b1;
+    const int t = omp_get_thread_num();
+    row_share(g.B, &b0, &b1);
+    if (b0 < b1) max_pool_grad_images(&g, x, dy, dx, b0, b1, best + t * g.C, at + t * g.C, offsets + t * window);
   }
   free(best);
   free(at);
@@ -286,43 +285,17 @@ static int64_t bn_rows(Args* a, int xi, int ci, const char* name, int64_t* C) {
   return (int64_t)length / *C;
 }
 
-/*
- * Channels [c0, c1) of bnForward; `s` holds 4·C doubles of zeroed scratch
- * (each call uses its channels' slots only).
- */
-static void bn_forward_channels(const float* restrict x, int64_t rows, int64_t C, int64_t c0, int64_t c1,
-                                const float* gamma, const float* beta, double eps,
-                                float* restrict y, float* mean, float* var, double* s) {
-  double* restrict s1 = s;
-  double* restrict s2 = s + C;
-  float* restrict scale = (float*)(s + 2 * C);
-  float* restrict shift = (float*)(s + 3 * C);
-  /* Shifted by the first row so Σd² − (Σd)²/n does not cancel when |mean| ≫ std. */
-  float* restrict x0 = shift + C;
-  memcpy(x0 + c0, x + c0, sizeof(float) * (size_t)(c1 - c0));
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * C;
-    for (int64_t c = c0; c < c1; c++) {
-      const double d = (double)(xr[c] - x0[c]);
-      s1[c] += d;
-      s2[c] += d * d;
+/* x·scale + shift per channel into y, rows split over the threads. */
+static void scale_shift_rows(const float* restrict x, int64_t rows, int64_t C, const float* scale, const float* shift, float* restrict y) {
+  OMP(omp parallel if (rows * C >= PARALLEL_MIN_FLOATS))
+  {
+    int64_t r0, r1;
+    row_share(rows, &r0, &r1);
+    for (int64_t r = r0; r < r1; r++) {
+      const float* xr = x + r * C;
+      float* yr = y + r * C;
+      for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
     }
-  }
-  for (int64_t c = c0; c < c1; c++) {
-    const double m = s1[c] / (double)rows;
-    double v = s2[c] / (double)rows - m * m;
-    if (v < 0) v = 0;
-    const double mu = (double)x0[c] + m;
-    const double sc = (double)gamma[c] / sqrt(v + eps);
-    mean[c] = (float)mu;
-    var[c] = (float)v;
-    scale[c] = (float)sc;
-    shift[c] = (float)((double)beta[c] - mu * sc);
-  }
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * C;
-    float* yr = y + r * C;
-    for (int64_t c = c0; c < c1; c++) yr[c] = xr[c] * scale[c] + shift[c];
   }
 }
 
@@ -343,50 +316,35 @@ static napi_value BnForward(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   double* s = channel_scratch(&a, C, 4);
   if (!s) return NULL;
-  OMP(omp parallel if (rows * C >= PARALLEL_MIN_FLOATS))
-  {
-    int64_t c0, c1;
-    channel_share(C, &c0, &c1);
-    if (c0 < c1) bn_forward_channels(x, rows, C, c0, c1, gamma, beta, eps, y, mean, var, s);
-  }
-  free(s);
-  return NULL;
-}
-
-/* Channels [c0, c1) of bnBackward; `s` as for bn_forward_channels. */
-static void bn_backward_channels(const float* restrict x, const float* restrict dy, int64_t rows, int64_t C, int64_t c0, int64_t c1,
-                                 const float* mean, const float* var, const float* gamma, const float* dmean, const float* dvar,
-                                 double eps, float* restrict dx, float* dgamma, float* dbeta, double* s) {
-  double* restrict sum_dy = s;
-  double* restrict sum_dyxc = s + C;
-  float* restrict mu = (float*)(s + 2 * C);
-  float* restrict A = mu + C;
-  float* restrict Bc = (float*)(s + 3 * C);
-  float* restrict K = Bc + C;
-  memcpy(mu + c0, mean + c0, sizeof(float) * (size_t)(c1 - c0));
+  double* restrict s1 = s;
+  double* restrict s2 = s + C;
+  float* restrict scale = (float*)(s + 2 * C);
+  float* restrict shift = (float*)(s + 3 * C);
+  /* Shifted by the first row so Σd² − (Σd)²/n does not cancel when |mean| ≫ std. */
+  float* restrict x0 = shift + C;
+  memcpy(x0, x, sizeof(float) * (size_t)C);
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * C;
-    const float* gr = dy + r * C;
-    for (int64_t c = c0; c < c1; c++) {
-      sum_dy[c] += (double)gr[c];
-      sum_dyxc[c] += (double)(gr[c] * (xr[c] - mu[c]));
+    for (int64_t c = 0; c < C; c++) {
+      const double d = (double)(xr[c] - x0[c]);
+      s1[c] += d;
+      s2[c] += d * d;
     }
   }
-  /* dx = A·dy + B·(x − mean) + K per channel (see batch_norm_train.ts). */
-  for (int64_t c = c0; c < c1; c++) {
-    const double inv = 1.0 / sqrt((double)var[c] + eps);
-    dbeta[c] = (float)sum_dy[c];
-    dgamma[c] = (float)(sum_dyxc[c] * inv);
-    A[c] = (float)(gamma[c] * inv);
-    Bc[c] = (float)((-gamma[c] * inv * inv * inv * sum_dyxc[c] + 2.0 * dvar[c]) / (double)rows);
-    K[c] = (float)((-gamma[c] * inv * sum_dy[c] + dmean[c]) / (double)rows);
+  for (int64_t c = 0; c < C; c++) {
+    const double m = s1[c] / (double)rows;
+    double v = s2[c] / (double)rows - m * m;
+    if (v < 0) v = 0;
+    const double mu = (double)x0[c] + m;
+    const double sc = (double)gamma[c] / sqrt(v + eps);
+    mean[c] = (float)mu;
+    var[c] = (float)v;
+    scale[c] = (float)sc;
+    shift[c] = (float)((double)beta[c] - mu * sc);
   }
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * C;
-    const float* gr = dy + r * C;
-    float* dr = dx + r * C;
-    for (int64_t c = c0; c < c1; c++) dr[c] = A[c] * gr[c] + Bc[c] * (xr[c] - mu[c]) + K[c];
-  }
+  scale_shift_rows(x, rows, C, scale, shift, y);
+  free(s);
+  return NULL;
 }
 
 /* bnBackward(x, dy, C, mean, variance, gamma, dmean, dvariance, eps, dx, dgamma, dbeta) */
@@ -410,11 +368,40 @@ static napi_value BnBackward(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   double* s = channel_scratch(&a, C, 4);
   if (!s) return NULL;
+  double* restrict sum_dy = s;
+  double* restrict sum_dyxc = s + C;
+  float* restrict mu = (float*)(s + 2 * C);
+  float* restrict A = mu + C;
+  float* restrict Bc = (float*)(s + 3 * C);
+  float* restrict K = Bc + C;
+  memcpy(mu, mean, sizeof(float) * (size_t)C);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    const float* gr = dy + r * C;
+    for (int64_t c = 0; c < C; c++) {
+      sum_dy[c] += (double)gr[c];
+      sum_dyxc[c] += (double)(gr[c] * (xr[c] - mu[c]));
+    }
+  }
+  /* dx = A·dy + B·(x − mean) + K per channel (see batch_norm_train.ts). */
+  for (int64_t c = 0; c < C; c++) {
+    const double inv = 1.0 / sqrt((double)var[c] + eps);
+    dbeta[c] = (float)sum_dy[c];
+    dgamma[c] = (float)(sum_dyxc[c] * inv);
+    A[c] = (float)(gamma[c] * inv);
+    Bc[c] = (float)((-gamma[c] * inv * inv * inv * sum_dyxc[c] + 2.0 * dvar[c]) / (double)rows);
+    K[c] = (float)((-gamma[c] * inv * sum_dy[c] + dmean[c]) / (double)rows);
+  }
   OMP(omp parallel if (rows * C >= PARALLEL_MIN_FLOATS))
   {
-    int64_t c0, c1;
-    channel_share(C, &c0, &c1);
-    if (c0 < c1) bn_backward_channels(x, dy, rows, C, c0, c1, mean, var, gamma, dmean, dvar, eps, dx, dgamma, dbeta, s);
+    int64_t r0, r1;
+    row_share(rows, &r0, &r1);
+    for (int64_t r = r0; r < r1; r++) {
+      const float* xr = x + r * C;
+      const float* gr = dy + r * C;
+      float* dr = dx + r * C;
+      for (int64_t c = 0; c < C; c++) dr[c] = A[c] * gr[c] + Bc[c] * (xr[c] - mu[c]) + K[c];
+    }
   }
   free(s);
   return NULL;
@@ -523,16 +510,26 @@ static napi_value GnForward(napi_env env, napi_callback_info info) {
  * the sums A = Σ dy·γ, B = Σ dy·γ·(x − mean):
  *   dx = r·(dy·γ − A/S − (x − mean)·r²·B/S) + dmean/S + 2·dvar·(x − mean)/S,
  * dmean and dvar the gradients reaching the returned statistics; per channel
- * dγ = Σ dy·(x − mean)·r and dβ = Σ dy over samples and positions, summed
- * channel by channel in sample order (threads split channels there).
+ * dγ = Σ dy·(x − mean)·r and dβ = Σ dy, each sample's share summed in its
+ * pass and the shares added in sample order.
  */
 static void gn_backward_sample(const float* restrict x, const float* restrict dy, int64_t HW, int64_t C, int64_t G,
                                const float* mean, const float* var, const float* gamma, const float* dmean, const float* dvar,
-                               double eps, float* restrict dx, double* s, float* coef) {
+                               double eps, float* restrict dx, double* s, float* coef, double* restrict part) {
   const int64_t Cg = C / G;
   double* A = s;
   double* B = s + G;
+  /* This sample's share of dγ and dβ per channel, its mean and 1/σ spread to channels. */
+  double* restrict pg = part;
+  double* restrict pb = part + C;
+  double* restrict mc = part + 2 * C;
+  double* restrict rc = part + 3 * C;
   for (int64_t g = 0; g < G; g++) A[g] = B[g] = 0;
+  for (int64_t c = 0; c < C; c++) {
+    pg[c] = pb[c] = 0;
+    mc[c] = (double)mean[c / Cg];
+    rc[c] = 1.0 / sqrt((double)var[c / Cg] + eps);
+  }
   for (int64_t r = 0; r < HW; r++) {
     const float* xr = x + r * C;
     const float* gr = dy + r * C;
@@ -546,6 +543,10 @@ static void gn_backward_sample(const float* restrict x, const float* restrict dy
       }
       A[g] += a;
       B[g] += b;
+    }
+    for (int64_t c = 0; c < C; c++) {
+      pg[c] += (double)gr[c] * (((double)xr[c] - mc[c]) * rc[c]);
+      pb[c] += (double)gr[c];
     }
   }
   /* dx = P_c·dy + Q_g·(x − mean) + K_g, with P_c = γ_c·r_g. */
@@ -571,34 +572,6 @@ static void gn_backward_sample(const float* restrict x, const float* restrict dy
   }
 }
 
-static void gn_affine_grad_channels(const float* restrict x, const float* restrict dy, int64_t N, int64_t HW, int64_t C, int64_t G,
-                                    const float* mean, const float* var, double eps, int64_t c0, int64_t c1,
-                                    float* dgamma, float* dbeta, double* s, double* restrict mc, double* restrict rc) {
-  const int64_t Cg = C / G;
-  double* restrict sg = s;
-  double* restrict sb = s + C;
-  for (int64_t c = c0; c < c1; c++) sg[c] = sb[c] = 0;
-  for (int64_t n = 0; n < N; n++) {
-    /* This sample's mean and 1/σ spread to channels, so the inner loop runs over contiguous channels. */
-    for (int64_t c = c0; c < c1; c++) {
-      mc[c] = (double)mean[n * G + c / Cg];
-      rc[c] = 1.0 / sqrt((double)var[n * G + c / Cg] + eps);
-    }
-    for (int64_t r = 0; r < HW; r++) {
-      const float* xr = x + (n * HW + r) * C;
-      const float* gr = dy + (n * HW + r) * C;
-      for (int64_t c = c0; c < c1; c++) {
-        sg[c] += (double)gr[c] * (((double)xr[c] - mc[c]) * rc[c]);
-        sb[c] += (double)gr[c];
-      }
-    }
-  }
-  for (int64_t c = c0; c < c1; c++) {
-    dgamma[c] = (float)sg[c];
-    dbeta[c] = (float)sb[c];
-  }
-}
-
 /* gnBackward(x, dy, N, G, mean, variance, gamma, dmean, dvariance, eps, dx, dgamma, dbeta) */
 static napi_value GnBackward(napi_env env, napi_callback_info info) {
   Args a = {.env = env};
@@ -619,23 +592,28 @@ static napi_value GnBackward(napi_env env, napi_callback_info info) {
   float* dbeta = f32_arg(&a, 12, C);
   if (a.failed) return NULL;
   const int threads = omp_get_max_threads();
-  /* Per thread 2·G sums for the samples; then 2·C sums and C means and scales per channel (threads own disjoint channels). */
-  double* s = malloc(sizeof(double) * (size_t)(2 * G * threads > 4 * C ? 2 * G * threads : 4 * C));
+  /* Per thread 2·G sums and C + 2·G coefficients; per sample 4·C doubles (its dγ, dβ, means and scales per channel). */
+  double* s = malloc(sizeof(double) * (size_t)(2 * G * threads));
   float* coef = malloc(sizeof(float) * (size_t)((C + 2 * G) * threads));
-  if (!s || !coef) { free(s); free(coef); fail(&a, "gnBackward: out of memory"); return NULL; }
-  const bool parallel = N * HW * C >= PARALLEL_MIN_FLOATS;
-  OMP(omp parallel for if (parallel && N > 1) num_threads(threads) schedule(static))
+  double* part = malloc(sizeof(double) * (size_t)(4 * C * N));
+  if (!s || !coef || !part) { free(s); free(coef); free(part); fail(&a, "gnBackward: out of memory"); return NULL; }
+  OMP(omp parallel for if (N > 1 && N * HW * C >= PARALLEL_MIN_FLOATS) num_threads(threads) schedule(static))
   for (int64_t n = 0; n < N; n++) {
     const int t = omp_get_thread_num();
     gn_backward_sample(x + n * HW * C, dy + n * HW * C, HW, C, G, mean + n * G, var + n * G, gamma, dmean + n * G, dvar + n * G,
-                       eps, dx + n * HW * C, s + 2 * G * t, coef + (C + 2 * G) * t);
+                       eps, dx + n * HW * C, s + 2 * G * t, coef + (C + 2 * G) * t, part + 4 * C * n);
   }
-  OMP(omp parallel if (parallel) num_threads(threads))
-  {
-    int64_t c0, c1;
-    channel_share(C, &c0, &c1);
-    if (c0 < c1) gn_affine_grad_channels(x, dy, N, HW, C, G, mean, var, eps, c0, c1, dgamma, dbeta, s, s + 2 * C, s + 3 * C);
+  /* dγ and dβ: the samples' shares added in sample order. */
+  for (int64_t c = 0; c < C; c++) {
+    double sg = 0, sb = 0;
+    for (int64_t n = 0; n < N; n++) {
+      sg += part[4 * C * n + c];
+      sb += part[4 * C * n + C + c];
+    }
+    dgamma[c] = (float)sg;
+    dbeta[c] = (float)sb;
   }
+  free(part);
   free(s);
   free(coef);
   return NULL;
@@ -647,11 +625,11 @@ static napi_value GnBackward(napi_env env, napi_callback_info info) {
  * order in float32, as the wasm Sum does after transposing them innermost,
  * so the bits are the same without the transpose.
  */
-static void column_sum_channels(const float* restrict x, int64_t rows, int64_t C, int64_t c0, int64_t c1, float* restrict out) {
-  for (int64_t c = c0; c < c1; c++) out[c] = 0;
+static void column_sum(const float* restrict x, int64_t rows, int64_t C, float* restrict out) {
+  for (int64_t c = 0; c < C; c++) out[c] = 0;
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * C;
-    for (int64_t c = c0; c < c1; c++) out[c] += xr[c];
+    for (int64_t c = 0; c < C; c++) out[c] += xr[c];
   }
 }
 
@@ -664,12 +642,7 @@ static napi_value ColumnSum(napi_env env, napi_callback_info info) {
   const float* x = f32_arg(&a, 0, rows * C);
   float* out = f32_arg(&a, 2, C);
   if (a.failed) return NULL;
-  OMP(omp parallel if (rows * C >= PARALLEL_MIN_FLOATS))
-  {
-    int64_t c0, c1;
-    channel_share(C, &c0, &c1);
-    if (c0 < c1) column_sum_channels(x, rows, C, c0, c1, out);
-  }
+  column_sum(x, rows, C, out);
   return NULL;
 }
 
