@@ -2,8 +2,8 @@
  * Train-step time of RetinaNet-R18-FPN and FCOS-R18-FPN (their base configs,
  * 256-channel FPN and 4-conv towers) at 2×3×256×256 on each available kernel
  * set: the wasm pack, and the wasm pack with the OpenBLAS addon when built.
- * Where a detector has a PyTorch eager twin (RetinaNet: bench/detectors/
- * torch_step.py) and DETLAB_PYTHON imports torch, the twin runs at each
+ * Each detector has a PyTorch eager twin (bench/detectors/torch_step.py for
+ * RetinaNet, torch_fcos_step.py for FCOS); where DETLAB_PYTHON imports torch, the twin runs at each
  * kernel set's thread count and the step-time ratio is printed, with both
  * parameter counts and first-step losses so the comparison can be checked.
  * DETLAB_BENCH_STEPS (default 4) timed steps after one warm-up step.
@@ -22,7 +22,7 @@ const SIZE = 256;
 const NUM_CLASSES = 6;
 const DETECTORS: { label: string; config: string; twin?: string }[] = [
   { label: 'RetinaNet-R18-FPN', config: 'configs/_base_/models/retinanet_r18_fpn.yaml', twin: 'bench/detectors/torch_step.py' },
-  { label: 'FCOS-R18-FPN', config: 'configs/_base_/models/fcos_r18_fpn.yaml' },
+  { label: 'FCOS-R18-FPN', config: 'configs/_base_/models/fcos_r18_fpn.yaml', twin: 'bench/detectors/torch_fcos_step.py' },
 ];
 
 interface TwinResult extends TorchStepResult {

@@ -122,7 +122,8 @@ function compileWith(include, blasFlags, dnnl, notFound) {
   const tmp = join(outDir, `detlab_native.${process.pid}.node`);
   if (dnnl) copyFileSync(dnnl.library, join(outDir, ONEDNN_LIBRARY));
   const args = [
-    '-O3', '-std=c11', '-shared', '-fPIC', '-Wall', '-Wextra',
+    // No FMA contraction: the SGD and ReLU-gradient kernels must round as the tfjs ops they replace.
+    '-O3', '-ffp-contract=off', '-std=c11', '-shared', '-fPIC', '-Wall', '-Wextra',
     `-I${include}`, '-DNODE_GYP_MODULE_NAME=detlab_native', ...blasFlags.cflags, ...(dnnl?.cflags ?? []),
     source, ...(dnnl?.sources ?? []), ...blasFlags.libs, ...(dnnl?.libs ?? []), '-lm', '-o', tmp,
   ];
@@ -168,7 +169,8 @@ function onednnFiles() {
     const devel = unpackedWheel(ONEDNN_DEVEL_WHEEL, onednnCache, rel);
     return {
       library: join(lib.dir, ONEDNN_WHEEL.members[0]),
-      cflags: ['-DDETLAB_ONEDNN', `-I${join(devel.dir, 'include')}`],
+      // OpenMP (oneDNN's GNU runtime) also splits the addon's own elementwise and per-channel kernels.
+      cflags: ['-DDETLAB_ONEDNN', '-fopenmp', `-I${join(devel.dir, 'include')}`],
       sources: [onednnSource],
       // The copy beside the addon, found at run time through $ORIGIN like the OpenBLAS wheel's.
       libs: [`-L${outDir}`, `-l:${ONEDNN_LIBRARY}`, '-lgomp', '-Wl,-rpath,$ORIGIN'],

@@ -10,6 +10,7 @@ import type { Batch, ImageMeta } from '../../src/data/types.js';
 import type { Detector } from '../../src/detection/types.js';
 import { initEngine } from '../../src/engine/init.js';
 import { trainStep } from '../../src/engine/step.js';
+import { benchSgd } from '../sgd.js';
 import { tf, type Scalar, type Tensor4D } from '../../src/engine/tf.js';
 import type { NativeChoice } from '../../src/engine/config.js';
 import { build } from '../../src/registry/build.js';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   model.train();
   const batch = randomBatch(job.batch, job.size);
   const vars = model.trainableParameters().map(([, v]) => v);
-  const optimizer = tf.train.momentum(0.01, 0.9);
+  const optimizer = benchSgd(vars);
   const stepMs: number[] = [];
   const numTensors: number[] = [];
   let peakRss = 0;

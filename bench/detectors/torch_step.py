@@ -10,7 +10,7 @@ through the registry with the child's num_classes 6:
   9 anchors per location; MaxIoU assignment 0.5/0.4 with low-quality matches; sigmoid focal loss
   (alpha 0.25, gamma 2) over non-ignored anchors and L1 on the positives' deltas, each summed and
   divided by sum over images of max(num_pos, 1);
-- SGD with momentum 0.9 at lr 0.01 on the trainable parameters, as the child's tf.train.momentum.
+- SGD with momentum 0.9 at lr 0.01 on the trainable parameters, as the child's (detlab's SGD, bench/sgd.ts).
 
 Differences kept on purpose: tensors are NCHW here, NHWC in detlab (the output order after the
 permute is detlab's: image, level, y, x, anchor). detlab builds the targets (IoU matrix, MaxIoU
@@ -22,79 +22,22 @@ multiply-add on running statistics, torch's eval BatchNorm2d one fused op.
 
 Usage: python3 torch_step.py <batch> <size> <threads> <steps> <num_classes>; prints one JSON line.
 """
-import json
 import math
-import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-batch, size, threads, steps, num_classes = (int(v) for v in sys.argv[1:6])
-torch.set_num_threads(threads)
-torch.manual_seed(0)
+from torch_common import ResNet18, conv, parse_args, run_steps, sigmoid_focal_loss, synthetic_batch
+
+batch, size, steps, num_classes = parse_args()
 
 STRIDES = (8, 16, 32, 64, 128)
 RATIOS = (0.5, 1.0, 2.0)
 SCALES = tuple(4 * 2 ** (i / 3) for i in range(3))
 NUM_ANCHORS = len(RATIOS) * len(SCALES)
 POS_IOU, NEG_IOU, MIN_POS_IOU = 0.5, 0.4, 0.0
-ALPHA, GAMMA = 0.25, 2.0
-
-
-def conv(cin, cout, k, stride=1, bias=False):
-    return nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, bias=bias)
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, cin, planes, stride):
-        super().__init__()
-        self.conv1 = conv(cin, planes, 3, stride)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = conv(planes, planes, 3)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.downsample = None
-        if stride != 1 or cin != planes:
-            self.downsample = nn.Sequential(conv(cin, planes, 1, stride), nn.BatchNorm2d(planes))
-
-    def forward(self, x):
-        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
-
-
-class ResNet18(nn.Module):
-    """torchvision's resnet18 without fc, returning C2..C5; BN on running statistics (norm_eval)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = conv(3, 64, 7, 2)
-        self.bn1 = nn.BatchNorm2d(64)
-        layers, cin = [], 64
-        for s, planes in enumerate((64, 128, 256, 512)):
-            layers.append(nn.Sequential(BasicBlock(cin, planes, 2 if s > 0 else 1), BasicBlock(planes, planes, 1)))
-            cin = planes
-        self.layers = nn.ModuleList(layers)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        for p in [*self.conv1.parameters(), *self.bn1.parameters(), *self.layers[0].parameters()]:
-            p.requires_grad_(False)
-
-    def train(self, mode=True):
-        super().train(mode)
-        for m in self.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.eval()
-        return self
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
-        outs = []
-        for layer in self.layers:
-            x = layer(x)
-            outs.append(x)
-        return outs
 
 
 class FPN(nn.Module):
@@ -224,52 +167,21 @@ def targets(anchors, boxes, labels):
     return torch.cat(onehot), torch.cat(weights)[:, None], torch.cat(pos_rows), torch.cat(deltas), avg_factor
 
 
-def sigmoid_focal_loss(logits, t):
-    """mmdet's py_sigmoid_focal_loss (the focal factor not detached), elementwise."""
-    p = torch.sigmoid(logits)
-    pt = (1 - p) * t + p * (1 - t)
-    alpha_t = ALPHA * t + (1 - ALPHA) * (1 - t)
-    return F.binary_cross_entropy_with_logits(logits, t, reduction="none") * alpha_t * pt.pow(GAMMA)
-
-
-def synthetic_batch():
-    """The child's three boxes per image (small to large) and labels 0, 1 + i, 2."""
-    boxes = [torch.tensor([[10, 10, 40, 40], [60 + i * 8, 50, 160, 170], [20, 120, size - 10, size - 12]], dtype=torch.float32) for i in range(batch)]
-    labels = [torch.tensor([0, 1 + i, 2]) for i in range(batch)]
-    return torch.randn(batch, 3, size, size), boxes, labels
-
-
 model = RetinaNet(num_classes).train()
-trainable = [p for p in model.parameters() if p.requires_grad]
-opt = torch.optim.SGD(trainable, lr=0.01, momentum=0.9)
-images, boxes, labels = synthetic_batch()
+images, boxes, labels = synthetic_batch(batch, size)
 feat_sizes = [(math.ceil(size / s), math.ceil(size / s)) for s in STRIDES]
 anchors = grid_anchors(feat_sizes)
 
-step_ms, targets_ms, first_losses = [], [], None
-for _ in range(steps):
-    t0 = time.perf_counter()
-    opt.zero_grad(set_to_none=True)
-    cls, reg = model(images)
+
+def losses(net):
+    cls, reg = net(images)
     t1 = time.perf_counter()
     with torch.no_grad():
         onehot, weights, pos_rows, deltas, avg_factor = targets(anchors, boxes, labels)
-    targets_ms.append((time.perf_counter() - t1) * 1000)
+    targets_ms = (time.perf_counter() - t1) * 1000
     loss_cls = (sigmoid_focal_loss(cls.reshape(-1, num_classes), onehot) * weights).sum() / avg_factor
     loss_bbox = (reg.reshape(-1, 4)[pos_rows] - deltas).abs().sum() / avg_factor
-    loss = loss_cls + loss_bbox
-    loss.backward()
-    opt.step()
-    values = {"loss": loss.item(), "loss_cls": loss_cls.item(), "loss_bbox": loss_bbox.item()}
-    step_ms.append((time.perf_counter() - t0) * 1000)
-    first_losses = first_losses or {**values, "num_pos": pos_rows.numel()}
+    return {"loss_cls": loss_cls, "loss_bbox": loss_bbox}, targets_ms, pos_rows.numel()
 
-print(json.dumps({
-    "stepMs": step_ms,
-    "targetsMs": targets_ms,
-    "torch": torch.__version__,
-    "threads": torch.get_num_threads(),
-    "params": sum(p.numel() for p in model.parameters()),
-    "trainableParams": sum(p.numel() for p in trainable),
-    "firstLosses": first_losses,
-}))
+
+run_steps(model, steps, losses)

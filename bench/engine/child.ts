@@ -6,6 +6,7 @@ import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import { initEngine, type EngineInfo } from '../../src/engine/init.js';
 import { loadAddon } from '../../src/engine/native/addon.js';
 import { inScope, trainStep } from '../../src/engine/step.js';
+import { benchSgd } from '../sgd.js';
 import type { BackendChoice, NativeChoice } from '../../src/engine/config.js';
 import { resnet18Stack } from './resnet.js';
 
@@ -45,7 +46,7 @@ async function stepJob(job: StepJob): Promise<StepResult> {
   const engine = await initEngine({ backend: job.backend, native: job.native, threads: job.threads, log: false });
   const net = resnet18Stack(job.batch, job.size);
   const x = tf.randomNormal([job.batch, job.size, job.size, 3], 0, 1, 'float32', 42) as Tensor4D;
-  const opt = tf.train.momentum(0.01, 0.9);
+  const opt = benchSgd(net.variables);
   const stepMs: number[] = [];
   const stepCpuMs: number[] = [];
   const losses: number[] = [];

@@ -10,11 +10,11 @@ import { UserError } from '../cli/command.js';
 import { tf } from './tf.js';
 import { BACKEND_CHOICES, ENGINE_DEFAULTS, NATIVE_CHOICES, type EngineConfig } from './config.js';
 import { backendUnavailable, importTfBackend, TF_PACKAGES, type NativeTfBackend } from './optional_backends.js';
-import { registerReductionGradients } from './gradients.js';
+import { registerEngineGradients } from './gradients.js';
 import { registerWasmPack } from './wasm/register.js';
 import { registerTensorflowKernels } from './tensorflow_kernels.js';
 import { loadAddon } from './native/addon.js';
-import { describeRouting, onednnRouting, registerNativeKernels } from './native/kernels.js';
+import { describeRouting, onednnRouting, registerNativeKernels, unregisterNativeOnlyKernels } from './native/kernels.js';
 
 export type EngineBackend = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type KernelSet = 'libtensorflow' | 'wasm-pack' | 'wasm-pack+openblas' | 'stock';
@@ -109,6 +109,7 @@ function autoCandidates(): { order: NativeTfBackend[]; note: string } {
 async function initWasm(config: EngineConfig, threads: number, reasons: string[]): Promise<EngineInfo> {
   await useBackend('wasm');
   registerWasmPack();
+  unregisterNativeOnlyKernels();
   const versions = { ...baseVersions(), 'tfjs-backend-wasm': version_wasm };
   if (config.native === 'off') {
     return { backend: 'wasm', reason: [...reasons, 'native: off'].join('; '), kernels: 'wasm-pack', threads: 1, versions };
@@ -179,7 +180,7 @@ export function setEngineThreads(threads: number): number {
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const config = validate(options);
   const threads = config.threads === 0 ? availableParallelism() : config.threads;
-  registerReductionGradients();
+  registerEngineGradients();
   const info = await choose(config, threads);
   current = info;
   const line = describeEngine(info);

@@ -65,12 +65,15 @@ function asTerms(out: LossOutput): Record<string, Scalar> {
   return terms;
 }
 
+/** What a step updates the variables with: a tfjs optimizer, or detlab's through an adapter. */
+export type GradientApplier = Pick<tf.Optimizer, 'applyGradients'>;
+
 /**
  * One optimisation step: loss and gradients, optional gradient transform,
  * optimizer update. Returns the loss (and any named terms) as numbers.
  */
 export function trainStep(
-  optimizer: tf.Optimizer, lossFn: () => LossOutput, options: TrainStepOptions = {},
+  optimizer: GradientApplier, lossFn: () => LossOutput, options: TrainStepOptions = {},
 ): Record<string, number> {
   const kept: Tensor[] = [];
   return inScope(() => {

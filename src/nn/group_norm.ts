@@ -3,7 +3,8 @@
  * sample and group of C/G consecutive channels, biased variance, then a
  * per-channel affine (`weight` 1, `bias` 0 at init).
  */
-import { tf, type Tensor4D, type Variable } from '../engine/tf.js';
+import { groupNorm } from '../engine/group_norm.js';
+import { tf, type Tensor1D, type Tensor4D, type Variable } from '../engine/tf.js';
 import { recordFlops, tracingShapesOnly } from './flop_recorder.js';
 import { Module } from './module.js';
 
@@ -30,19 +31,14 @@ export class GroupNorm extends Module {
   }
 
   forward(x: Tensor4D): Tensor4D {
-    const [n, h, w, c] = x.shape;
-    if (c !== this.numChannels) {
+    if (x.shape[3] !== this.numChannels) {
       throw new Error(`GroupNorm expects ${this.numChannels} channels (NHWC), got shape [${x.shape.join(', ')}]`);
     }
     if (tracingShapesOnly()) {
       recordFlops(this, 'norm', x.size, x.shape, x.shape);
       return x;
     }
-    const g = this.numGroups;
-    const xg = tf.reshape(x, [n, h, w, g, c / g]);
-    const { mean, variance } = tf.moments(xg, [1, 2, 4], true);
-    let y = tf.reshape(tf.mul(tf.sub(xg, mean), tf.rsqrt(tf.add(variance, this.eps))), [n, h, w, c]) as Tensor4D;
-    if (this.weight !== undefined && this.bias !== undefined) y = tf.add(tf.mul(y, this.weight), this.bias);
+    const y = groupNorm(x, this.numGroups, this.eps, this.weight as Tensor1D | undefined, this.bias as Tensor1D | undefined);
     recordFlops(this, 'norm', y.size, x.shape, y.shape);
     return y;
   }

@@ -27,6 +27,27 @@ export interface NativeAddon {
     x: Float32Array, dy: Float32Array, c: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array,
     dmean: Float32Array, dvariance: Float32Array, eps: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
   ): void;
+  /** Group norm of x [N, HW, C] in G groups: y, and per sample and group mean and biased variance [N, G]. */
+  gnForward(x: Float32Array, n: number, g: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /** Its gradient: dx, dgamma, dbeta from dy and the gradients reaching mean and variance. */
+  gnBackward(
+    x: Float32Array, dy: Float32Array, n: number, g: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array,
+    dmean: Float32Array, dvariance: Float32Array, eps: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
+  /**
+   * out = a + b (op 0) or a·b (op 1), a viewed as [rows, cols]; b of a's shape (broadcast 0),
+   * a [cols] row (1) or a [rows] column (2).
+   */
+  binary(op: 0 | 1, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, cols: number, broadcast: 0 | 1 | 2): void;
+  /** out[c] = Σ_r x[r·C + c], x viewed as [rows, C]. */
+  columnSum(x: Float32Array, c: number, out: Float32Array): void;
+  /** One SGD-momentum step in one pass (src/engine/sgd_update.ts), into pOut and bufOut. */
+  sgdUpdate(
+    p: Float32Array, buf: Float32Array, g: Float32Array, lr: number, momentum: number, weightDecay: number, nesterov: boolean,
+    pOut: Float32Array, bufOut: Float32Array,
+  ): void;
+  /** dx = dy·(x > 0 ? 1 : 0). */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   setThreads(n: number): void;
   getThreads(): number;
   /** OpenBLAS build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell MAX_THREADS=64". */
@@ -70,7 +91,7 @@ export function addonPath(): string | null {
 }
 
 /** Entry points this version of detlab calls; an addon built from an older native/detlab_native.c lacks some. */
-const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'setThreads', 'getThreads', 'config', 'onednn'] as const;
+const ADDON_FUNCTIONS = ['sgemm', 'im2col', 'col2im', 'maxPoolGrad', 'bnForward', 'bnBackward', 'gnForward', 'gnBackward', 'binary', 'columnSum', 'sgdUpdate', 'reluGrad', 'setThreads', 'getThreads', 'config', 'onednn'] as const;
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: null; why: string };
 

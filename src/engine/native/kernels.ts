@@ -1,13 +1,15 @@
 /**
  * Conv2D, its two gradients and BatchMatMul on OpenBLAS, working in place on
- * the wasm heap: im2col (C) then one SGEMM per conv; and the fused
- * training-mode BatchNorm and MaxPoolGrad in C. Where the addon was built with
+ * the wasm heap: im2col (C) then one SGEMM per conv; and in C the fused
+ * training-mode BatchNorm, GroupNorm, MaxPoolGrad, the Relu gradient, Sums over leading
+ * axes, Add and Multiply (same shape, bias and per-row broadcasts) and the SGD update
+ * (split over oneDNN's OpenMP threads when it is built in). Where the addon was built with
  * oneDNN, the conv kernels `onednnRouting()` names run on oneDNN's
  * convolutions instead. Registered over the wasm pack when the addon loads;
  * anything it does not cover (NCHW, dilation, non-float32) goes to the kernel
  * it replaced.
  */
-import type { NamedAttrMap, TensorInfo } from '../tf.js';
+import { tf, type NamedAttrMap, type TensorInfo } from '../tf.js';
 import { alloc, f32, free, putKernel, sizeOf, type BackendWasm, type WasmKernel, type WasmKernelArgs } from '../wasm/heap.js';
 import { conv2dInfo, pool2dInfo, type Conv2DInfo } from '../wasm/conv_info.js';
 import { maxPoolGrad as packMaxPoolGrad } from '../wasm/kernels/max_pool_grad.js';
@@ -17,10 +19,21 @@ import { conv2dBackpropFilter as packBackpropFilter } from '../wasm/kernels/conv
 import { makeConv2dBackpropInput } from '../wasm/kernels/conv2d_backprop_input.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain as packBatchNormTrain, batchNormTrainGrad as packBatchNormTrainGrad } from '../wasm/kernels/batch_norm_train.js';
 import { ONEDNN_BACKWARD_DATA, ONEDNN_BACKWARD_WEIGHTS, ONEDNN_FORWARD, type Geometry, type NativeAddon, type OnednnConvKind, type OnednnGeometry } from './addon.js';
+import { RELU_GRAD } from '../gradients.js';
+import { GROUP_NORM, GROUP_NORM_GRAD } from '../group_norm.js';
+import { SGD_UPDATE, type SgdUpdateAttrs } from '../sgd_update.js';
 import { UserError } from '../../cli/command.js';
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', 'Add', 'Multiply', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, GROUP_NORM, GROUP_NORM_GRAD, RELU_GRAD, SGD_UPDATE] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
+
+/** Kernels only the addon has; without them their callers compose tfjs ops. */
+const NATIVE_ONLY_KERNELS = [GROUP_NORM, GROUP_NORM_GRAD, RELU_GRAD, SGD_UPDATE] as const;
+
+/** Removes the addon-only kernels from wasm (the engine re-initialised without the addon). */
+export function unregisterNativeOnlyKernels(): void {
+  for (const name of NATIVE_ONLY_KERNELS) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+}
 
 function geometry(info: Conv2DInfo): Geometry {
   return [
@@ -90,16 +103,38 @@ function isPlainNhwc(attrs: NamedAttrMap): boolean {
   return format === 'NHWC' && unitDilation;
 }
 
+/**
+ * How `a op b` maps onto the addon's binary kernel: b of a's shape, b a row of
+ * a's trailing dims (a bias), or b a column of one value per row of a's last
+ * axis ([..., C] with [..., 1]); null for any other broadcast (the stock kernel).
+ */
+export function binaryLayout(a: readonly number[], b: readonly number[]): { rows: number; cols: number; broadcast: 0 | 1 | 2 } | null {
+  const size = sizeOf(a);
+  if (size === 0) return null;
+  const cols = a.length > 0 ? a[a.length - 1] : 1;
+  if (a.length === b.length && a.every((d, i) => d === b[i])) return { rows: size / cols, cols, broadcast: 0 };
+  const core = b.slice(b.findIndex((d) => d !== 1) < 0 ? b.length : b.findIndex((d) => d !== 1));
+  if (b.length <= a.length && core.every((d, i) => d === a[a.length - core.length + i])) {
+    const row = sizeOf(core);
+    return { rows: size / row, cols: row, broadcast: 1 };
+  }
+  if (a.length === b.length && b[b.length - 1] === 1 && a.slice(0, -1).every((d, i) => d === b[i])) return { rows: size / cols, cols, broadcast: 2 };
+  return null;
+}
+
 type AnyKernel = (args: WasmKernelArgs) => TensorInfo | TensorInfo[];
 
 export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { kernels: [], minPixels: 0 }): Record<NativeKernelName, AnyKernel> {
   // What the addon does not cover goes to the wasm pack (or XNNPACK's own Conv2D).
-  const fallback: Record<(typeof NATIVE_KERNELS)[number], AnyKernel> = {
+  const fallback: Record<Exclude<NativeKernelName, (typeof NATIVE_ONLY_KERNELS)[number]>, AnyKernel> = {
     Conv2D: stock('Conv2D'),
     Conv2DBackpropFilter: packBackpropFilter,
     Conv2DBackpropInput: makeConv2dBackpropInput('auto'),
     BatchMatMul: packBatchMatMul,
     MaxPoolGrad: packMaxPoolGrad,
+    Sum: stock('Sum'),
+    Add: stock('Add'),
+    Multiply: stock('Multiply'),
     [BATCH_NORM_TRAIN]: packBatchNormTrain,
     [BATCH_NORM_TRAIN_GRAD]: packBatchNormTrainGrad,
   };
@@ -244,9 +279,77 @@ export function makeNativeKernels(addon: NativeAddon, onednn: OnednnRouting = { 
     return [dx, dgamma, dbeta];
   };
 
+  /** Add and Multiply of float32 tensors in the layouts binaryLayout knows, either way round (both commute). */
+  const binary = (op: 0 | 1, name: 'Add' | 'Multiply') => (args: WasmKernelArgs): TensorInfo => {
+    const { inputs: { a, b }, backend } = args;
+    if (a.dtype === 'float32' && b.dtype === 'float32') {
+      const [big, small] = sizeOf(a.shape) >= sizeOf(b.shape) ? [a, b] : [b, a];
+      const layout = binaryLayout(big.shape, small.shape);
+      if (layout) {
+        const out = alloc(backend, big.shape);
+        addon.binary(op, f32(backend, big), f32(backend, small), f32(backend, out), layout.rows, layout.cols, layout.broadcast);
+        return out;
+      }
+    }
+    return fallback[name](args) as TensorInfo;
+  };
+
+  // A Sum over leading axes (bias gradients) without the transpose the wasm Sum makes first.
+  const sum = (args: WasmKernelArgs): TensorInfo => {
+    const { inputs: { x }, backend, attrs } = args;
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+    const lead = axes.length;
+    if (x.dtype !== 'float32' || lead === 0 || lead >= x.shape.length || axes.some((a, i) => a !== i) || sizeOf(x.shape) === 0) {
+      return fallback.Sum(args) as TensorInfo;
+    }
+    const trailing = x.shape.slice(lead);
+    const out = alloc(backend, attrs.keepDims ? [...axes.map(() => 1), ...trailing] : trailing);
+    addon.columnSum(f32(backend, x), sizeOf(trailing), f32(backend, out));
+    return out;
+  };
+
+  // Their callers (src/engine/group_norm.ts, gradients.ts, sgd_update.ts) run them on float32 tensors only.
+  const groupNorm = ({ inputs: { x, gamma, beta }, backend, attrs }: WasmKernelArgs): TensorInfo[] => {
+    const groups = attrs.groups as number;
+    const y = alloc(backend, x.shape);
+    const mean = alloc(backend, [x.shape[0], groups]);
+    const variance = alloc(backend, [x.shape[0], groups]);
+    addon.gnForward(
+      f32(backend, x), x.shape[0], groups, f32(backend, gamma), f32(backend, beta), attrs.eps as number,
+      f32(backend, y), f32(backend, mean), f32(backend, variance));
+    return [y, mean, variance];
+  };
+
+  const groupNormGrad = ({ inputs: { x, dy, mean, variance, gamma, dmean, dvariance }, backend, attrs }: WasmKernelArgs): TensorInfo[] => {
+    const dx = alloc(backend, x.shape);
+    const dgamma = alloc(backend, gamma.shape);
+    const dbeta = alloc(backend, gamma.shape);
+    addon.gnBackward(
+      f32(backend, x), f32(backend, dy), x.shape[0], attrs.groups as number, f32(backend, mean), f32(backend, variance),
+      f32(backend, gamma), f32(backend, dmean), f32(backend, dvariance), attrs.eps as number,
+      f32(backend, dx), f32(backend, dgamma), f32(backend, dbeta));
+    return [dx, dgamma, dbeta];
+  };
+
+  const reluGrad = ({ inputs: { dy, x }, backend }: WasmKernelArgs): TensorInfo => {
+    const dx = alloc(backend, x.shape);
+    addon.reluGrad(f32(backend, dy), f32(backend, x), f32(backend, dx));
+    return dx;
+  };
+
+  const sgdUpdate = ({ inputs: { p, buf, grad }, backend, attrs }: WasmKernelArgs): TensorInfo[] => {
+    const { lr, momentum, weightDecay, nesterov } = attrs as unknown as SgdUpdateAttrs;
+    const pOut = alloc(backend, p.shape);
+    const bufOut = alloc(backend, p.shape);
+    addon.sgdUpdate(
+      f32(backend, p), f32(backend, buf), f32(backend, grad), lr, momentum, weightDecay, nesterov, f32(backend, pOut), f32(backend, bufOut));
+    return [pOut, bufOut];
+  };
+
   return {
     Conv2D: conv2d, Conv2DBackpropFilter: backpropFilter, Conv2DBackpropInput: backpropInput, BatchMatMul: batchMatMul,
-    MaxPoolGrad: maxPoolGrad, [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
+    MaxPoolGrad: maxPoolGrad, Sum: sum, Add: binary(0, 'Add'), Multiply: binary(1, 'Multiply'), [BATCH_NORM_TRAIN]: batchNormTrain, [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGrad,
+    [GROUP_NORM]: groupNorm, [GROUP_NORM_GRAD]: groupNormGrad, [RELU_GRAD]: reluGrad, [SGD_UPDATE]: sgdUpdate,
   };
 }
 

@@ -31,7 +31,7 @@ export const WASM_PACK_KERNELS = [
 export function registerWasmPack(options: WasmPackOptions = {}): void {
   captureStockKernels();
   // Undo a previous native registration (engine re-initialised with `native: off`).
-  putKernel('Conv2D', stock('Conv2D'));
+  for (const name of ['Conv2D', 'Sum', 'Add', 'Multiply'] as const) putKernel(name, stock(name));
   putKernel('Conv2DBackpropFilter', conv2dBackpropFilter);
   putKernel('Conv2DBackpropInput', makeConv2dBackpropInput(options.backpropInput ?? 'auto'));
   putKernel('BatchMatMul', batchMatMul);

@@ -6,7 +6,7 @@ import type { BackendWasm, WasmKernel } from './heap.js';
 import { reshaped, wasmKernel } from './heap.js';
 import type { TensorInfo } from '../tf.js';
 
-const REPLACED = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Tile', 'MaxPoolGrad', 'Identity', 'Slice'] as const;
+const REPLACED = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Tile', 'MaxPoolGrad', 'Identity', 'Slice', 'Sum', 'Add', 'Multiply'] as const;
 export type StockKernelName = (typeof REPLACED)[number];
 
 const stockKernels = new Map<StockKernelName, WasmKernel>();

@@ -64,13 +64,17 @@ export abstract class OptimizerBase implements Optimizer {
   /** The update of one parameter, run inside a tidy. */
   protected abstract update(name: string, p: Variable, grad: Tensor, lr: number, decayMult: number): void;
 
+  /** The slot `slot` of `param` if it has been created. */
+  protected existingSlot(param: string, slot: string): Variable | undefined {
+    return this.slotVars.get(`${param}#${slot}`);
+  }
+
   /** The slot `slot` of `param`, created from `init()` (kept) on first use. */
   protected slot(param: string, slot: string, init: () => Tensor): { v: Variable; fresh: boolean } {
-    const key = `${param}#${slot}`;
-    const existing = this.slotVars.get(key);
+    const existing = this.existingSlot(param, slot);
     if (existing !== undefined) return { v: existing, fresh: false };
     const v = tf.variable(init(), false);
-    this.slotVars.set(key, v);
+    this.slotVars.set(`${param}#${slot}`, v);
     return { v, fresh: true };
   }
 

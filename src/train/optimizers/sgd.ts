@@ -4,6 +4,7 @@
  * parameter's first step, no dampening); `p -= lr * (nesterov ? g + m * buf : buf)`.
  */
 import { tf, type Tensor, type Variable } from '../../engine/tf.js';
+import { fusedSgdStep } from '../../engine/sgd_update.js';
 import { OptimizerBase, type ParamGroup } from './optimizer.js';
 
 export interface SgdOptions {
@@ -28,8 +29,15 @@ export class Sgd extends OptimizerBase {
 
   protected update(name: string, p: Variable, grad: Tensor, lr: number, decayMult: number): void {
     const wd = this.options.weightDecay * decayMult;
-    let g = wd > 0 ? tf.add(grad, tf.mul(p, wd)) : grad;
     const m = this.options.momentum;
+    const existing = m > 0 ? this.existingSlot(name, 'momentum') : undefined;
+    const fused = existing && fusedSgdStep(p, existing, grad, { lr, momentum: m, weightDecay: wd, nesterov: this.options.nesterov });
+    if (fused) {
+      existing.assign(fused[1]);
+      p.assign(fused[0]);
+      return;
+    }
+    let g = wd > 0 ? tf.add(grad, tf.mul(p, wd)) : grad;
     if (m > 0) {
       const { v: buf, fresh } = this.slot(name, 'momentum', () => tf.clone(g));
       if (!fresh) buf.assign(tf.add(tf.mul(buf, m), g));

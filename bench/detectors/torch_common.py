@@ -1,0 +1,119 @@
+"""What the PyTorch eager twins of bench/detectors/child.ts share: detlab's ResNet-18 backbone as the
+base configs build it (norm_eval, frozen_stages 1), mmdet's sigmoid focal loss, the child's synthetic
+batch, and the timed step loop that prints the JSON line bench/detectors.bench.ts reads.
+
+Usage of a twin: python3 <twin>.py <batch> <size> <threads> <steps> <num_classes>.
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ALPHA, GAMMA = 0.25, 2.0
+
+
+def parse_args():
+    """batch, size, threads, steps, num_classes from argv; sets torch's threads and seed."""
+    batch, size, threads, steps, num_classes = (int(v) for v in sys.argv[1:6])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    return batch, size, steps, num_classes
+
+
+def conv(cin, cout, k, stride=1, bias=False):
+    return nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, bias=bias)
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.conv1 = conv(cin, planes, 3, stride)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = conv(planes, planes, 3)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or cin != planes:
+            self.downsample = nn.Sequential(conv(cin, planes, 1, stride), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet18(nn.Module):
+    """torchvision's resnet18 without fc, returning C2..C5; BN on running statistics (norm_eval)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = conv(3, 64, 7, 2)
+        self.bn1 = nn.BatchNorm2d(64)
+        layers, cin = [], 64
+        for s, planes in enumerate((64, 128, 256, 512)):
+            layers.append(nn.Sequential(BasicBlock(cin, planes, 2 if s > 0 else 1), BasicBlock(planes, planes, 1)))
+            cin = planes
+        self.layers = nn.ModuleList(layers)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        for p in [*self.conv1.parameters(), *self.bn1.parameters(), *self.layers[0].parameters()]:
+            p.requires_grad_(False)
+
+    def train(self, mode=True):
+        super().train(mode)
+        for m in self.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+        return self
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
+        outs = []
+        for layer in self.layers:
+            x = layer(x)
+            outs.append(x)
+        return outs
+
+
+def sigmoid_focal_loss(logits, t):
+    """mmdet's py_sigmoid_focal_loss (the focal factor not detached), elementwise."""
+    p = torch.sigmoid(logits)
+    pt = (1 - p) * t + p * (1 - t)
+    alpha_t = ALPHA * t + (1 - ALPHA) * (1 - t)
+    return F.binary_cross_entropy_with_logits(logits, t, reduction="none") * alpha_t * pt.pow(GAMMA)
+
+
+def synthetic_batch(batch, size):
+    """The child's three boxes per image (small to large) and labels 0, 1 + i, 2."""
+    boxes = [torch.tensor([[10, 10, 40, 40], [60 + i * 8, 50, 160, 170], [20, 120, size - 10, size - 12]], dtype=torch.float32) for i in range(batch)]
+    labels = [torch.tensor([0, 1 + i, 2]) for i in range(batch)]
+    return torch.randn(batch, 3, size, size), boxes, labels
+
+
+def run_steps(model, steps, losses):
+    """Times `steps` SGD steps (momentum 0.9, lr 0.01, as the child's detlab SGD) of `losses(model)`, which
+    returns (terms, targets_ms, num_pos) with terms a dict of scalar tensors summed into the loss; prints the JSON line."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(trainable, lr=0.01, momentum=0.9)
+    step_ms, targets_ms, first_losses = [], [], None
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        terms, t_ms, num_pos = losses(model)
+        loss = sum(terms.values())
+        loss.backward()
+        opt.step()
+        step_ms.append((time.perf_counter() - t0) * 1000)
+        targets_ms.append(t_ms)
+        first_losses = first_losses or {"loss": loss.item(), **{k: v.item() for k, v in terms.items()}, "num_pos": num_pos}
+    print(json.dumps({
+        "stepMs": step_ms,
+        "targetsMs": targets_ms,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "params": sum(p.numel() for p in model.parameters()),
+        "trainableParams": sum(p.numel() for p in trainable),
+        "firstLosses": first_losses,
+    }))
