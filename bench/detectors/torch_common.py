@@ -1,5 +1,5 @@
 """What the PyTorch eager twins of bench/detectors/child.ts share: detlab's ResNet-18 backbone as the
-base configs build it (norm_eval, frozen_stages 1), mmdet's sigmoid focal loss, the child's synthetic
+base configs build it (norm_eval, frozen_stages 1), the FPN and the one-stage wrapper, mmdet's sigmoid focal loss, the child's synthetic
 batch, and the timed step loop that prints the JSON line bench/detectors.bench.ts reads.
 
 Usage of a twin: python3 <twin>.py <batch> <size> <threads> <steps> <num_classes>.
@@ -75,6 +75,50 @@ class ResNet18(nn.Module):
             x = layer(x)
             outs.append(x)
         return outs
+
+
+class FPN(nn.Module):
+    """mmdet's FPN on C3..C5 at 256 channels with two extra stride-2 levels: P6 from C5 (`on_input`, RetinaNet)
+    or from P5's output (`on_output`, FCOS, with a ReLU before P7's conv as relu_before_extra_convs)."""
+
+    def __init__(self, extra, in_channels=(128, 256, 512), out=256):
+        super().__init__()
+        self.extra = extra
+        self.lateral_convs = nn.ModuleList(conv(c, out, 1, bias=True) for c in in_channels)
+        self.fpn_convs = nn.ModuleList(conv(out, out, 3, bias=True) for _ in in_channels)
+        self.fpn_convs.append(conv(in_channels[-1] if extra == "on_input" else out, out, 3, 2, bias=True))
+        self.fpn_convs.append(conv(out, out, 3, 2, bias=True))
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, c3, c4, c5):
+        laterals = [lat(c) for lat, c in zip(self.lateral_convs, (c3, c4, c5))]
+        for i in range(len(laterals) - 1, 0, -1):
+            laterals[i - 1] = laterals[i - 1] + F.interpolate(laterals[i], size=laterals[i - 1].shape[2:], mode="nearest")
+        outs = [fpn(lat) for fpn, lat in zip(self.fpn_convs, laterals)]
+        if self.extra == "on_input":
+            outs.append(self.fpn_convs[3](c5))
+            outs.append(self.fpn_convs[4](outs[-1]))
+        else:
+            outs.append(self.fpn_convs[3](outs[-1]))
+            outs.append(self.fpn_convs[4](F.relu(outs[-1])))
+        return outs
+
+
+class OneStage(nn.Module):
+    """ResNet-18, FPN, head: the base configs' one-stage detector."""
+
+    def __init__(self, extra, head):
+        super().__init__()
+        self.backbone = ResNet18()
+        self.neck = FPN(extra)
+        self.head = head
+
+    def forward(self, images):
+        _, c3, c4, c5 = self.backbone(images)
+        return self.head(self.neck(c3, c4, c5))
 
 
 def sigmoid_focal_loss(logits, t):

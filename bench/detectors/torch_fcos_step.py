@@ -31,7 +31,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_common import ResNet18, conv, parse_args, run_steps, sigmoid_focal_loss, synthetic_batch
+from torch_common import OneStage, conv, parse_args, run_steps, sigmoid_focal_loss, synthetic_batch
 
 batch, size, steps, num_classes = parse_args()
 
@@ -39,30 +39,6 @@ STRIDES = (8, 16, 32, 64, 128)
 REGRESS_RANGES = ((-1, 64), (64, 128), (128, 256), (256, 512), (512, 1e8))
 CENTER_RADIUS = 1.5
 PRIOR_PROB = 0.01
-
-
-class FPN(nn.Module):
-    """P3..P5 from C3..C5, P6 = conv(P5), P7 = conv(relu(P6)): mmdet's FPN with on_output extra convs."""
-
-    def __init__(self, in_channels=(128, 256, 512), out=256):
-        super().__init__()
-        self.lateral_convs = nn.ModuleList(conv(c, out, 1, bias=True) for c in in_channels)
-        self.fpn_convs = nn.ModuleList(conv(out, out, 3, bias=True) for _ in in_channels)
-        self.fpn_convs.append(conv(out, out, 3, 2, bias=True))
-        self.fpn_convs.append(conv(out, out, 3, 2, bias=True))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, c3, c4, c5):
-        laterals = [lat(c) for lat, c in zip(self.lateral_convs, (c3, c4, c5))]
-        for i in range(len(laterals) - 1, 0, -1):
-            laterals[i - 1] = laterals[i - 1] + F.interpolate(laterals[i], size=laterals[i - 1].shape[2:], mode="nearest")
-        outs = [fpn(lat) for fpn, lat in zip(self.fpn_convs, laterals)]
-        outs.append(self.fpn_convs[3](outs[-1]))
-        outs.append(self.fpn_convs[4](F.relu(outs[-1])))
-        return outs
 
 
 def tower(channels=256, stacked=4):
@@ -97,18 +73,6 @@ class FCOSHead(nn.Module):
             reg.append(flat(F.relu(self.scales[level] * self.conv_reg(r))))
             ctr.append(flat(self.conv_centerness(r)))
         return torch.cat(cls, 1), torch.cat(reg, 1), torch.cat(ctr, 1)
-
-
-class FCOS(nn.Module):
-    def __init__(self, num_classes):
-        super().__init__()
-        self.backbone = ResNet18()
-        self.neck = FPN()
-        self.head = FCOSHead(num_classes)
-
-    def forward(self, images):
-        _, c3, c4, c5 = self.backbone(images)
-        return self.head(self.neck(c3, c4, c5))
 
 
 def grid_points(feat_sizes):
@@ -151,7 +115,7 @@ def giou_loss(pred, target, weight):
     return ((1 - giou) * weight).sum()
 
 
-model = FCOS(num_classes).train()
+model = OneStage("on_output", FCOSHead(num_classes)).train()
 images, boxes, labels = synthetic_batch(batch, size)
 points, point_strides, ranges = grid_points([(math.ceil(size / s), math.ceil(size / s)) for s in STRIDES])
 

@@ -29,7 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_common import ResNet18, conv, parse_args, run_steps, sigmoid_focal_loss, synthetic_batch
+from torch_common import OneStage, conv, parse_args, run_steps, sigmoid_focal_loss, synthetic_batch
 
 batch, size, steps, num_classes = parse_args()
 
@@ -38,30 +38,6 @@ RATIOS = (0.5, 1.0, 2.0)
 SCALES = tuple(4 * 2 ** (i / 3) for i in range(3))
 NUM_ANCHORS = len(RATIOS) * len(SCALES)
 POS_IOU, NEG_IOU, MIN_POS_IOU = 0.5, 0.4, 0.0
-
-
-class FPN(nn.Module):
-    """P3..P5 from C3..C5, P6 = conv(C5), P7 = conv(P6): mmdet's FPN with add_extra_convs on_input."""
-
-    def __init__(self, in_channels=(128, 256, 512), out=256):
-        super().__init__()
-        self.lateral_convs = nn.ModuleList(conv(c, out, 1, bias=True) for c in in_channels)
-        self.fpn_convs = nn.ModuleList(conv(out, out, 3, bias=True) for _ in in_channels)
-        self.fpn_convs.append(conv(in_channels[-1], out, 3, 2, bias=True))
-        self.fpn_convs.append(conv(out, out, 3, 2, bias=True))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, c3, c4, c5):
-        laterals = [lat(c) for lat, c in zip(self.lateral_convs, (c3, c4, c5))]
-        for i in range(len(laterals) - 1, 0, -1):
-            laterals[i - 1] = laterals[i - 1] + F.interpolate(laterals[i], size=laterals[i - 1].shape[2:], mode="nearest")
-        outs = [fpn(lat) for fpn, lat in zip(self.fpn_convs, laterals)]
-        outs.append(self.fpn_convs[3](c5))
-        outs.append(self.fpn_convs[4](outs[-1]))
-        return outs
 
 
 class RetinaHead(nn.Module):
@@ -90,18 +66,6 @@ class RetinaHead(nn.Module):
             cls.append(self.retina_cls(c).permute(0, 2, 3, 1).reshape(f.shape[0], -1, self.num_classes))
             reg.append(self.retina_reg(r).permute(0, 2, 3, 1).reshape(f.shape[0], -1, 4))
         return torch.cat(cls, 1), torch.cat(reg, 1)
-
-
-class RetinaNet(nn.Module):
-    def __init__(self, num_classes):
-        super().__init__()
-        self.backbone = ResNet18()
-        self.neck = FPN()
-        self.head = RetinaHead(num_classes)
-
-    def forward(self, images):
-        _, c3, c4, c5 = self.backbone(images)
-        return self.head(self.neck(c3, c4, c5))
 
 
 def grid_anchors(feat_sizes):
@@ -167,7 +131,7 @@ def targets(anchors, boxes, labels):
     return torch.cat(onehot), torch.cat(weights)[:, None], torch.cat(pos_rows), torch.cat(deltas), avg_factor
 
 
-model = RetinaNet(num_classes).train()
+model = OneStage("on_input", RetinaHead(num_classes)).train()
 images, boxes, labels = synthetic_batch(batch, size)
 feat_sizes = [(math.ceil(size / s), math.ceil(size / s)) for s in STRIDES]
 anchors = grid_anchors(feat_sizes)

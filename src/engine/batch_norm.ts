@@ -6,6 +6,7 @@
  */
 import { tf } from './tf.js';
 import type { Tensor, Tensor1D } from './tf.js';
+import { registerNormGradient } from './norm_gradient.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './wasm/kernels/batch_norm_train.js';
 
 export interface BatchNormTrainResult<T extends Tensor> {
@@ -15,27 +16,6 @@ export interface BatchNormTrainResult<T extends Tensor> {
   mean: Tensor1D;
   /** Per-channel biased batch variance (as tf.moments). */
   variance: Tensor1D;
-}
-
-let gradientRegistered = false;
-
-function registerGradient(): void {
-  if (gradientRegistered) return;
-  gradientRegistered = true;
-  tf.registerGradient({
-    kernelName: BATCH_NORM_TRAIN,
-    inputsToSave: ['x', 'gamma'],
-    outputsToSave: [false, true, true],
-    gradFunc: (dys, saved, attrs) => {
-      const [dy, dmean, dvariance] = dys as Tensor[];
-      const [x, gamma, mean, variance] = saved;
-      // One kernel gives all three gradients. It runs here, not in the thunks:
-      // tfjs runs each thunk in its own tidy, which would free the other two.
-      const [dx, dgamma, dbeta] = tf.engine().runKernel(
-        BATCH_NORM_TRAIN_GRAD, { x, dy, mean, variance, gamma, dmean, dvariance }, attrs) as Tensor[];
-      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
-    },
-  });
 }
 
 /**
@@ -49,7 +29,7 @@ export function batchNormTrain<T extends Tensor>(x: T, gamma: Tensor1D, beta: Te
     throw new Error(`batchNormTrain: gamma and beta need ${channels} values (last axis of x [${x.shape.join(', ')}]), got ${gamma.size} and ${beta.size}`);
   }
   if (x.dtype === 'float32' && tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) && tf.getKernel(BATCH_NORM_TRAIN_GRAD, tf.getBackend())) {
-    registerGradient();
+    registerNormGradient(BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD);
     const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { varianceEpsilon }) as Tensor[];
     return { y: y as T, mean: mean as Tensor1D, variance: variance as Tensor1D };
   }

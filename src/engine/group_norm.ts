@@ -6,29 +6,11 @@
  * kernels forward and backward, each a pass over the activation, which made
  * GroupNorm most of a GN detector's step on the addon.
  */
+import { registerNormGradient } from './norm_gradient.js';
 import { tf, type Tensor, type Tensor1D, type Tensor4D } from './tf.js';
 
 export const GROUP_NORM = 'DetlabGroupNorm';
 export const GROUP_NORM_GRAD = 'DetlabGroupNormGrad';
-
-let gradientRegistered = false;
-
-function registerGradient(): void {
-  if (gradientRegistered) return;
-  gradientRegistered = true;
-  tf.registerGradient({
-    kernelName: GROUP_NORM,
-    inputsToSave: ['x', 'gamma'],
-    outputsToSave: [false, true, true],
-    gradFunc: (dys, saved, attrs) => {
-      const [dy, dmean, dvariance] = dys as Tensor[];
-      const [x, gamma, mean, variance] = saved;
-      // One kernel gives all three gradients; it runs here, not in the thunks, which tfjs runs in tidies of their own.
-      const [dx, dgamma, dbeta] = tf.engine().runKernel(GROUP_NORM_GRAD, { x, dy, mean, variance, gamma, dmean, dvariance }, attrs) as Tensor[];
-      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
-    },
-  });
-}
 
 /**
  * (x − mean)/√(variance + eps)·gamma + beta, statistics per sample over H, W
@@ -38,7 +20,7 @@ function registerGradient(): void {
 export function groupNorm(x: Tensor4D, groups: number, eps: number, gamma?: Tensor1D, beta?: Tensor1D): Tensor4D {
   const [n, h, w, c] = x.shape;
   if (x.dtype === 'float32' && tf.getKernel(GROUP_NORM, tf.getBackend()) && tf.getKernel(GROUP_NORM_GRAD, tf.getBackend())) {
-    registerGradient();
+    registerNormGradient(GROUP_NORM, GROUP_NORM_GRAD);
     return tf.tidy(() => {
       const inputs = { x, gamma: gamma ?? tf.ones([c]), beta: beta ?? tf.zeros([c]) };
       return (tf.engine().runKernel(GROUP_NORM, inputs, { groups, eps }) as Tensor[])[0] as Tensor4D;

@@ -113,7 +113,8 @@ export function binaryLayout(a: readonly number[], b: readonly number[]): { rows
   if (size === 0) return null;
   const cols = a.length > 0 ? a[a.length - 1] : 1;
   if (a.length === b.length && a.every((d, i) => d === b[i])) return { rows: size / cols, cols, broadcast: 0 };
-  const core = b.slice(b.findIndex((d) => d !== 1) < 0 ? b.length : b.findIndex((d) => d !== 1));
+  const lead = b.findIndex((d) => d !== 1);
+  const core = lead < 0 ? [] : b.slice(lead);
   if (b.length <= a.length && core.every((d, i) => d === a[a.length - core.length + i])) {
     const row = sizeOf(core);
     return { rows: size / row, cols: row, broadcast: 1 };

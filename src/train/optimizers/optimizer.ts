@@ -33,6 +33,9 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** `<param>#<slot>`, the key of a slot variable (and its name in checkpoints). */
+const slotKey = (param: string, slot: string): string => `${param}#${slot}`;
+
 export abstract class OptimizerBase implements Optimizer {
   abstract readonly type: string;
   protected readonly slotVars = new Map<string, Variable>();
@@ -66,7 +69,7 @@ export abstract class OptimizerBase implements Optimizer {
 
   /** The slot `slot` of `param` if it has been created. */
   protected existingSlot(param: string, slot: string): Variable | undefined {
-    return this.slotVars.get(`${param}#${slot}`);
+    return this.slotVars.get(slotKey(param, slot));
   }
 
   /** The slot `slot` of `param`, created from `init()` (kept) on first use. */
@@ -74,7 +77,7 @@ export abstract class OptimizerBase implements Optimizer {
     const existing = this.existingSlot(param, slot);
     if (existing !== undefined) return { v: existing, fresh: false };
     const v = tf.variable(init(), false);
-    this.slotVars.set(`${param}#${slot}`, v);
+    this.slotVars.set(slotKey(param, slot), v);
     return { v, fresh: true };
   }
 
