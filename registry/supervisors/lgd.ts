@@ -1,9 +1,11 @@
 /**
  * LGD: Label-Guided self-Distillation (Zhang et al., AAAI 2022), with the
- * official code's choices as defaults (spec §2): λ 1, 8 heads, query =
- * student appearance, distillation from 30k of 180k iterations, backbone
- * gradients dropped for the first 20k, a separate SGD for the teacher with
- * element-wise clipping at 1.0.
+ * official code's choices as defaults (spec §2): λ 1, 32-channel attention
+ * heads (8 on the official 256-wide FPN), query = student appearance,
+ * distillation from 30k of 180k iterations (the 2x schedule; 1x configs
+ * set 1/3), backbone gradients dropped for the first 20k, and the teacher on
+ * an optimizer of its own built as the student's (in every official config
+ * the two solvers are the same).
  */
 import { ITER_POINT_SCHEMA, type IterPoint } from '../../src/train/iter_point.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
@@ -15,7 +17,7 @@ import type { SupervisorFactory } from '../../src/supervision/supervisor.js';
 
 interface Options {
   lambda: number;
-  num_heads: number;
+  num_heads: number | null;
   interact_pattern: InteractPattern;
   context_box: boolean;
   detach_appearance: boolean;
@@ -23,8 +25,16 @@ interface Options {
   distill_start: IterPoint;
   distill_stop: IterPoint | null;
   freeze_backbone_until: IterPoint;
-  teacher_optimizer: ComponentConfig;
-  teacher_schedule: ComponentConfig;
+  teacher_optimizer: ComponentConfig | null;
+  teacher_schedule: ComponentConfig | null;
+}
+
+/** The official head width: 32 channels (256 / 8); fewer heads where the FPN is narrower, at least one. */
+export const LGD_HEAD_CHANNELS = 32;
+
+export function defaultNumHeads(channels: number): number {
+  for (let heads = Math.max(1, Math.floor(channels / LGD_HEAD_CHANNELS)); heads > 1; heads--) if (channels % heads === 0) return heads;
+  return 1;
 }
 
 export const LGD = defineComponent<Options, SupervisorFactory>({
@@ -36,7 +46,7 @@ export const LGD = defineComponent<Options, SupervisorFactory>({
     additionalProperties: false,
     properties: {
       lambda: { type: 'number', minimum: 0, description: 'weight of the distillation loss (paper: 1)', default: 1 },
-      num_heads: { type: 'integer', minimum: 1, description: 'heads of the cross-attention (must divide the FPN channels)', default: 8 },
+      num_heads: { type: ['integer', 'null'], minimum: 1, description: 'heads of the cross-attention (must divide the FPN channels); null: 32 channels a head (official: 8 on 256), at least one', default: null },
       interact_pattern: { enum: ['student', 'label'], description: 'attention query: student appearance (paper) or label embeddings', default: 'student' },
       context_box: { type: 'boolean', description: 'append a whole-image context object last in each image (official: RetinaNet yes, FCOS R-50 no)', default: true },
       detach_appearance: { type: 'boolean', description: 'detach the FPN features entering the appearance encoder (official: Faster R-CNN only)', default: false },
@@ -44,20 +54,25 @@ export const LGD = defineComponent<Options, SupervisorFactory>({
       distill_start: { ...ITER_POINT_SCHEMA, description: 'first iteration of distillation; before it the student is detached from the loss (official 30k of 180k)', default: '16.6667%' },
       distill_stop: { anyOf: [ITER_POINT_SCHEMA, { type: 'null' }], description: 'iteration where distillation stops again (null: never)', default: null },
       freeze_backbone_until: { ...ITER_POINT_SCHEMA, description: 'backbone gradients are dropped before this point (official 20k of 180k)', default: '11.1111%' },
-      teacher_optimizer: componentOption('optimizer', "the teacher's own optimizer", { type: 'SGD', lr: 0.01, momentum: 0.9, weight_decay: 0.0001, grad_clip: { type: 'value', value: 1 } }),
-      teacher_schedule: componentOption('lr_schedule', "the teacher optimizer's schedule", { type: 'MultiStepLR', steps: ['66.6667%', '88.8889%'], gamma: 0.1, warmup: { type: 'linear', iters: '0.5556%', ratio: 0.001 } }),
+      teacher_optimizer: {
+        anyOf: [{ type: 'null' }, componentOption('optimizer', "the teacher's own optimizer")],
+        description: "the teacher's optimizer; null: one of its own built as the student's `optimizer:` (official: the two solvers are equal)",
+        default: null,
+      },
+      teacher_schedule: { anyOf: [{ type: 'null' }, componentOption('lr_schedule', "the teacher's schedule")], description: "the teacher optimizer's schedule; null: the student's `schedule:`", default: null },
     },
   },
   build: (o, ctx) => {
-    const teacherOptimizer = ctx.build<OptimizerFactory>('optimizer', o.teacher_optimizer, `${ctx.path}.teacher_optimizer`);
-    const teacherSchedule = ctx.build<ScheduleFactory>('lr_schedule', o.teacher_schedule, `${ctx.path}.teacher_schedule`);
+    const teacherOptimizer = o.teacher_optimizer === null ? undefined : ctx.build<OptimizerFactory>('optimizer', o.teacher_optimizer, `${ctx.path}.teacher_optimizer`);
+    const teacherSchedule = o.teacher_schedule === null ? undefined : ctx.build<ScheduleFactory>('lr_schedule', o.teacher_schedule, `${ctx.path}.teacher_schedule`);
     return {
       attach: (host) => {
         const channels = host.head.options.tower.inChannels;
-        if (channels % o.num_heads !== 0) throw new Error(`${host.where}.num_heads: ${o.num_heads} does not divide the ${channels} FPN channels`);
+        const numHeads = o.num_heads ?? defaultNumHeads(channels);
+        if (channels % numHeads !== 0) throw new Error(`${host.where}.num_heads: ${numHeads} does not divide the ${channels} FPN channels`);
         return new LgdSupervisor(host, {
           lambda: o.lambda,
-          numHeads: o.num_heads,
+          numHeads,
           pattern: o.interact_pattern,
           contextBox: o.context_box,
           detachAppearance: o.detach_appearance,

@@ -33,6 +33,7 @@ export const evaluation = defineSection({
     properties: {
       interval: { type: 'integer', minimum: 0, description: 'evaluate every N iterations (0: only after the last one)', default: 0 },
       save_best: { type: ['string', 'null'], description: 'metric whose best value keeps a checkpoint (e.g. bbox_mAP), or null', default: null },
+      teacher: { type: 'boolean', description: "also score the supervisors' teachers (LGD, LabelEnc Step 1) on the ground truth, as teacher/<stat>", default: true },
     },
   },
 });

@@ -32,3 +32,14 @@ export interface Detector extends Module {
   /** The deployed model: backbone, neck and head only (what inference costs). */
   inferenceModel(): Module;
 }
+
+/** A detector whose training supervisors have teachers that can be scored (src/supervision). */
+export interface TeacherScoring {
+  hasTeacher(): boolean;
+  /** Each teacher's detections on a batch (its ground truth included), by metric prefix. */
+  predictTeachers(batch: Batch): Record<string, DetectionResult[]>;
+}
+
+export function scoresTeachers(model: unknown): model is TeacherScoring {
+  return typeof (model as Partial<TeacherScoring>).predictTeachers === 'function' && (model as TeacherScoring).hasTeacher();
+}

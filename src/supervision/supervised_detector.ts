@@ -7,7 +7,7 @@
 import type { Batch } from '../data/types.js';
 import type { DenseHead } from '../detection/heads/dense_head.js';
 import { groundTruth, SingleStageDetector } from '../detection/single_stage_detector.js';
-import type { IterationInfo, LossTerms } from '../detection/types.js';
+import type { DetectionResult, IterationInfo, LossTerms, TeacherScoring } from '../detection/types.js';
 import type { Backbone, Neck } from '../nn/backbone.js';
 import { Module } from '../nn/module.js';
 import type { PhaseSpec } from '../train/phases.js';
@@ -20,7 +20,7 @@ class SupervisorModules extends Module {
   }
 }
 
-export class SupervisedDetector extends SingleStageDetector {
+export class SupervisedDetector extends SingleStageDetector implements TeacherScoring {
   readonly supervisors: Supervisor[];
 
   constructor(backbone: Backbone, neck: Neck | undefined, head: DenseHead, factories: readonly SupervisorFactory[], where = 'model') {
@@ -52,5 +52,24 @@ export class SupervisedDetector extends SingleStageDetector {
 
   trainingOptimizers(): DeclaredOptimizer[] {
     return this.supervisors.flatMap((s) => s.trainingOptimizers());
+  }
+
+  /** Whether some supervisor has a teacher whose detections can be scored. */
+  hasTeacher(): boolean {
+    return this.supervisors.some((s) => s.teacherPredict !== undefined);
+  }
+
+  /**
+   * Each teacher's detections on a batch with its ground truth, by metric
+   * prefix: `teacher` when one supervisor has a teacher, else `teacher_<label>`.
+   */
+  predictTeachers(batch: Batch): Record<string, DetectionResult[]> {
+    const withTeacher = this.supervisors.filter((s) => s.teacherPredict !== undefined);
+    if (withTeacher.length === 0) return {};
+    const features = this.extractFeatures(batch.images);
+    const gt = groundTruth(batch);
+    const out: Record<string, DetectionResult[]> = {};
+    for (const s of withTeacher) out[withTeacher.length === 1 ? 'teacher' : `teacher_${s.label}`] = s.teacherPredict!(batch, gt, features);
+    return out;
   }
 }

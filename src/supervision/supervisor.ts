@@ -17,7 +17,7 @@
 import type { Batch } from '../data/types.js';
 import type { DenseHead, GroundTruth, HeadOutputs } from '../detection/heads/dense_head.js';
 import type { DetectorFeatures } from '../detection/single_stage_detector.js';
-import type { IterationInfo, LossTerms } from '../detection/types.js';
+import type { DetectionResult, IterationInfo, LossTerms } from '../detection/types.js';
 import type { Backbone, Neck } from '../nn/backbone.js';
 import type { Module } from '../nn/module.js';
 import type { PhaseSpec } from '../train/phases.js';
@@ -48,6 +48,8 @@ export interface SupervisorHost {
 }
 
 export interface Supervisor {
+  /** Short name in metric keys (`diag/<label>/grad_ratio`): `lgd`, `labelenc`, `pixel_contrast`. */
+  readonly label: string;
   /** The supervisor's training-only parameters (may hold no parameter at all). */
   readonly module: Module;
   /** Named, weighted loss terms; called inside the runner's gradient scope. */
@@ -56,6 +58,13 @@ export interface Supervisor {
   trainingPhases(): PhaseSpec[];
   /** Optimizers of its own over some of its parameters (LGD's teacher). */
   trainingOptimizers(): DeclaredOptimizer[];
+  /**
+   * Detections of the supervisor's teacher, for one that has one: the head
+   * run on the teacher's features, built from the ground truth as in
+   * training. Scored beside the student's as `teacher/<stat>` (official LGD's
+   * EVAL_TEACHER), it tells whether the teacher has overtaken the student.
+   */
+  teacherPredict?(batch: Batch, gt: GroundTruth, features: DetectorFeatures): DetectionResult[];
 }
 
 /** What a `kind: 'supervisor'` component builds. */

@@ -12,7 +12,7 @@ import { hasOptimizers, type DeclaredOptimizer } from './types.js';
 
 export const MAIN_OPTIMIZER = 'main';
 
-export function buildOptimizers(model: Module, main: Omit<DeclaredOptimizer, 'name' | 'params'>, extra: readonly DeclaredOptimizer[], maxIters: number): OptimizerEntry[] {
+export function buildOptimizers(model: Module, main: Required<Omit<DeclaredOptimizer, 'name' | 'params'>>, extra: readonly DeclaredOptimizer[], maxIters: number): OptimizerEntry[] {
   const declared = [...extra, ...(hasOptimizers(model) ? model.trainingOptimizers() : [])];
   const names = new Set<string>([MAIN_OPTIMIZER]);
   for (const d of declared) {
@@ -21,7 +21,7 @@ export function buildOptimizers(model: Module, main: Omit<DeclaredOptimizer, 'na
   }
   const owners = assignParams(model.trainableParameters(), [{ name: MAIN_OPTIMIZER }, ...declared.map((d) => ({ name: d.name, prefixes: d.params }))]);
   const norms = normParameterNames(model);
-  const all = [{ name: MAIN_OPTIMIZER, ...main }, ...declared];
+  const all = [{ name: MAIN_OPTIMIZER, ...main }, ...declared.map((d) => ({ ...d, optimizer: d.optimizer ?? main.optimizer, schedule: d.schedule ?? main.schedule }))];
   return all
     .filter((d) => owners.get(d.name)!.length > 0)
     .map((d) => ({

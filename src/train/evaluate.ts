@@ -8,7 +8,7 @@ import { inScope } from '../engine/step.js';
 import { yieldToEventLoop } from './event_loop.js';
 import type { DetectionDataset } from '../data/dataset.js';
 import type { Batch } from '../data/types.js';
-import type { Detector } from '../detection/types.js';
+import { scoresTeachers, type DetectionResult, type Detector } from '../detection/types.js';
 import { evaluateCoco, loadGroundTruth, loadResults, type CocoEvalResult } from '../eval/index.js';
 
 /** MMDetection's metric names for pycocotools' 12 stats, in order. */
@@ -31,16 +31,34 @@ export interface DetectorEvaluation {
   detections: CocoResult[];
 }
 
-export async function evaluateDetector(model: Detector, batches: AsyncIterable<Batch>, dataset: DetectionDataset): Promise<DetectorEvaluation> {
+export interface EvaluateOptions {
+  /**
+   * Also score the supervisors' teachers (the head on teacher features built
+   * from the ground truth), as `teacher/<stat>` beside the student's stats.
+   */
+  teachers?: boolean;
+}
+
+export async function evaluateDetector(model: Detector, batches: AsyncIterable<Batch>, dataset: DetectionDataset, options: EvaluateOptions = {}): Promise<DetectorEvaluation> {
   const detections: CocoResult[] = [];
+  const teacherDetections = new Map<string, CocoResult[]>();
+  const scoreTeachers = options.teachers === true && scoresTeachers(model);
+  const collect = (into: CocoResult[], results: readonly DetectionResult[]): void => {
+    for (const r of results) {
+      for (let i = 0; i < r.scores.length; i++) {
+        const [x1, y1, x2, y2] = r.boxes.subarray(4 * i, 4 * i + 4);
+        into.push({ image_id: r.imageId, category_id: dataset.labelToCategoryId(r.labels[i]), bbox: [x1, y1, x2 - x1, y2 - y1], score: r.scores[i] });
+      }
+    }
+  };
   for await (const batch of batches) {
     await yieldToEventLoop();
     try {
-      const results = inScope(() => model.predict(batch.images, batch.metas));
-      for (const r of results) {
-        for (let i = 0; i < r.scores.length; i++) {
-          const [x1, y1, x2, y2] = r.boxes.subarray(4 * i, 4 * i + 4);
-          detections.push({ image_id: r.imageId, category_id: dataset.labelToCategoryId(r.labels[i]), bbox: [x1, y1, x2 - x1, y2 - y1], score: r.scores[i] });
+      collect(detections, inScope(() => model.predict(batch.images, batch.metas)));
+      if (scoreTeachers) {
+        for (const [prefix, results] of Object.entries(inScope(() => model.predictTeachers(batch)))) {
+          if (!teacherDetections.has(prefix)) teacherDetections.set(prefix, []);
+          collect(teacherDetections.get(prefix)!, results);
         }
       }
     } finally {
@@ -50,7 +68,16 @@ export async function evaluateDetector(model: Detector, batches: AsyncIterable<B
   }
   const gt = loadGroundTruth(dataset.cocoGt(), dataset.source);
   const result = await evaluateCoco(gt, loadResults(detections, gt, `detections of ${dataset.source}`));
-  const metrics: Record<string, number> = {};
-  BBOX_METRICS.forEach((name, i) => (metrics[name] = result.stats[i]));
+  const metrics = namedStats(result.stats, '');
+  for (const [prefix, dets] of teacherDetections) {
+    const teacher = await evaluateCoco(gt, loadResults(dets, gt, `${prefix} detections of ${dataset.source}`));
+    Object.assign(metrics, namedStats(teacher.stats, `${prefix}/`));
+  }
   return { metrics, result, detections };
+}
+
+function namedStats(stats: ArrayLike<number>, prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  BBOX_METRICS.forEach((name, i) => (out[`${prefix}${name}`] = stats[i]));
+  return out;
 }

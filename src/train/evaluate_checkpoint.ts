@@ -52,7 +52,8 @@ export async function evaluateCheckpoint(o: CheckpointEvalOptions): Promise<Dete
       for (const t of tensors.values()) t.dispose();
     }
     model.eval();
-    return await evaluateDetector(model, loader as AsyncIterable<Batch>, loader.dataset);
+    const teachers = (v.config.evaluation as { teacher?: boolean } | undefined)?.teacher ?? true;
+    return await evaluateDetector(model, loader as AsyncIterable<Batch>, loader.dataset, { teachers });
   } finally {
     await loader.close();
   }

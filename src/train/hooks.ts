@@ -51,6 +51,8 @@ export interface Hook {
   readonly priority?: number;
   beforeRun?(run: RunControl): void | Promise<void>;
   beforeStep?(run: RunControl, info: IterationInfo): void | Promise<void>;
+  /** With the batch the step is about to train on (the runner's batch type); it must leave the batch intact. */
+  beforeTrainStep?(run: RunControl, info: IterationInfo, batch: unknown): void | Promise<void>;
   afterStep?(run: RunControl, step: StepRecord): void | Promise<void>;
   afterEval?(run: RunControl, metrics: Record<string, number>): void | Promise<void>;
   afterCheckpoint?(run: RunControl, dir: string): void | Promise<void>;
@@ -59,7 +61,7 @@ export interface Hook {
   loadStateDict?(state: unknown): void;
 }
 
-type Point = 'beforeRun' | 'beforeStep' | 'afterStep' | 'afterEval' | 'afterCheckpoint' | 'afterRun';
+type Point = 'beforeRun' | 'beforeStep' | 'beforeTrainStep' | 'afterStep' | 'afterEval' | 'afterCheckpoint' | 'afterRun';
 type Args<P extends Point> = Parameters<NonNullable<Hook[P]>> extends [RunControl, ...infer R] ? R : never;
 
 export class HookList {

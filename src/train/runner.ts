@@ -76,10 +76,15 @@ export class Runner<B> implements RunControl {
         const info = { iter: this.iter, maxIters: this.maxIters };
         for (const line of this.o.phases.changesAt(info.iter)) this.print(`iteration ${info.iter + 1}: ${line}`);
         await this.hooks.call('beforeStep', this, info);
-        const t0 = performance.now();
+        const loadStart = performance.now();
         const batch = await this.o.data.next();
+        const loadMs = performance.now() - loadStart;
         let result;
+        let t0 = performance.now();
         try {
+          await this.hooks.call('beforeTrainStep', this, info, batch);
+          // A hook's own work (diagnostics) is not the step's time.
+          t0 = performance.now() - loadMs;
           result = trainStep(this.model, batch, info, this.trainable, this.o.optimizers, this.o.phases);
         } finally {
           disposeTensorsIn(batch);

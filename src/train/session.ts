@@ -36,7 +36,10 @@ import { ThreadsHook } from './hooks/threads_hook.js';
 import type { ScheduleFactory } from './lr_schedules.js';
 import { NonFiniteLossError } from './nan_guard.js';
 import type { OptimizerFactory } from './optimizers/options.js';
-import type { PhaseSpec } from './phases.js';
+import type { PhasePlan, PhaseSpec } from './phases.js';
+import { resolvePoint } from './iter_point.js';
+import { SupervisionDiagnosticsHook } from '../supervision/diagnostics_hook.js';
+import { SupervisedDetector } from '../supervision/supervised_detector.js';
 import { Progress } from './progress.js';
 import { Rng } from './rng.js';
 import { Runner } from './runner.js';
@@ -169,6 +172,13 @@ export async function startRun(o: TrainOptions, verb: string, check: (v: Validat
   return { v, cfg, name, runDir, checkpoint, t, progress, print, granted, seed, rng };
 }
 
+/** Supervision diagnostics for a model with supervisors, unless `train.diagnostics.interval` is 0. */
+function diagnosticsHook(model: Detector, phases: PhasePlan, t: TrainSection): Hook | undefined {
+  if (!(model instanceof SupervisedDetector) || model.supervisors.length === 0) return undefined;
+  const interval = resolvePoint(t.diagnostics.interval, t.max_iters, 'train.diagnostics.interval');
+  return interval === 0 ? undefined : new SupervisionDiagnosticsHook(model, phases, interval, t.diagnostics.tap);
+}
+
 export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   const { v, cfg, name, runDir, checkpoint, t, progress, print, granted, seed, rng } = await startRun(o, 'run');
   const runId = basename(runDir);
@@ -193,12 +203,12 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   const phases = buildPhasePlan(model, t.phases as unknown as PhaseSpec[], t.max_iters);
 
   let evaluation: DetectorEvaluation | undefined;
-  const evalCfg = (cfg.evaluation ?? { interval: 0, save_best: null }) as { interval: number; save_best: string | null };
+  const evalCfg = (cfg.evaluation ?? { interval: 0, save_best: null, teacher: true }) as { interval: number; save_best: string | null; teacher: boolean };
   const valData = data.val;
   const evaluate = async (): Promise<Record<string, number>> => {
     const val = await valLoader(v.registry, valData!, seed, { origins: v.origins });
     try {
-      evaluation = await evaluateDetector(model, val as AsyncIterable<Batch>, val.dataset);
+      evaluation = await evaluateDetector(model, val as AsyncIterable<Batch>, val.dataset, { teachers: evalCfg.teacher });
     } finally {
       await val.close();
     }
@@ -227,6 +237,8 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   if (valData !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));
   for (const [i, h] of ((cfg.hooks ?? []) as ConfigMap[]).entries()) hooks.push(build<Hook>('hook', h, opts(`hooks.${i}`)));
   if (granted) hooks.push(new ThreadsHook());
+  const diagnostics = diagnosticsHook(model, phases, t);
+  if (diagnostics !== undefined) hooks.push(diagnostics);
   for (const line of phases.describe()) print(`phase ${line}`);
 
   const runner: Runner<Batch> = new Runner<Batch>({

@@ -6,7 +6,10 @@
  */
 import { componentOption, type JsonSchema } from '../registry/component.js';
 import { defineSection } from '../registry/section.js';
-import { ITER_POINT_SCHEMA } from './iter_point.js';
+import { ITER_POINT_SCHEMA, type IterPoint } from './iter_point.js';
+
+/** Where supervision diagnostics measure gradients (src/supervision/gradient_diagnostics.ts). */
+export type DiagnosticTap = 'neck' | 'backbone';
 
 const point = (description: string): JsonSchema => ({ ...ITER_POINT_SCHEMA, description });
 
@@ -28,6 +31,7 @@ const phase: JsonSchema = {
 
 export interface TrainSection {
   max_iters: number;
+  diagnostics: { interval: IterPoint; tap: DiagnosticTap };
   log_interval: number;
   progress_interval: number;
   checkpoint: { interval: number; max_keep: number };
@@ -54,6 +58,16 @@ export const train = defineSection({
           max_keep: { type: 'integer', minimum: 0, description: 'keep the newest N iteration checkpoints (0: all); best is kept apart', default: 3 },
         },
         default: { interval: 500, max_keep: 3 },
+      },
+      diagnostics: {
+        type: 'object',
+        description: "the gradient each supervisor's loss and the detection loss put on the shared features, logged as diag/<supervisor>/grad_norm, grad_ratio, grad_cos (models with supervisors only)",
+        additionalProperties: false,
+        properties: {
+          interval: { ...point('measure every this many iterations (a point: 200, or 20% for five times a run); 0: never'), default: '20%' },
+          tap: { enum: ['neck', 'backbone'], description: 'the features measured: the neck outputs, or the backbone outputs (where PixelContrast\'s InfoNCE also acts)', default: 'neck' },
+        },
+        default: { interval: '20%', tap: 'neck' },
       },
       phases: { type: 'array', items: phase, description: 'loss-weight, gradient-drop and flag phases by iteration range', default: [] },
       optimizers: {

@@ -30,8 +30,10 @@ export interface DeclaredOptimizer {
   name: string;
   /** Dotted parameter prefixes it owns (disjoint from every other optimizer's). */
   params: string[];
-  optimizer: OptimizerFactory;
-  schedule: ScheduleFactory;
+  /** Absent: an optimizer of its own built like the main one (same type, LR, clipping; separate state). */
+  optimizer?: OptimizerFactory;
+  /** Absent: the main schedule. */
+  schedule?: ScheduleFactory;
 }
 
 /** Implemented by a detector whose supervisors train some parameters with optimizers of their own (LGD's teacher). */

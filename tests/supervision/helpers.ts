@@ -11,6 +11,7 @@ import type { Component, ComponentConfig } from '../../src/registry/component.js
 import { buildOptimizers, buildPhasePlan } from '../../src/train/build.js';
 import { trainStep, type StepResult } from '../../src/train/train_step.js';
 import { constantSchedule } from '../../src/train/lr_schedules.js';
+import type { Rng } from '../../src/train/rng.js';
 import { resnet } from '../../registry/backbones/resnet.js';
 import { fpn } from '../../registry/necks/fpn.js';
 import { FCOS, RetinaNet } from '../../registry/detectors/single_stage.js';
@@ -29,14 +30,14 @@ export const CHANNELS = 32;
 export const LABELENC_SMALL = { width: 16, neck: { type: 'FPN', in_channels: [64, 128, 256, 512], out_channels: CHANNELS, start_level: 1, add_extra_convs: 'on_input', num_outs: 5 } };
 const PARTS = [resnet, fpn, RetinaHeadComponent, FcosHeadComponent, SGD, MultiStepLR, ConstantLR, LGD, LabelEnc] as Component<unknown, unknown>[];
 
-export function tinyDetector(kind: 'retinanet' | 'fcos', supervisors: ComponentConfig[] = [], extraParts: Component<unknown, unknown>[] = []): SingleStageDetector {
+export function tinyDetector(kind: 'retinanet' | 'fcos', supervisors: ComponentConfig[] = [], extraParts: Component<unknown, unknown>[] = [], rng?: Rng): SingleStageDetector {
   const fcos = kind === 'fcos';
   return buildComponent<SingleStageDetector>(fcos ? FCOS : RetinaNet, {
     backbone: { type: 'ResNet', depth: 18, frozen_stages: -1, norm: { type: 'GN', num_groups: 32 }, norm_eval: false },
     neck: { type: 'FPN', in_channels: [64, 128, 256, 512], out_channels: CHANNELS, start_level: 1, add_extra_convs: fcos ? 'on_output' : 'on_input', num_outs: 5, relu_before_extra_convs: fcos },
     head: { type: fcos ? 'FCOSHead' : 'RetinaHead', in_channels: CHANNELS, feat_channels: CHANNELS, stacked_convs: 1, ...(fcos ? { norm: { type: 'GN', num_groups: 8 } } : {}) },
     supervisors,
-  }, { numClasses: 3 }, [...PARTS, ...extraParts]);
+  }, { numClasses: 3, ...(rng === undefined ? {} : { rng }) }, [...PARTS, ...extraParts]);
 }
 
 /** Two images with solid rectangles (three classes). */

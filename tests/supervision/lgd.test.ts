@@ -6,7 +6,13 @@ import { instanceNorm, normalizedMse } from '../../src/supervision/norm_losses.j
 import { DynamicTeacher, crossImageMask, maskMeanPool } from '../../src/supervision/lgd/teacher.js';
 import { insideMasks, teacherObjects } from '../../src/supervision/lgd/objects.js';
 import type { SupervisedDetector } from '../../src/supervision/supervised_detector.js';
-import { buildPhasePlan } from '../../src/train/build.js';
+import { buildOptimizers, buildPhasePlan } from '../../src/train/build.js';
+import type { ScheduleFactory } from '../../src/train/lr_schedules.js';
+import type { OptimizerFactory } from '../../src/train/optimizers/options.js';
+import { defaultNumHeads } from '../../registry/supervisors/lgd.js';
+import { MultiStepLR } from '../../registry/lr_schedules/multistep_lr.js';
+import { SGD } from '../../registry/optimizers/sgd.js';
+import { buildComponent } from '../detection/build_helpers.js';
 import { drawnBatch, tinyDetector, train } from './helpers.js';
 
 before(async () => {
@@ -86,7 +92,29 @@ test('LGD phases switch at the right iterations and the teacher has its own opti
   assert.equal(plan.droppedParams(5).size, 0);
   const opt = model.trainingOptimizers();
   assert.deepEqual(opt.map((o) => [o.name, o.params]), [['lgd_teacher', ['supervisors.0.teacher']]]);
-  assert.deepEqual(opt[0].optimizer.clip, { type: 'value', value: 1 });
+});
+
+test("LGD's teacher runs the student's solver by default (official), an optimizer of its own; teacher_optimizer overrides it", () => {
+  const sgd = (lr: number, clip: object) => buildComponent<OptimizerFactory>(SGD, { lr, momentum: 0.9, grad_clip: clip });
+  const main = { optimizer: sgd(0.02, { type: 'norm', max_norm: 35, norm_type: 2 }), schedule: buildComponent<ScheduleFactory>(MultiStepLR, { steps: [6], gamma: 0.1, warmup: { type: 'none' } }) };
+  const entries = (sup: object) => buildOptimizers(tinyDetector('retinanet', [{ type: 'LGD', ...sup }]), main, [], 10);
+  const [student, teacher] = entries({});
+  assert.deepEqual([student.name, teacher.name], ['main', 'lgd_teacher']);
+  assert.notEqual(teacher.optimizer, student.optimizer, 'a separate optimizer: its own momentum and clipping');
+  assert.deepEqual([teacher.optimizer.type, teacher.optimizer.baseLr, teacher.clip], [student.optimizer.type, 0.02, student.clip]);
+  assert.deepEqual([0, 5, 6, 9].map((i) => teacher.schedule.factor(i)), [0, 5, 6, 9].map((i) => student.schedule.factor(i)));
+  assert.ok(teacher.schedule.factor(6) < teacher.schedule.factor(5), "the student's LR step");
+  assert.ok(teacher.optimizer.groups.flatMap((g) => g.params).every(([n]) => n.startsWith('supervisors.0.teacher')));
+  assert.ok(student.optimizer.groups.flatMap((g) => g.params).every(([n]) => !n.startsWith('supervisors.0.teacher')));
+  const own = entries({ teacher_optimizer: { type: 'SGD', lr: 0.01, grad_clip: { type: 'value', value: 1 } } })[1];
+  assert.deepEqual([own.optimizer.baseLr, own.clip], [0.01, { type: 'value', value: 1 }]);
+});
+
+test('LGD attention heads default to 32 channels each (8 on the official 256), at least one, always a divisor', () => {
+  assert.deepEqual([256, 128, 96, 64, 32, 16, 48, 40].map(defaultNumHeads), [8, 4, 3, 2, 1, 1, 1, 1]);
+  const model = tinyDetector('retinanet', [{ type: 'LGD' }]) as SupervisedDetector;
+  const teacher = (model.supervisors[0].module as unknown as { teacher: DynamicTeacher }).teacher;
+  assert.equal(teacher.attention.numHeads, 1, 'the 32-channel FPN gets one 32-dim head');
 });
 
 test('LGD: 30 training iterations with finite losses; distillation reaches the student only when on', () => {

@@ -11,7 +11,9 @@
  *   `loss_dis` weighted 0 for the last part of the run.
  */
 import { tf, type Tensor, type Tensor4D } from '../../engine/tf.js';
-import type { LossTerms } from '../../detection/types.js';
+import type { Batch } from '../../data/types.js';
+import type { GroundTruth } from '../../detection/heads/dense_head.js';
+import type { DetectionResult, LossTerms } from '../../detection/types.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
 import type { IterPoint } from '../../train/iter_point.js';
 import type { PhaseSpec } from '../../train/phases.js';
@@ -61,13 +63,25 @@ class LabelEncModules extends Module {
 }
 
 export class LabelEncSupervisor implements Supervisor {
+  readonly label = 'labelenc';
   readonly module: LabelEncModules;
+  /** Step 1's auxiliary detector (h and its FPN into the shared head) is the teacher; Step 2's head is not h's any more. */
+  readonly teacherPredict?: (batch: Batch, gt: GroundTruth) => DetectionResult[];
 
   constructor(private readonly host: SupervisorHost, encoder: LabelEncoder, private readonly o: LabelEncOptions) {
     const channels = host.head.options.tower.inChannels;
     const supervise = o.step === 1 || o.supervise;
     this.module = new LabelEncModules(encoder, supervise ? new FeatureAdapter(channels) : undefined);
     if (o.step === 2) this.loadStep1(o);
+    else this.teacherPredict = (batch, gt) => this.predictFromLabels(batch, gt);
+  }
+
+  /** The label map without Step 1's box-scaling augmentation, through h and the head. */
+  private predictFromLabels(batch: Batch, gt: GroundTruth): DetectionResult[] {
+    const [b, h, w] = batch.images.shape;
+    const c = this.host.head.numClasses;
+    const encoded = this.module.encoder.forward(tf.tensor4d(labelMap(gt, c, h, w, undefined), [b, h, w, c]));
+    return this.host.head.predict(this.host.head.forward(encoded), batch.metas);
   }
 
   private loadStep1(o: LabelEncStep2Options): void {

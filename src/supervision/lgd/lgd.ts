@@ -6,7 +6,10 @@
  */
 import { tf } from '../../engine/tf.js';
 import type { DenseHead } from '../../detection/heads/dense_head.js';
-import type { LossTerms } from '../../detection/types.js';
+import type { Batch } from '../../data/types.js';
+import type { GroundTruth } from '../../detection/heads/dense_head.js';
+import type { DetectorFeatures } from '../../detection/single_stage_detector.js';
+import type { DetectionResult, LossTerms } from '../../detection/types.js';
 import { stopGradient } from '../../nn/grad.js';
 import { Module } from '../../nn/module.js';
 import type { IterPoint } from '../../train/iter_point.js';
@@ -34,8 +37,10 @@ export interface LgdOptions {
   distillStop?: IterPoint;
   /** Backbone gradients are dropped before this point. */
   freezeBackboneUntil: IterPoint;
-  teacherOptimizer: OptimizerFactory;
-  teacherSchedule: ScheduleFactory;
+  /** Absent: the student's optimizer settings (a separate optimizer, as the official code). */
+  teacherOptimizer?: OptimizerFactory;
+  /** Absent: the student's schedule. */
+  teacherSchedule?: ScheduleFactory;
 }
 
 /** The supervisor's parameters: `teacher` (own optimizer, with the unshared head if any) and `adapter` (student's). */
@@ -55,6 +60,7 @@ class LgdModules extends Module {
 export const DISTILL_FLAG = 'lgd_distill';
 
 export class LgdSupervisor implements Supervisor {
+  readonly label = 'lgd';
   readonly module: LgdModules;
   private readonly distillPhase: PhaseSpec & { kind: 'flag' };
 
@@ -81,6 +87,14 @@ export class LgdSupervisor implements Supervisor {
     return out;
   }
 
+  teacherPredict(batch: Batch, gt: GroundTruth, features: DetectorFeatures): DetectionResult[] {
+    const [, padH, padW] = batch.images.shape;
+    const objects = teacherObjects(gt, this.host.head.numClasses, padH, padW, this.o.contextBox);
+    const instructive = this.module.teacher.forward(features.neck, objects, padH, padW);
+    const head = this.module.teacherHead ?? this.host.head;
+    return head.predict(head.forward(instructive), batch.metas);
+  }
+
   trainingPhases(): PhaseSpec[] {
     const phases: PhaseSpec[] = [{ ...this.distillPhase }];
     const stop = this.o.freezeBackboneUntil;
@@ -91,7 +105,7 @@ export class LgdSupervisor implements Supervisor {
   trainingOptimizers(): DeclaredOptimizer[] {
     const params = [`${this.host.prefix}.teacher`];
     if (this.module.teacherHead !== undefined) params.push(`${this.host.prefix}.teacher_head`);
-    return [{ name: 'lgd_teacher', params, optimizer: this.o.teacherOptimizer, schedule: this.o.teacherSchedule }];
+    return [{ name: 'lgd_teacher', params, ...(this.o.teacherOptimizer && { optimizer: this.o.teacherOptimizer }), ...(this.o.teacherSchedule && { schedule: this.o.teacherSchedule }) }];
   }
 }
 

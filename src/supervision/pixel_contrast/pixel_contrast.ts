@@ -90,6 +90,7 @@ function flatten(x: Tensor4D): Tensor3D {
  * one-stage detectors (the supervisor contract) and to DETR (feature-only).
  */
 export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
+  readonly label = 'pixel_contrast';
   readonly module: PixelContrastModule;
   private readonly projections: InputProjection[];
   private readonly ema: MomentumPair;
