@@ -4,7 +4,7 @@
  */
 import { DETR as Detr } from '../../src/detection/detr/detr_detector.js';
 import { DETRHead } from '../../src/detection/detr/detr_head.js';
-import { isFeatureSupervisorFactory, SupervisedDETR } from '../../src/detection/detr/supervised_detr.js';
+import { isFeatureSupervisorFactory, SupervisedDETR } from '../../src/supervision/supervised_detr.js';
 import type { Backbone, Neck } from '../../src/nn/backbone.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
 

@@ -1,6 +1,15 @@
-/** Config errors: every problem is reported as `file:line: message`. */
-import { UserError } from '../cli/command.js';
+/**
+ * Errors a user can fix. A `UserError` is printed as its message alone (no
+ * stack, exit code 1); a `ConfigError` reports every problem as `file:line: message`.
+ */
 import { formatOrigin, type Origin } from './origin.js';
+
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
 
 export interface ConfigIssue {
   /** Where the problem is; undefined only when no place is known (a value added by a default). */

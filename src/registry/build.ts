@@ -3,8 +3,7 @@
  * component's schema (defaults applied), then the component's builder runs with
  * a BuildContext through which it builds its nested components.
  */
-import { UserError } from '../cli/command.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, UserError } from '../config/errors.js';
 import { nearestOrigin, type OriginMap } from '../config/origin.js';
 import { deepClone } from '../config/tree.js';
 import type { BuildContext, ComponentConfig, ComponentKind } from './component.js';

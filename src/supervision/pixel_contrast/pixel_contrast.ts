@@ -33,7 +33,7 @@ import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module_list.js';
 import type { PhaseSpec } from '../../train/phases.js';
 import type { DeclaredOptimizer } from '../../train/types.js';
-import type { FeatureSupervisor, FeatureSupervisorHost, FeatureTrainingContext } from '../../detection/detr/supervised_detr.js';
+import type { FeatureSupervisor, FeatureSupervisorHost, FeatureTrainingContext } from '../supervised_detr.js';
 import type { Supervisor } from '../supervisor.js';
 import { cosineLoss, nceLoss } from './losses.js';
 import { pairMask, type ThresholdRule } from './mask.js';
