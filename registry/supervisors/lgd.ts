@@ -5,6 +5,7 @@
  * gradients dropped for the first 20k, a separate SGD for the teacher with
  * element-wise clipping at 1.0.
  */
+import { ComponentError } from '../../src/config/errors.js';
 import { ITER_POINT_SCHEMA, type IterPoint } from '../../src/train/iter_point.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
 import type { ScheduleFactory } from '../../src/train/lr_schedules.js';
@@ -54,7 +55,7 @@ export const LGD = defineComponent<Options, SupervisorFactory>({
     return {
       attach: (host) => {
         const channels = host.head.options.tower.inChannels;
-        if (channels % o.num_heads !== 0) throw new Error(`${host.where}.num_heads: ${o.num_heads} does not divide the ${channels} FPN channels`);
+        if (channels % o.num_heads !== 0) throw new ComponentError(`${o.num_heads} does not divide the ${channels} FPN channels`, `${host.where}.num_heads`);
         return new LgdSupervisor(host, {
           lambda: o.lambda,
           numHeads: o.num_heads,

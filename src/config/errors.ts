@@ -33,6 +33,19 @@ export class ConfigError extends UserError {
   }
 }
 
+/**
+ * Settings given to a component that do not fit together or with the data (a
+ * loss its head cannot use, groups that do not divide the channels). `path` is
+ * the dotted config path when the thrower knows it; `placeError` (registry/build.ts)
+ * turns it into a ConfigError at that path's file:line, or the built component's.
+ */
+export class ComponentError extends UserError {
+  constructor(readonly detail: string, readonly path?: string) {
+    super(path === undefined ? detail : `${path}: ${detail}`);
+    this.name = 'ComponentError';
+  }
+}
+
 /** Where a place in a file is, for errors raised before origins exist. */
 export function fileOrigin(file: string, line: number, col = 1): Origin {
   return { kind: 'file', file, line, col };

@@ -6,6 +6,7 @@
  * (`attachToFeatures`). Their modules live under `supervisors.<i>`, never in
  * the deployed model, as with SupervisedDetector.
  */
+import { ComponentError } from '../config/errors.js';
 import type { Batch } from '../data/types.js';
 import { DETR } from '../detection/detr/detr_detector.js';
 import type { DETRHead } from '../detection/detr/detr_head.js';
@@ -68,7 +69,7 @@ export class SupervisedDETR extends DETR {
     const out: LossTerms = { ...losses };
     this.supervisors.forEach((s, i) => {
       for (const [name, t] of Object.entries(s.losses({ batch, info, features }))) {
-        if (name in out) throw new Error(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
+        if (name in out) throw new ComponentError(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
         out[name] = t;
       }
     });
