@@ -6,6 +6,7 @@
  * `num_batches_tracked` are skipped). Returns C2..C5 selected by `out_indices`.
  */
 import { resolve } from 'node:path';
+import { ComponentError } from '../../src/config/errors.js';
 import { tf, type Tensor, type Tensor4D } from '../../src/engine/tf.js';
 import type { Backbone } from '../../src/nn/backbone.js';
 import { BatchNorm2d } from '../../src/nn/batch_norm.js';
@@ -139,11 +140,11 @@ export class ResNet extends Module implements Backbone {
     super();
     const { depth, out_indices: outIndices, frozen_stages: frozen, base_channels: base } = options;
     const arch = ARCH[depth];
-    if (arch === undefined) throw new Error(`ResNet depth must be one of ${RESNET_DEPTHS.join(', ')}, got ${depth}`);
+    if (arch === undefined) throw new ComponentError(`ResNet depth must be one of ${RESNET_DEPTHS.join(', ')}, got ${depth}`);
     if (outIndices.length === 0 || outIndices.some((i, k) => !Number.isInteger(i) || i < 0 || i > 3 || (k > 0 && i <= outIndices[k - 1]))) {
-      throw new Error(`ResNet out_indices must be increasing indices in 0..3 (C2..C5), got [${outIndices.join(', ')}]`);
+      throw new ComponentError(`ResNet out_indices must be increasing indices in 0..3 (C2..C5), got [${outIndices.join(', ')}]`);
     }
-    if (!Number.isInteger(frozen) || frozen < -1 || frozen > 4) throw new Error(`ResNet frozen_stages must be in -1..4, got ${frozen}`);
+    if (!Number.isInteger(frozen) || frozen < -1 || frozen > 4) throw new ComponentError(`ResNet frozen_stages must be in -1..4, got ${frozen}`);
     const norm: NormConfig = options.norm_eval && options.norm.type === 'BN' ? { ...options.norm, type: 'BN_eval' } : options.norm;
     // With a checkpoint every tensor is overwritten (strictly), so no random weights are drawn.
     const spec: LayerSpec = { norm, initWeight: options.init.checkpoint === null ? kaimingFanOut : (shape) => tf.zeros(shape) };

@@ -1,3 +1,4 @@
+import { ComponentError } from '../../src/config/errors.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
 import { CocoDataset as Coco, type InvalidBoxPolicy } from '../../src/data/coco.js';
 import type { DetectionDataset } from '../../src/data/dataset.js';
@@ -28,7 +29,7 @@ export const CocoDataset = defineComponent<CocoDatasetOptions, DetectionDataset>
     },
   },
   build(o, ctx) {
-    if (o.ann_file === '') throw new Error(`${ctx.path}.ann_file: required`);
+    if (o.ann_file === '') throw new ComponentError('required', `${ctx.path}.ann_file`);
     return new Coco({
       annFile: o.ann_file,
       imgPrefix: o.img_prefix,

@@ -2,9 +2,10 @@
  * DETR (Carion et al. 2020): ResNet → TransformerEncoder neck → DETRHead, built
  * through the registry; feature-level supervisors (PixelContrast) optional.
  */
+import { ComponentError } from '../../src/config/errors.js';
 import { DETR as Detr } from '../../src/detection/detr/detr_detector.js';
 import { DETRHead } from '../../src/detection/detr/detr_head.js';
-import { isFeatureSupervisorFactory, SupervisedDETR } from '../../src/detection/detr/supervised_detr.js';
+import { isFeatureSupervisorFactory, SupervisedDETR } from '../../src/supervision/supervised_detr.js';
 import type { Backbone, Neck } from '../../src/nn/backbone.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
 
@@ -33,10 +34,10 @@ export const DETR = defineComponent<Options, Detr>({
     const backbone = ctx.build<Backbone>('backbone', o.backbone, `${ctx.path}.backbone`);
     const neck = ctx.build<Neck>('neck', o.neck, `${ctx.path}.neck`);
     const head = ctx.build<unknown>('head', o.head, `${ctx.path}.head`);
-    if (!(head instanceof DETRHead)) throw new Error(`${ctx.path}.head: DETR needs a DETRHead, got ${o.head.type}`);
+    if (!(head instanceof DETRHead)) throw new ComponentError(`DETR needs a DETRHead, got ${o.head.type}`, `${ctx.path}.head`);
     const factories = o.supervisors.map((s, i) => {
       const f = ctx.build<unknown>('supervisor', s, `${ctx.path}.supervisors.${i}`);
-      if (!isFeatureSupervisorFactory(f)) throw new Error(`${ctx.path}.supervisors.${i}: ${s.type} needs a dense head; DETR takes supervisors that read only features (PixelContrast)`);
+      if (!isFeatureSupervisorFactory(f)) throw new ComponentError(`${s.type} needs a dense head; DETR takes supervisors that read only features (PixelContrast)`, `${ctx.path}.supervisors.${i}`);
       return f;
     });
     return factories.length === 0 ? new Detr(backbone, neck, head, ctx.path) : new SupervisedDETR(backbone, neck, head, factories, ctx.path);

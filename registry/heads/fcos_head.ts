@@ -1,4 +1,5 @@
 /** FCOS head as a registry component (mmdet FCOSHead defaults). */
+import { ComponentError } from '../../src/config/errors.js';
 import { FcosHead } from '../../src/detection/heads/fcos_head.js';
 import { buildLoss, commonHeadProperties, lossProperty, resolveNumClasses, toTestConfig, type CommonHeadOptions } from '../../src/detection/heads/schema.js';
 import { normOptionSchema, type NormConfig } from '../../src/nn/norm.js';
@@ -48,7 +49,7 @@ export const FcosHeadComponent = defineComponent<Options, FcosHead>({
     },
   },
   build: (o, ctx) => {
-    if (o.regress_ranges.length !== o.strides.length) throw new Error(`${ctx.path}: ${o.regress_ranges.length} regress_ranges for ${o.strides.length} strides`);
+    if (o.regress_ranges.length !== o.strides.length) throw new ComponentError(`${o.regress_ranges.length} regress_ranges for ${o.strides.length} strides`, `${ctx.path}.regress_ranges`);
     return new FcosHead({
       numClasses: resolveNumClasses(o.num_classes, ctx),
       strides: o.strides,

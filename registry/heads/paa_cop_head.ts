@@ -5,6 +5,7 @@
  * COP only (`iou_branch: none`), and the same three with `objectness: iop`.
  * The IoU-only baseline is PAAStyleHead itself.
  */
+import { ComponentError } from '../../src/config/errors.js';
 import { COP_BORDERS, type CopBorder } from '../../src/detection/cop/conditional_objectness.js';
 import { IOU_BRANCH_USES, OBJECTNESS_TYPES, PaaCopHead, type IouBranchUse, type ObjectnessType } from '../../src/detection/cop/paa_cop_head.js';
 import { paaFamilyConfig, paaFamilySchema, type PaaFamilyOptions } from '../../src/detection/heads/paa_schema.js';
@@ -43,7 +44,7 @@ export const PaaCopHeadComponent = defineComponent<Options, PaaCopHead>({
   description: 'PAA head with conditional (COP) or implicit (IOP) objectness and the probability focal loss (CoLAD appendix, Table 1)',
   schema,
   build: (o, ctx) => {
-    if (o.loss_cls.type !== 'ProbFocalLoss') throw new Error(`${ctx.path}.loss_cls: PAACOPHead outputs probabilities; use ProbFocalLoss, not ${o.loss_cls.type}`);
+    if (o.loss_cls.type !== 'ProbFocalLoss') throw new ComponentError(`PAACOPHead outputs probabilities; use ProbFocalLoss, not ${o.loss_cls.type}`, `${ctx.path}.loss_cls`);
     const boxLossWeighting = o.box_loss_weighting ?? (o.iou_branch === 'none' ? 'mean' : 'iou');
     return new PaaCopHead(paaFamilyConfig({ ...o, box_loss_weighting: boxLossWeighting }, ctx), { objectness: o.objectness, iouBranch: o.iou_branch, border: o.border });
   },

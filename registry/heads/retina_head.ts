@@ -1,4 +1,5 @@
 /** RetinaNet's dense head as a registry component (mmdet RetinaHead defaults). */
+import { ComponentError } from '../../src/config/errors.js';
 import { RetinaHead } from '../../src/detection/heads/retina_head.js';
 import {
   anchorGeneratorProperty, bboxCoderProperty, buildLoss, commonHeadProperties, lossProperty, resolveNumClasses,
@@ -53,7 +54,7 @@ export const RetinaHeadComponent = defineComponent<Options, RetinaHead>({
   },
   build: (o, ctx) => {
     const decodedLoss = ['GIoULoss', 'IoULoss'].includes(o.loss_bbox.type);
-    if (decodedLoss && !o.reg_decoded_bbox) throw new Error(`${ctx.path}: loss_bbox ${o.loss_bbox.type} works on boxes; set reg_decoded_bbox: true`);
+    if (decodedLoss && !o.reg_decoded_bbox) throw new ComponentError(`loss_bbox ${o.loss_bbox.type} works on boxes; set reg_decoded_bbox: true`, ctx.path);
     return new RetinaHead({
       numClasses: resolveNumClasses(o.num_classes, ctx),
       tower: { inChannels: o.in_channels, featChannels: o.feat_channels, stackedConvs: o.stacked_convs, ...(o.norm === null ? { convBias: true } : { norm: o.norm, convBias: false }) },

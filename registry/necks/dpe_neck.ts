@@ -4,6 +4,7 @@
  * output) standing in for P_{l−1} at the finest level; both head branches
  * then read G_l. Compared there with PAFPN on FCOS, ATSS, GFL and TOOD.
  */
+import { ComponentError } from '../../src/config/errors.js';
 import type { Tensor4D } from '../../src/engine/tf.js';
 import { DetailPreservingEncoder, DPE_INPUTS, DPE_TOP_LEVELS, type DpeInput, type DpeTopLevel, type Upsample } from '../../src/detection/tscode/dpe.js';
 import type { Neck } from '../../src/nn/backbone.js';
@@ -58,7 +59,7 @@ export const DpeNeckComponent = defineComponent<Options, DpeNeck>({
   build: (o, ctx) => {
     const inner = ctx.build<Neck>('neck', o.neck, `${ctx.path}.neck`);
     const channels = new Set(inner.outChannels);
-    if (channels.size !== 1) throw new Error(`${ctx.path}.neck: DPE adds levels, so they need one channel count; got [${inner.outChannels.join(', ')}]`);
+    if (channels.size !== 1) throw new ComponentError(`DPE adds levels, so they need one channel count; got [${inner.outChannels.join(', ')}]`, `${ctx.path}.neck`);
     const dpe = new DetailPreservingEncoder({ channels: inner.outChannels[0], c2Channels: o.c2_channels, inputs: o.inputs, upsample: o.upsample, topLevel: o.top_level });
     return new DpeNeck(inner, dpe);
   },

@@ -10,6 +10,7 @@
  * LastLevelP6P7 always do. Names follow mmdet (`lateral_convs.0.conv.weight`,
  * `fpn_convs.3.conv.weight` for P6).
  */
+import { ComponentError } from '../../src/config/errors.js';
 import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import type { InputProjection, ProjectingNeck } from '../../src/nn/backbone.js';
 import { ConvModule } from '../../src/nn/conv_module.js';
@@ -41,10 +42,10 @@ export class FPN extends Module implements ProjectingNeck {
   constructor(readonly options: FPNOptions) {
     super();
     const { in_channels: inC, out_channels: out, num_outs: numOuts, start_level: start, add_extra_convs: extra } = options;
-    if (inC.length === 0) throw new Error('FPN in_channels must list at least one level');
-    if (!Number.isInteger(start) || start < 0 || start >= inC.length) throw new Error(`FPN start_level ${start} is outside the ${inC.length} input levels`);
+    if (inC.length === 0) throw new ComponentError('FPN in_channels must list at least one level');
+    if (!Number.isInteger(start) || start < 0 || start >= inC.length) throw new ComponentError(`FPN start_level ${start} is outside the ${inC.length} input levels`);
     const used = inC.length - start;
-    if (numOuts < used) throw new Error(`FPN num_outs (${numOuts}) must be at least the ${used} used input levels`);
+    if (numOuts < used) throw new ComponentError(`FPN num_outs (${numOuts}) must be at least the ${used} used input levels`);
     const plain = { activation: null, norm: null } as const;
     this.lateralConvs = this.child('lateral_convs', new ModuleList(inC.slice(start).map((c) => lateralConv(c, out))));
     this.fpnConvs = this.child('fpn_convs', new ModuleList(inC.slice(start).map(() => new ConvModule(out, out, { kernelSize: 3, padding: 1, ...plain }))));
@@ -78,7 +79,7 @@ export class FPN extends Module implements ProjectingNeck {
   forward(features: Tensor4D[]): Tensor4D[] {
     const { in_channels: inC, start_level: start, num_outs: numOuts, add_extra_convs: extra } = this.options;
     if (features.length !== inC.length || features.some((f, i) => f.shape[3] !== inC[i])) {
-      throw new Error(`FPN expects ${inC.length} maps with channels [${inC.join(', ')}], got [${features.map((f) => f.shape[3]).join(', ')}]`);
+      throw new ComponentError(`FPN expects ${inC.length} maps with channels [${inC.join(', ')}], got [${features.map((f) => f.shape[3]).join(', ')}]`);
     }
     const laterals = features.slice(start).map((f, i) => this.lateralConvs.at(i).forward(f));
     for (let i = laterals.length - 1; i > 0; i--) {

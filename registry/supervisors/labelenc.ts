@@ -7,6 +7,7 @@
  * kaiming_uniform(a=1) weights (`init: c2_xavier`), where mmdet's RetinaNet
  * FPN has no ReLU before P7 and xavier_uniform weights.
  */
+import { ComponentError } from '../../src/config/errors.js';
 import type { Neck } from '../../src/nn/backbone.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
 import { LabelEncoder, LabelEncodingFunction } from '../../src/supervision/labelenc/encoder.js';
@@ -53,7 +54,7 @@ export const LabelEnc = defineComponent<Options, SupervisorFactory>({
     },
   },
   build: (o, ctx) => {
-    if (o.step === 2 && o.checkpoint === null) throw new Error(`${ctx.path}.checkpoint: Step 2 needs the Step-1 checkpoint directory`);
+    if (o.step === 2 && o.checkpoint === null) throw new ComponentError('Step 2 needs the Step-1 checkpoint directory', `${ctx.path}.checkpoint`);
     const rng = (ctx.extras.rng as Rng | undefined) ?? new Rng(0);
     return {
       attach: (host) => {

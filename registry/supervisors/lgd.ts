@@ -7,6 +7,7 @@
  * an optimizer of its own built as the student's (in every official config
  * the two solvers are the same).
  */
+import { ComponentError } from '../../src/config/errors.js';
 import { ITER_POINT_SCHEMA, type IterPoint } from '../../src/train/iter_point.js';
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
 import type { ScheduleFactory } from '../../src/train/lr_schedules.js';
@@ -69,7 +70,7 @@ export const LGD = defineComponent<Options, SupervisorFactory>({
       attach: (host) => {
         const channels = host.head.options.tower.inChannels;
         const numHeads = o.num_heads ?? defaultNumHeads(channels);
-        if (channels % numHeads !== 0) throw new Error(`${host.where}.num_heads: ${numHeads} does not divide the ${channels} FPN channels`);
+        if (channels % numHeads !== 0) throw new ComponentError(`${numHeads} does not divide the ${channels} FPN channels`, `${host.where}.num_heads`);
         return new LgdSupervisor(host, {
           lambda: o.lambda,
           numHeads,

@@ -10,7 +10,7 @@
 import { defineComponent, type JsonSchema } from '../../src/registry/component.js';
 import type { ThresholdRule } from '../../src/supervision/pixel_contrast/mask.js';
 import { PixelContrastSupervisor, type PixelContrastLevel } from '../../src/supervision/pixel_contrast/pixel_contrast.js';
-import type { FeatureSupervisorFactory } from '../../src/detection/detr/supervised_detr.js';
+import type { FeatureSupervisorFactory } from '../../src/supervision/supervised_detr.js';
 import type { SupervisorFactory } from '../../src/supervision/supervisor.js';
 
 interface ThresholdOption {

@@ -1,3 +1,4 @@
+import { ComponentError } from '../../src/config/errors.js';
 import { defineComponent } from '../../src/registry/component.js';
 import { padBottomRight } from '../../src/data/image_ops.js';
 import { withOp, type Transform } from '../../src/data/transform.js';
@@ -29,7 +30,7 @@ export const Pad = defineComponent<PadOptions, Transform>({
         if (options.size !== null) {
           [w, h] = options.size;
           if (sample.width > w || sample.height > h) {
-            throw new Error(`${ctx.path}: image ${sample.meta.fileName} is ${sample.width}x${sample.height}, larger than the pad size ${w}x${h}`);
+            throw new ComponentError(`image ${sample.meta.fileName} is ${sample.width}x${sample.height}, larger than the pad size ${w}x${h}`, ctx.path);
           }
         } else {
           const d = options.size_divisor;

@@ -1,3 +1,4 @@
+import { ComponentError } from '../../src/config/errors.js';
 import { defineComponent } from '../../src/registry/component.js';
 import { crop } from '../../src/data/image_ops.js';
 import { randInt, type Rng } from '../../src/data/rng.js';
@@ -52,7 +53,7 @@ export const RandomCrop = defineComponent<RandomCropOptions, Transform>({
   },
   build(options, ctx) {
     if (options.crop_type === 'relative' && options.crop_size.some((v) => v > 1)) {
-      throw new Error(`${ctx.path}.crop_size: relative sizes must be in (0, 1], got ${JSON.stringify(options.crop_size)}`);
+      throw new ComponentError(`relative sizes must be in (0, 1], got ${JSON.stringify(options.crop_size)}`, `${ctx.path}.crop_size`);
     }
     return {
       name: 'RandomCrop',

@@ -1,3 +1,4 @@
+import { ComponentError } from '../../src/config/errors.js';
 import { defineComponent } from '../../src/registry/component.js';
 import { resizeBilinear } from '../../src/data/image_ops.js';
 import { choice, randInt, type Rng } from '../../src/data/rng.js';
@@ -22,7 +23,7 @@ function parseScales(scale: unknown, path: string): [number, number][] {
     Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0);
   if (isPair(scale)) return [scale];
   if (Array.isArray(scale) && scale.length > 0 && scale.every(isPair)) return scale;
-  throw new Error(`${path}.scale: expected [width, height] or a non-empty list of them, got ${JSON.stringify(scale)}`);
+  throw new ComponentError(`expected [width, height] or a non-empty list of them, got ${JSON.stringify(scale)}`, `${path}.scale`);
 }
 
 /**
@@ -55,7 +56,7 @@ export const Resize = defineComponent<ResizeOptions, Transform>({
   build(options, ctx) {
     const scales = parseScales(options.scale, ctx.path);
     if (options.multiscale_mode === 'range' && scales.length !== 2) {
-      throw new Error(`${ctx.path}.scale: multiscale_mode 'range' needs exactly two scales, got ${scales.length}`);
+      throw new ComponentError(`multiscale_mode 'range' needs exactly two scales, got ${scales.length}`, `${ctx.path}.scale`);
     }
     return {
       name: 'Resize',

@@ -13,10 +13,5 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-/** An error whose message is meant for the user as is: printed without a stack, exit code 1. */
-export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+/** What a command throws for a mistake the user can fix; it lives with the config errors so every layer can raise it. */
+export { UserError } from '../config/errors.js';

@@ -1,6 +1,15 @@
-/** Config errors: every problem is reported as `file:line: message`. */
-import { UserError } from '../cli/command.js';
+/**
+ * Errors a user can fix. A `UserError` is printed as its message alone (no
+ * stack, exit code 1); a `ConfigError` reports every problem as `file:line: message`.
+ */
 import { formatOrigin, type Origin } from './origin.js';
+
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
 
 export interface ConfigIssue {
   /** Where the problem is; undefined only when no place is known (a value added by a default). */
@@ -21,6 +30,19 @@ export class ConfigError extends UserError {
     super(list.map(formatIssue).join('\n'));
     this.name = 'ConfigError';
     this.issues = list;
+  }
+}
+
+/**
+ * Settings given to a component that do not fit together or with the data (a
+ * loss its head cannot use, groups that do not divide the channels). `path` is
+ * the dotted config path when the thrower knows it; `placeError` (registry/build.ts)
+ * turns it into a ConfigError at that path's file:line, or the built component's.
+ */
+export class ComponentError extends UserError {
+  constructor(readonly detail: string, readonly path?: string) {
+    super(path === undefined ? detail : `${path}: ${detail}`);
+    this.name = 'ComponentError';
   }
 }
 

@@ -2,7 +2,7 @@
  * A data error meant for the user: one line naming the place (file, line,
  * config path). It is a `UserError`, so the CLI prints it without a stack.
  */
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 
 export class DataError extends UserError {
   constructor(message: string) {

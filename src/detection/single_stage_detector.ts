@@ -6,6 +6,7 @@
  * at the head itself (`detector.head.forward(otherFeatures)`,
  * `detector.head.cloneUnshared()`).
  */
+import { ComponentError } from '../config/errors.js';
 import { tf, type Tensor4D } from '../engine/tf.js';
 import type { Batch, ImageMeta } from '../data/types.js';
 import type { Backbone, Neck } from '../nn/backbone.js';
@@ -100,13 +101,13 @@ function checkCompatible(backbone: Backbone, neck: Neck | undefined, head: Dense
   const feeder = neck ?? backbone;
   const part = neck === undefined ? 'backbone' : 'neck';
   if (feeder.outChannels.length !== head.numLevels) {
-    throw new Error(`${where}: the ${part} outputs ${feeder.outChannels.length} levels but the head has ${head.numLevels} (strides ${head.strides.join(', ')})`);
+    throw new ComponentError(`the ${part} outputs ${feeder.outChannels.length} levels but the head has ${head.numLevels} (strides ${head.strides.join(', ')})`, `${where}.head`);
   }
   if (neck === undefined && backbone.strides.some((s, i) => s !== head.strides[i])) {
-    throw new Error(`${where}: the backbone outputs strides [${backbone.strides.join(', ')}] but the head expects [${head.strides.join(', ')}]`);
+    throw new ComponentError(`the backbone outputs strides [${backbone.strides.join(', ')}] but the head expects [${head.strides.join(', ')}]`, `${where}.head`);
   }
   const inC = head.options.tower.inChannels;
   if (feeder.outChannels.some((c) => c !== inC)) {
-    throw new Error(`${where}: the ${part} outputs channels [${feeder.outChannels.join(', ')}] but head.in_channels is ${inC}`);
+    throw new ComponentError(`the ${part} outputs channels [${feeder.outChannels.join(', ')}] but in_channels is ${inC}`, `${where}.head.in_channels`);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import { tf } from './tf.js';
 import { BACKEND_CHOICES, ENGINE_DEFAULTS, NATIVE_CHOICES, type EngineConfig } from './config.js';
 import { backendUnavailable, importTfBackend, TF_PACKAGES, type NativeTfBackend } from './optional_backends.js';

@@ -2,7 +2,7 @@
  * tfjs-node and tfjs-node-gpu are optional: they are imported only when asked
  * for (or tried by `auto`), so a machine without them still runs on wasm.
  */
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 
 export type NativeTfBackend = 'tensorflow-gpu' | 'tensorflow';
 

@@ -4,7 +4,7 @@
  * accumulate() and summarize() and returns the 12 stats together with the
  * full precision/recall/scores arrays and per-class figures.
  */
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import { defaultThreads, runBuckets } from './bucket_queue.js';
 import { loadGroundTruth, type GroundTruth } from './ground_truth.js';
 import {

@@ -8,7 +8,7 @@
  * pycocotools keys dictionaries by the raw JSON value, so a string id would
  * silently never match a numeric one.
  */
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import { isRecord, requireArray, requireBox, requireFiniteNumber } from './validate.js';
 
 export interface GroundTruth {

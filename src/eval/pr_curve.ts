@@ -2,7 +2,7 @@
 import { meanOfValid } from './pairwise_sum.js';
 import type { AreaLabel } from './params.js';
 import type { CocoEvalResult } from './coco_eval.js';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 
 export interface PrCurveQuery {
   /** One category id; omitted: the mean over categories with GT at each recall threshold. */

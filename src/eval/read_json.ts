@@ -1,6 +1,6 @@
 /** Reads a JSON file, turning I/O and syntax failures into one-line user errors. */
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 
 function lineAndColumn(text: string, position: number): string {
   let line = 1;

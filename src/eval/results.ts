@@ -6,7 +6,7 @@
  * An empty list is valid here (every stat comes out 0, or -1 without GT),
  * where pycocotools' loadRes fails on `anns[0]`.
  */
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import type { GroundTruth } from './ground_truth.js';
 import { describe, isRecord, requireArray, requireBox, requireFiniteNumber } from './validate.js';
 

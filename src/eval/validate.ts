@@ -1,5 +1,5 @@
 /** Small checks shared by the GT and results loaders; each names the offending place. */
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

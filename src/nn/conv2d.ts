@@ -7,6 +7,7 @@
  * Default init is torch's: kaiming_uniform(a = sqrt(5)) for the weight,
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias.
  */
+import { ComponentError } from '../config/errors.js';
 import { tf, type Tensor, type Tensor4D, type Variable } from '../engine/tf.js';
 import { recordFlops, tracingShapesOnly } from './flop_recorder.js';
 import { kaimingUniform, uniform } from './init.js';
@@ -42,7 +43,7 @@ export class Conv2d extends Module implements TorchLayout {
     this.dilation = opts.dilation ?? 1;
     this.groups = opts.groups ?? 1;
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new Error(`Conv2d: in (${inChannels}) and out (${outChannels}) channels must be divisible by groups (${this.groups})`);
+      throw new ComponentError(`Conv2d: in (${inChannels}) and out (${outChannels}) channels must be divisible by groups (${this.groups})`);
     }
     const [kh, kw] = this.kernelSize;
     const fanIn = this.fanIn;

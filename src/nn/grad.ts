@@ -14,6 +14,7 @@
  * weight decay and no momentum to it (its momentum buffer is not decayed
  * either), which is what discarding `.grad` does in PyTorch.
  */
+import { ComponentError } from '../config/errors.js';
 import { tf, type NamedTensorMap, type Tensor, type Variable } from '../engine/tf.js';
 import type { Module } from './module.js';
 
@@ -58,7 +59,7 @@ export function gradientMask(model: Module, rules: readonly GradientDropRule[], 
   for (const rule of rules) {
     for (const p of rule.prefixes) {
       const hit = names.filter((n) => underPrefix(n, p));
-      if (hit.length === 0) throw new Error(`gradient drop: no parameter of the model is under '${p}'`);
+      if (hit.length === 0) throw new ComponentError(`gradient drop: no parameter of the model is under '${p}'`);
       if (iter >= (rule.fromIter ?? 0) && iter < rule.untilIter) for (const n of hit) dropped.add(n);
     }
   }

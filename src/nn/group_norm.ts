@@ -3,6 +3,7 @@
  * sample and group of C/G consecutive channels, biased variance, then a
  * per-channel affine (`weight` 1, `bias` 0 at init).
  */
+import { ComponentError } from '../config/errors.js';
 import { groupNorm } from '../engine/group_norm.js';
 import { tf, type Tensor1D, type Tensor4D, type Variable } from '../engine/tf.js';
 import { recordFlops, tracingShapesOnly } from './flop_recorder.js';
@@ -21,7 +22,7 @@ export class GroupNorm extends Module {
   constructor(readonly numGroups: number, readonly numChannels: number, opts: GroupNormOptions = {}) {
     super();
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
-      throw new Error(`GroupNorm: ${numChannels} channels cannot be split into ${numGroups} groups`);
+      throw new ComponentError(`GroupNorm: ${numChannels} channels cannot be split into ${numGroups} groups`);
     }
     this.eps = opts.eps ?? 1e-5;
     if (opts.affine ?? true) {

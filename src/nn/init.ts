@@ -5,6 +5,7 @@
  * detlab's conv weights are HWIO while torch derives fans from OIHW.
  * `fill(v, t)` copies such a tensor into an existing variable and disposes it.
  */
+import { ComponentError } from '../config/errors.js';
 import { tf, type Tensor, type Variable } from '../engine/tf.js';
 
 export type Nonlinearity = 'linear' | 'relu' | 'leaky_relu' | 'sigmoid' | 'tanh';
@@ -93,7 +94,7 @@ export function constant(shape: number[], value: number): Tensor {
  * probability, eq. in Lin et al. §4.1): b = -log((1 - p) / p).
  */
 export function biasFromPriorProb(p: number): number {
-  if (!(p > 0 && p < 1)) throw new Error(`prior probability must be in (0, 1), got ${p}`);
+  if (!(p > 0 && p < 1)) throw new ComponentError(`prior probability must be in (0, 1), got ${p}`);
   return -Math.log((1 - p) / p);
 }
 

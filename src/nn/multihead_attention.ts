@@ -9,6 +9,7 @@
  * -inf on the logits; a float `attnMask` is added as is. A query row with every
  * key masked gives NaN, as in torch.
  */
+import { ComponentError } from '../config/errors.js';
 import { tf, type Tensor, type Tensor2D, type Tensor3D, type Variable } from '../engine/tf.js';
 import { recordFlops } from './flop_recorder.js';
 import { constant, xavierUniform } from './init.js';
@@ -37,7 +38,7 @@ export class MultiheadAttention extends Module {
 
   constructor(readonly embedDim: number, readonly numHeads: number) {
     super();
-    if (embedDim % numHeads !== 0) throw new Error(`MultiheadAttention: embed_dim ${embedDim} is not divisible by num_heads ${numHeads}`);
+    if (embedDim % numHeads !== 0) throw new ComponentError(`MultiheadAttention: embed_dim ${embedDim} is not divisible by num_heads ${numHeads}`);
     this.headDim = embedDim / numHeads;
     // torch computes the fans of the packed [3E, E] weight: fan_in E, fan_out 3E.
     this.inProjWeight = this.param('in_proj_weight', xavierUniform([3 * embedDim, embedDim], embedDim, 3 * embedDim));

@@ -6,6 +6,7 @@
  * - `FrozenBN`: running statistics and a non-trainable affine (torchvision FrozenBatchNorm2d).
  * - `GN`: GroupNorm with `num_groups` (default 32).
  */
+import { ComponentError } from '../config/errors.js';
 import type { JsonSchema } from '../registry/component.js';
 import { BatchNorm2d } from './batch_norm.js';
 import { GroupNorm } from './group_norm.js';
@@ -31,7 +32,7 @@ export function buildNorm(cfg: NormConfig, channels: number): NormLayer {
     case 'GN':
       return new GroupNorm(cfg.num_groups ?? 32, channels);
     default:
-      throw new Error(`unknown norm type '${String((cfg as { type: unknown }).type)}' (expected one of ${NORM_TYPES.join(', ')})`);
+      throw new ComponentError(`unknown norm type '${String((cfg as { type: unknown }).type)}' (expected one of ${NORM_TYPES.join(', ')})`);
   }
 }
 

@@ -7,8 +7,8 @@
  * under torchvision's names, ready for `model.backbone.init.checkpoint`.
  */
 import { basename, join } from 'node:path';
-import { UserError } from '../cli/command.js';
-import { onInterrupt } from '../cli/interrupt.js';
+import { UserError } from '../config/errors.js';
+import { onInterrupt } from '../train/interrupt.js';
 import type { Transform } from '../data/transform.js';
 import type { Backbone } from '../nn/backbone.js';
 import { build, type BuildOptions } from '../registry/build.js';

@@ -3,8 +3,7 @@
  * component's schema (defaults applied), then the component's builder runs with
  * a BuildContext through which it builds its nested components.
  */
-import { UserError } from '../cli/command.js';
-import { ConfigError } from '../config/errors.js';
+import { ComponentError, ConfigError } from '../config/errors.js';
 import { nearestOrigin, type OriginMap } from '../config/origin.js';
 import { deepClone } from '../config/tree.js';
 import type { BuildContext, ComponentConfig, ComponentKind } from './component.js';
@@ -47,15 +46,23 @@ export function build<T = unknown>(kind: ComponentKind, config: unknown, options
     try {
       return entry.value.build(rest, ctx) as U;
     } catch (err) {
-      // Builders throw plain Errors for settings that do not fit together (a
-      // Step-1 checkpoint of other widths, a loss the head cannot use): those
-      // are config problems and get the component's file:line. Other kinds
-      // (TypeError, ...) are bugs and pass through.
-      if (err instanceof UserError || !(err instanceof Error) || err.constructor !== Error) throw err;
-      const wrapped = new ConfigError({ origin: origins && nearestOrigin(origins, path), message: err.message });
-      wrapped.cause = err;
-      throw wrapped;
+      throw placeError(err, origins, dotted);
     }
   };
   return buildAt<T>(kind, config, options.path ?? '');
+}
+
+/**
+ * A ComponentError as a ConfigError at the file:line of its path (else of
+ * `fallback`, the component being built), the original kept as the cause.
+ * Anything else is returned as it is: other user errors already say where,
+ * and a plain Error is a bug.
+ */
+export function placeError(err: unknown, origins: OriginMap | undefined, fallback: string): unknown {
+  if (!(err instanceof ComponentError)) return err;
+  const path = err.path ?? fallback;
+  const key = path === '' ? [] : path.replace(/\[(\d+)\]/g, '.$1').split('.');
+  const placed = new ConfigError({ origin: origins && nearestOrigin(origins, key), message: path === '' ? err.detail : `${path}: ${err.detail}` });
+  placed.cause = err;
+  return placed;
 }

@@ -9,8 +9,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fg from 'fast-glob';
-import { UserError } from '../cli/command.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, UserError } from '../config/errors.js';
 import { displayFile, type Origin } from '../config/origin.js';
 import { Registry } from './registry.js';
 

@@ -6,6 +6,10 @@
  * descriptions. Config files are often partial (a base holds a few keys, a
  * leaf overrides one), so nothing is required here, and any value may be a
  * `${...}` reference; the CLI's `config validate` checks the merged result.
+ * A map without its own `type` (it comes from a base) is checked against the
+ * options of every component of its kind (`<kind>.any`): a key none of them
+ * accepts is a typo, and a nested map that states its `type` gets that
+ * component's full schema.
  */
 import { COMPONENT_KINDS, type JsonSchema } from './component.js';
 import type { Registry } from './registry.js';
@@ -31,7 +35,10 @@ export function editorSchema(registry: Registry): Record<string, unknown> {
         if: { properties: { type: { const: c.name } }, required: ['type'] },
         then: { $ref: `#/definitions/${kind}.${c.name}` },
       })),
+      if: { required: ['type'] },
+      else: { $ref: `#/definitions/${kind}.any` },
     };
+    definitions[`${kind}.any`] = anyComponent(kind, entries.map((e) => e.value.schema));
     for (const { value: c } of entries) {
       definitions[`${kind}.${c.name}`] = {
         type: 'object',
@@ -57,6 +64,31 @@ export function editorSchema(registry: Registry): Record<string, unknown> {
     properties: sections,
     additionalProperties: false,
     definitions,
+  };
+}
+
+/** The options some component of `kind` accepts, each with the schemas it has across them. */
+function anyComponent(kind: string, schemas: readonly JsonSchema[]): Record<string, unknown> {
+  const variants = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const schema of schemas) {
+    for (const [name, option] of Object.entries(schema.properties ?? {})) {
+      const converted = convertProperty(option);
+      const { description: _description, default: _default, ...shape } = converted;
+      const seen = variants.get(name) ?? new Map<string, Record<string, unknown>>();
+      if (!seen.has(JSON.stringify(shape))) seen.set(JSON.stringify(shape), converted);
+      variants.set(name, seen);
+    }
+  }
+  const properties = Object.fromEntries([...variants].map(([name, seen]) => {
+    const [first, ...others] = [...seen.values()];
+    return [name, others.length === 0 ? first : { description: first.description, anyOf: [first, ...others] }];
+  }));
+  const open = schemas.some((s) => s.additionalProperties !== undefined && s.additionalProperties !== false);
+  return {
+    type: 'object',
+    description: `a ${kind} whose type comes from a base config: options that some ${kind} accepts`,
+    properties: { _delete_: DELETE, ...properties },
+    additionalProperties: open,
   };
 }
 

@@ -3,7 +3,7 @@
  * each remembered with the file that registered it so that messages can name
  * it. A name registered twice is an error naming both files.
  */
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import { displayFile } from '../config/origin.js';
 import { COMPONENT_KINDS, isComponent, type Component, type ComponentKind } from './component.js';
 import { isSection, type ConfigSection } from './section.js';

@@ -4,6 +4,7 @@
  * modules live under `supervisors.<i>`. `inferenceModel()` is the plain
  * detector's, so the deployed cost equals the baseline's.
  */
+import { ComponentError } from '../config/errors.js';
 import type { Batch } from '../data/types.js';
 import type { DenseHead } from '../detection/heads/dense_head.js';
 import { groundTruth, SingleStageDetector } from '../detection/single_stage_detector.js';
@@ -39,7 +40,7 @@ export class SupervisedDetector extends SingleStageDetector implements TeacherSc
     const gt = groundTruth(batch);
     this.supervisors.forEach((s, i) => {
       for (const [name, t] of Object.entries(s.losses({ batch, gt, info, features, headOutputs, head: this.head }))) {
-        if (name in out) throw new Error(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
+        if (name in out) throw new ComponentError(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
         out[name] = t;
       }
     });

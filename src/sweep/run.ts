@@ -6,10 +6,9 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UserError } from '../cli/command.js';
 import { didYouMean } from '../config/did_you_mean.js';
 import { formatInline } from '../config/dump.js';
-import { fileOrigin } from '../config/errors.js';
+import { fileOrigin, UserError } from '../config/errors.js';
 import { formatOrigin, nearestOrigin } from '../config/origin.js';
 import { newRunId } from '../train/work_dir.js';
 import { openRun, type RunTracker } from '../track/tracker.js';

@@ -6,7 +6,7 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import type { Trial } from './trial.js';
 
 export type TrialStatus = 'pending' | 'running' | 'finished' | 'failed' | 'interrupted' | 'skipped';

@@ -4,6 +4,7 @@
  * claims, plus those of `train.optimizers` and of the model's supervisors)
  * and the phase plan (config phases plus the model's own).
  */
+import { ComponentError } from '../config/errors.js';
 import type { Module } from '../nn/module.js';
 import { assignParams, normParameterNames } from './param_groups.js';
 import { hasPhases, PhasePlan, type PhaseSpec } from './phases.js';
@@ -16,7 +17,7 @@ export function buildOptimizers(model: Module, main: Required<Omit<DeclaredOptim
   const declared = [...extra, ...(hasOptimizers(model) ? model.trainingOptimizers() : [])];
   const names = new Set<string>([MAIN_OPTIMIZER]);
   for (const d of declared) {
-    if (names.has(d.name)) throw new Error(`two optimizers are named '${d.name}'`);
+    if (names.has(d.name)) throw new ComponentError(`two optimizers are named '${d.name}'`);
     names.add(d.name);
   }
   const owners = assignParams(model.trainableParameters(), [{ name: MAIN_OPTIMIZER }, ...declared.map((d) => ({ name: d.name, prefixes: d.params }))]);

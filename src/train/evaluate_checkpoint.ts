@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import { valLoader, type DataSplitConfig } from '../data/build.js';
 import type { Batch } from '../data/types.js';
 import type { Detector } from '../detection/types.js';

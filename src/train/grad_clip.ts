@@ -4,6 +4,7 @@
  * of all of them together (PyTorch `clip_grad_norm_`, MMDetection's
  * `grad_clip`). Returns new tensors; the caller disposes the inputs.
  */
+import { ComponentError } from '../config/errors.js';
 import { tf, type Tensor } from '../engine/tf.js';
 
 export type GradClip = { type: 'none' } | { type: 'value'; value: number } | { type: 'norm'; maxNorm: number; normType: number };
@@ -11,10 +12,10 @@ export type GradClip = { type: 'none' } | { type: 'value'; value: number } | { t
 export function clipGradients(grads: Map<string, Tensor>, clip: GradClip): { grads: Map<string, Tensor>; norm?: number } {
   if (clip.type === 'none' || grads.size === 0) return { grads: new Map([...grads].map(([k, g]) => [k, g.clone()])) };
   if (clip.type === 'value') {
-    if (!(clip.value > 0)) throw new Error(`grad_clip.value must be > 0, got ${clip.value}`);
+    if (!(clip.value > 0)) throw new ComponentError(`grad_clip.value must be > 0, got ${clip.value}`);
     return { grads: new Map([...grads].map(([k, g]) => [k, tf.clipByValue(g, -clip.value, clip.value)])) };
   }
-  if (!(clip.maxNorm > 0)) throw new Error(`grad_clip.max_norm must be > 0, got ${clip.maxNorm}`);
+  if (!(clip.maxNorm > 0)) throw new ComponentError(`grad_clip.max_norm must be > 0, got ${clip.maxNorm}`);
   const p = clip.normType;
   const total = tf.tidy(() => {
     const parts = [...grads.values()].map((g) =>

@@ -8,6 +8,7 @@
  * Order at one iteration: logging (10), evaluation (50), checkpointing (90),
  * so a checkpoint at step N is written after every metrics line of step N.
  */
+import { ComponentError } from '../config/errors.js';
 import type { IterationInfo } from '../detection/types.js';
 import type { Module } from '../nn/module.js';
 import type { MetricsRecord } from './metrics_log.js';
@@ -70,10 +71,10 @@ export class HookList {
   constructor(hooks: readonly Hook[]) {
     const seen = new Set<string>();
     for (const h of hooks) {
-      if (seen.has(h.name)) throw new Error(`two hooks are named '${h.name}'; hook names key checkpoint state and must be unique`);
+      if (seen.has(h.name)) throw new ComponentError(`two hooks are named '${h.name}'; hook names key checkpoint state and must be unique`);
       seen.add(h.name);
       const p = h.priority ?? PRIORITY.normal;
-      if (!(p >= 0 && p <= 100)) throw new Error(`hook '${h.name}': priority ${p} is outside [0, 100]`);
+      if (!(p >= 0 && p <= 100)) throw new ComponentError(`hook '${h.name}': priority ${p} is outside [0, 100]`);
     }
     this.hooks = hooks
       .map((h, i) => ({ h, i }))

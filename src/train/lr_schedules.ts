@@ -4,6 +4,7 @@
  * (WarmupMultiStepLR / WarmupCosineLR). Being pure, a schedule has no state to
  * checkpoint beyond the iteration itself.
  */
+import { ComponentError } from '../config/errors.js';
 import { resolvePoint, type IterPoint } from './iter_point.js';
 
 export interface WarmupOptions {
@@ -31,7 +32,7 @@ function warmupFactor(w: WarmupOptions, warmupIters: number, iter: number): numb
 
 function resolveWarmup(w: WarmupOptions, maxIters: number, where: string): number {
   if (w.type === 'none') return 0;
-  if (!(w.ratio > 0 && w.ratio <= 1)) throw new Error(`${where}.warmup.ratio: ${w.ratio} must be in (0, 1]`);
+  if (!(w.ratio > 0 && w.ratio <= 1)) throw new ComponentError(`${w.ratio} must be in (0, 1]`, `${where}.warmup.ratio`);
   return resolvePoint(w.iters, maxIters, `${where}.warmup.iters`);
 }
 
@@ -51,7 +52,7 @@ export function multiStepSchedule(steps: IterPoint[], gamma: number, warmup: War
     const wIters = resolveWarmup(warmup, maxIters, where);
     const at = steps.map((s, i) => resolvePoint(s, maxIters, `${where}.steps[${i}]`));
     for (let i = 1; i < at.length; i++) {
-      if (at[i] <= at[i - 1]) throw new Error(`${where}.steps: must increase, got ${at.join(', ')} (resolved for max_iters ${maxIters})`);
+      if (at[i] <= at[i - 1]) throw new ComponentError(`must increase, got ${at.join(', ')} (resolved for max_iters ${maxIters})`, `${where}.steps`);
     }
     return {
       describe: `multistep at [${at.join(', ')}] gamma ${gamma}, warmup ${warmup.type} ${wIters}`,

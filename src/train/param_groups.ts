@@ -4,6 +4,7 @@
  * with their own LR and weight-decay multipliers (bias LR x2 and no bias
  * decay in maskrcnn-benchmark; no decay on norms in many recipes).
  */
+import { ComponentError } from '../config/errors.js';
 import type { Variable } from '../engine/tf.js';
 import { underPrefix } from '../nn/grad.js';
 import type { Module } from '../nn/module.js';
@@ -27,7 +28,7 @@ export interface ParamSelector {
 export function assignParams(params: [string, Variable][], selectors: ParamSelector[]): Map<string, [string, Variable][]> {
   const catchAll = selectors.filter((s) => s.prefixes === undefined);
   if (catchAll.length > 1) {
-    throw new Error(`optimizers ${catchAll.map((s) => `'${s.name}'`).join(' and ')} both take "the remaining parameters": give all but one of them 'params'`);
+    throw new ComponentError(`optimizers ${catchAll.map((s) => `'${s.name}'`).join(' and ')} both take "the remaining parameters": give all but one of them 'params'`);
   }
   const owner = new Map<string, string>();
   const out = new Map<string, [string, Variable][]>(selectors.map((s) => [s.name, []]));
@@ -35,10 +36,10 @@ export function assignParams(params: [string, Variable][], selectors: ParamSelec
     if (s.prefixes === undefined) continue;
     for (const prefix of s.prefixes) {
       const hit = params.filter(([n]) => matchesPrefix(n, prefix));
-      if (hit.length === 0) throw new Error(`optimizer '${s.name}': params prefix '${prefix}' matches no trainable parameter`);
+      if (hit.length === 0) throw new ComponentError(`optimizer '${s.name}': params prefix '${prefix}' matches no trainable parameter`);
       for (const [n, v] of hit) {
         const prev = owner.get(n);
-        if (prev !== undefined && prev !== s.name) throw new Error(`parameter '${n}' is claimed by optimizers '${prev}' and '${s.name}': parameter groups must be disjoint`);
+        if (prev !== undefined && prev !== s.name) throw new ComponentError(`parameter '${n}' is claimed by optimizers '${prev}' and '${s.name}': parameter groups must be disjoint`);
         if (prev === undefined) out.get(s.name)!.push([n, v]);
         owner.set(n, s.name);
       }
@@ -47,7 +48,7 @@ export function assignParams(params: [string, Variable][], selectors: ParamSelec
   const rest = params.filter(([n]) => !owner.has(n));
   if (catchAll.length === 1) out.get(catchAll[0].name)!.push(...rest);
   else if (rest.length > 0) {
-    throw new Error(`${rest.length} trainable parameters belong to no optimizer (e.g. '${rest[0][0]}'): add an optimizer without 'params' or freeze them`);
+    throw new ComponentError(`${rest.length} trainable parameters belong to no optimizer (e.g. '${rest[0][0]}'): add an optimizer without 'params' or freeze them`);
   }
   return out;
 }
@@ -78,7 +79,7 @@ export function normParameterNames(model: Module): Set<string> {
 export function buildParamGroups(params: [string, Variable][], norms: ReadonlySet<string>, pw: ParamwiseOptions): ParamGroup[] {
   const groups = new Map<string, ParamGroup>();
   pw.custom.forEach((c, i) => {
-    if (!params.some(([n]) => matchesPrefix(n, c.prefix))) throw new Error(`paramwise.custom[${i}]: prefix '${c.prefix}' matches no parameter of this optimizer`);
+    if (!params.some(([n]) => matchesPrefix(n, c.prefix))) throw new ComponentError(`paramwise.custom[${i}]: prefix '${c.prefix}' matches no parameter of this optimizer`);
   });
   for (const [name, v] of params) {
     const customIndex = pw.custom.findIndex((c) => matchesPrefix(name, c.prefix));

@@ -16,6 +16,7 @@
  * - `flag`: a named on/off switch that a supervisor reads with `phaseActive`
  *   (e.g. LGD detaches the student features while its distillation is off).
  */
+import { ComponentError } from '../config/errors.js';
 import type { IterationInfo } from '../detection/types.js';
 import type { GradientDropRule } from '../nn/grad.js';
 import { resolvePoint, type IterPoint } from './iter_point.js';
@@ -51,7 +52,7 @@ export function phaseActive(spec: RangeSpec, info: IterationInfo): boolean {
 function resolveRange(spec: RangeSpec, maxIters: number, where: string): [number, number] {
   const start = spec.start === undefined ? 0 : resolvePoint(spec.start, maxIters, `${where}.start`);
   const stop = spec.stop === undefined ? maxIters : resolvePoint(spec.stop, maxIters, `${where}.stop`);
-  if (stop < start) throw new Error(`${where}: stop (${stop}) is before start (${start})`);
+  if (stop < start) throw new ComponentError(`stop (${stop}) is before start (${start})`, where);
   return [start, stop];
 }
 
@@ -82,15 +83,15 @@ export class PhasePlan {
       const [start, stop] = resolveRange(spec, maxIters, where);
       const r: Resolved = { spec, where, start, stop, label: spec.name ?? describe(spec) };
       if (spec.kind === 'loss_weight') {
-        if (!Number.isFinite(spec.weight) || spec.weight < 0) throw new Error(`${where}.weight: ${spec.weight} must be a finite number >= 0`);
-        if (spec.terms.length === 0) throw new Error(`${where}.terms: list at least one loss term`);
+        if (!Number.isFinite(spec.weight) || spec.weight < 0) throw new ComponentError(`${spec.weight} must be a finite number >= 0`, `${where}.weight`);
+        if (spec.terms.length === 0) throw new ComponentError('list at least one loss term', `${where}.terms`);
       }
       if (spec.kind === 'drop_grads') {
-        if (spec.params.length === 0) throw new Error(`${where}.params: list at least one parameter prefix`);
+        if (spec.params.length === 0) throw new ComponentError('list at least one parameter prefix', `${where}.params`);
         r.drop = { rule: { prefixes: spec.params, fromIter: start, untilIter: stop }, params: [] };
         for (const prefix of spec.params) {
           const hit = paramNames.filter((n) => matchesPrefix(n, prefix));
-          if (hit.length === 0) throw new Error(`${where}.params: '${prefix}' matches no trainable parameter`);
+          if (hit.length === 0) throw new ComponentError(`'${prefix}' matches no trainable parameter`, `${where}.params`);
           r.drop.params.push(...hit);
         }
       }
@@ -133,7 +134,7 @@ export class PhasePlan {
       if (p.spec.kind !== 'loss_weight') continue;
       for (const t of p.spec.terms) {
         if (!terms.some((term) => matchesTerm(term, t))) {
-          throw new Error(`${p.where}.terms: '${t}' matches none of the model's loss terms (${terms.join(', ')})`);
+          throw new ComponentError(`'${t}' matches none of the model's loss terms (${terms.join(', ')})`, `${p.where}.terms`);
         }
       }
     }

@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../cli/command.js';
-import { onInterrupt } from '../cli/interrupt.js';
+import { UserError } from '../config/errors.js';
+import { onInterrupt } from './interrupt.js';
 import { seedInitialisers } from '../nn/init.js';
 import { diffConfigs } from '../config/diff.js';
 import { dumpYaml } from '../config/dump.js';
@@ -22,7 +22,7 @@ import type { Detector } from '../detection/types.js';
 import { initEngine, type EngineInfo } from '../engine/init.js';
 import { tf } from '../engine/tf.js';
 import { jsonReport } from '../eval/index.js';
-import { build, type BuildOptions } from '../registry/build.js';
+import { build, placeError, type BuildOptions } from '../registry/build.js';
 import { loadValidatedConfig, type ValidatedConfig } from '../registry/load_validated.js';
 import { openRun, type RunTracker } from '../track/tracker.js';
 import { buildOptimizers, buildPhasePlan } from './build.js';
@@ -199,8 +199,15 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     optimizer: build<OptimizerFactory>('optimizer', cfg.optimizer, opts('optimizer')),
     schedule: build<ScheduleFactory>('lr_schedule', cfg.schedule, opts('schedule')),
   };
-  const optimizers = buildOptimizers(model, main, extra, t.max_iters);
-  const phases = buildPhasePlan(model, t.phases as unknown as PhaseSpec[], t.max_iters);
+  const placed = <T>(make: () => T): T => {
+    try {
+      return make();
+    } catch (err) {
+      throw placeError(err, v.origins, '');
+    }
+  };
+  const optimizers = placed(() => buildOptimizers(model, main, extra, t.max_iters));
+  const phases = placed(() => buildPhasePlan(model, t.phases as unknown as PhaseSpec[], t.max_iters));
 
   let evaluation: DetectorEvaluation | undefined;
   const evalCfg = (cfg.evaluation ?? { interval: 0, save_best: null, teacher: true }) as { interval: number; save_best: string | null; teacher: boolean };
@@ -264,7 +271,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
       const last = latestCheckpoint(join(runDir, 'checkpoints'));
       throw new UserError(`${err.message}${last === undefined ? ' (no checkpoint was saved before it)' : `; the last good checkpoint is ${last}`}`);
     }
-    throw err;
+    throw placeError(err, v.origins, '');
   } finally {
     removeInterrupt();
     progress.finish();

@@ -64,6 +64,6 @@ test('predict returns one result per image in original pixels, within the image'
 });
 
 test('mismatched neck and head channels are a clear error naming the place', () => {
-  assert.throws(() => buildComponent(RetinaNet, { backbone, neck, head: { type: 'RetinaHead', in_channels: 64 } }, {}, PARTS), /model: the neck outputs channels \[32, 32, 32, 32, 32\] but head.in_channels is 64/);
+  assert.throws(() => buildComponent(RetinaNet, { backbone, neck, head: { type: 'RetinaHead', in_channels: 64 } }, {}, PARTS), /model.head.in_channels: the neck outputs channels \[32, 32, 32, 32, 32\] but in_channels is 64/);
   assert.throws(() => buildComponent(RetinaNet, { backbone, neck: { ...neck, num_outs: 4 }, head: { type: 'RetinaHead', in_channels: 32 } }, {}, PARTS), /outputs 4 levels but the head has 5/);
 });

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Ajv } from 'ajv';
+import fg from 'fast-glob';
+import { parse } from 'yaml';
 import { discoverRegistry } from '../../src/registry/discover.js';
 import { editorSchema } from '../../src/registry/editor_schema.js';
-import { TEST_PLUGINS } from './paths.js';
+import { ROOT, TEST_PLUGINS } from './paths.js';
 
 test('the editor schema accepts partial configs and references and rejects typos', async () => {
   const registry = await discoverRegistry([{ path: TEST_PLUGINS }]);
@@ -16,4 +20,27 @@ test('the editor schema accepts partial configs and references and rejects typos
   assert.ok(!ok({ model: { type: 'TinyDetector', head: { type: 'TinyHead', num_clases: 3 } } }), 'unknown option of the selected head');
   assert.ok(!ok({ model: { type: 'TinyDetector', score_thr: 'high' } }), 'wrong type');
   assert.ok(!ok({ model: { type: 'NoSuchDetector' } }), 'unknown type');
+});
+
+test('a map whose type comes from a base is checked against its kind', async () => {
+  const registry = await discoverRegistry([{ path: TEST_PLUGINS }]);
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(editorSchema(registry));
+  const rejects = (config: unknown, key: string): void => {
+    assert.equal(validate(config), false, key);
+    assert.ok(validate.errors?.some((e) => e.keyword === 'additionalProperties' && e.params.additionalProperty === key), JSON.stringify(validate.errors));
+  };
+  rejects({ model: { num_clases: 3 } }, 'num_clases');
+  rejects({ model: { head: { num_clases: 3 } } }, 'num_clases');
+  rejects({ model: { head: { type: 'TinyHead', num_clases: 3 } } }, 'num_clases');
+  assert.equal(validate({ model: { head: { type: 'NoSuchHead' } } }), false, 'unknown type of a nested component');
+});
+
+test('every shipped config file, bases included, passes the editor schema', async () => {
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(editorSchema(await discoverRegistry([])));
+  const files = await fg('configs/**/*.yaml', { cwd: ROOT });
+  assert.ok(files.length >= 60, `found ${files.length} files`);
+  for (const file of files) {
+    const config = parse(readFileSync(join(ROOT, file), 'utf8')) ?? {};
+    assert.ok(validate(config), `${file}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+  }
 });

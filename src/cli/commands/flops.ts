@@ -8,7 +8,7 @@ import type { EngineConfig } from '../../engine/config.js';
 import { tf, type Tensor4D } from '../../engine/tf.js';
 import { countFlops, formatFlopTable } from '../../nn/flops.js';
 import { Module } from '../../nn/module.js';
-import { build } from '../../registry/build.js';
+import { build, placeError } from '../../registry/build.js';
 import { loadValidatedConfig } from '../../registry/load_validated.js';
 import { parseCommandArgs, stringList } from '../args.js';
 import { UserError, type Command } from '../command.js';
@@ -71,18 +71,17 @@ const flops: Command = {
     const cfg = await loadValidatedConfig(file, { overrides: stringList(values.set), plugins: stringList(values.plugin) });
     if (cfg.config.model === undefined) throw new UserError(`${file}: no model: section to count`);
     const engine = await initEngine({ ...(cfg.config.engine as Partial<EngineConfig> | undefined), log: false });
-    let model: unknown;
-    try {
-      model = build('detector', cfg.config.model, { registry: cfg.registry, path: 'model', origins: cfg.origins });
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(`${file}: cannot build the model: ${(e as Error).message}`);
-    }
+    const model = build('detector', cfg.config.model, { registry: cfg.registry, path: 'model', origins: cfg.origins });
     const net = deployed(model, file);
     net.eval();
-    const report = countFlops(net, () => {
-      net.forward(tf.zeros([1, h, w, 3]) as Tensor4D);
-    });
+    let report: ReturnType<typeof countFlops>;
+    try {
+      report = countFlops(net, () => {
+        net.forward(tf.zeros([1, h, w, 3]) as Tensor4D);
+      });
+    } catch (err) {
+      throw placeError(err, cfg.origins, 'model');
+    }
     console.log(formatFlopTable(report, depth));
     const mega = (n: number): string => (n / 1e6).toFixed(2);
     console.log(

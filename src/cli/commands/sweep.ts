@@ -15,7 +15,7 @@ import { resultsMarkdown } from '../../sweep/table.js';
 import { trialLabel } from '../../sweep/trial.js';
 import { parseCommandArgs } from '../args.js';
 import { UserError, type Command } from '../command.js';
-import { onInterrupt } from '../interrupt.js';
+import { onInterrupt } from '../../train/interrupt.js';
 
 const usage = `usage: detlab sweep run SPEC [--resume] [--parallel N] [--dry-run] [--fail-fast] [--sweep-dir DIR]
                        [--executor bullmq --redis URL]

@@ -6,7 +6,7 @@
 import { startWorker } from '../../sweep/bullmq/worker.js';
 import { parseCommandArgs } from '../args.js';
 import { UserError, type Command } from '../command.js';
-import { onInterrupt } from '../interrupt.js';
+import { onInterrupt } from '../../train/interrupt.js';
 
 const usage = `usage: detlab worker --redis URL [--concurrency N] [--cores N] [--work-dir-root DIR]
                      [--lock-duration MS] [--stalled-interval MS]

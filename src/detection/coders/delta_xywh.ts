@@ -3,6 +3,7 @@
  * `((gx − px)/pw, (gy − py)/ph, log(gw/pw), log(gh/ph))`, normalised by
  * `(δ − means) / stds`. Widths carry no +1 (mmdet ≥ 2.0).
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor2D } from '../../engine/tf.js';
 
 /** mmdet clamps decoded log-scales to |log(16/1000)| so exp() cannot overflow. */
@@ -20,7 +21,7 @@ export class DeltaXYWHCoder {
   readonly stds: readonly number[];
 
   constructor(options: DeltaXYWHOptions = DEFAULT_DELTA_XYWH) {
-    if (options.stds.some((s) => !(s > 0))) throw new Error(`DeltaXYWHCoder: stds must be positive, got [${options.stds.join(', ')}]`);
+    if (options.stds.some((s) => !(s > 0))) throw new ComponentError(`DeltaXYWHCoder: stds must be positive, got [${options.stds.join(', ')}]`);
     this.means = [...options.means];
     this.stds = [...options.stds];
   }

@@ -12,6 +12,7 @@
  * dict, but is not run in eval mode); 'none' has no IoU conv and no IoU loss,
  * and scores p (the official PAA_COP_BASE_Head).
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor4D } from '../../engine/tf.js';
 import type { Conv2d } from '../../nn/conv2d.js';
 import { biasFromPriorProb } from '../../nn/init.js';
@@ -44,7 +45,7 @@ export class PaaCopHead extends PaaStyleHead {
     const a = this.anchors.numBaseAnchors;
     const c = config.tower.stackedConvs > 0 ? config.tower.featChannels : config.tower.inChannels;
     if (cop.objectness === 'cop') {
-      if (a !== 1) throw new Error(`PAACOPHead: COP predicts one set of 9 coefficients per location; expected 1 anchor per location, got ${a}`);
+      if (a !== 1) throw new ComponentError(`PAACOPHead: COP predicts one set of 9 coefficients per location; expected 1 anchor per location, got ${a}`);
       this.coeffConv = this.child('coeff_conv', predictionConv(c, 9));
     } else {
       this.objConv = this.child('obj_conv', predictionConv(c, a));

@@ -3,6 +3,7 @@
  * head with set-prediction losses. The head reads the neck's first output
  * (the encoded lowest-resolution map).
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor4D } from '../../engine/tf.js';
 import type { Batch, ImageMeta } from '../../data/types.js';
 import type { Backbone, Neck } from '../../nn/backbone.js';
@@ -41,7 +42,7 @@ export class DETR extends Module implements Detector {
   constructor(readonly backbone: Backbone, readonly neck: Neck, readonly head: DETRHead, where = 'model') {
     super();
     const e = head.options.embedDims;
-    if (neck.outChannels[0] !== e) throw new Error(`${where}: the neck's first output has ${neck.outChannels[0]} channels but head.embed_dims is ${e}`);
+    if (neck.outChannels[0] !== e) throw new ComponentError(`the neck's first output has ${neck.outChannels[0]} channels but head.embed_dims is ${e}`, where);
     this.child('backbone', backbone);
     this.child('neck', neck);
     this.child('head', head);

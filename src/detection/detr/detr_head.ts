@@ -7,6 +7,7 @@
  * last layer (`loss_cls`, `loss_bbox`, `loss_iou`) and of each earlier layer
  * (`d0.loss_cls`, ...: the auxiliary decoding losses).
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor3D, type Tensor4D, type Variable } from '../../engine/tf.js';
 import type { ImageMeta } from '../../data/types.js';
 import { normal } from '../../nn/init.js';
@@ -63,7 +64,7 @@ export class DETRHead extends Module {
   constructor(readonly options: DETRHeadOptions) {
     super();
     const e = options.embedDims;
-    if (options.numLayers < 1) throw new Error('DETRHead needs at least one decoder layer');
+    if (options.numLayers < 1) throw new ComponentError('DETRHead needs at least one decoder layer');
     this.numClasses = options.criterion.numClasses;
     this.queryEmbed = this.param('query_embed', normal([options.numQueries, e], 1));
     this.layers = this.child('layers', new ModuleList(Array.from({ length: options.numLayers }, () => new DecoderLayer(options))));
@@ -75,7 +76,7 @@ export class DETRHead extends Module {
   /** `memory`: the encoded map `[N, H, W, E]`. */
   forward(memory: Tensor4D): SetPredictions {
     const [n, h, w, e] = memory.shape;
-    if (e !== this.options.embedDims) throw new Error(`DETRHead: the encoded map has ${e} channels, embed_dims is ${this.options.embedDims}`);
+    if (e !== this.options.embedDims) throw new ComponentError(`DETRHead: the encoded map has ${e} channels, embed_dims is ${this.options.embedDims}`);
     const pos = tf.reshape(sinePositionalEncoding(h, w, e / 2), [1, h * w, e]) as Tensor3D;
     const mem = tf.reshape(memory, [n, h * w, e]) as Tensor3D;
     const q = this.options.numQueries;

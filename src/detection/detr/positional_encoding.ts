@@ -5,11 +5,12 @@
  * `pos / T^(2⌊k/2⌋ / numFeats)`. Every cell of the map counts as valid (detlab
  * batches carry no padding mask), so positions are normalised by the map size.
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor4D } from '../../engine/tf.js';
 
 /** `[1, h, w, 2·numFeats]` encoding of an h × w map. */
 export function sinePositionalEncoding(h: number, w: number, numFeats: number, temperature = 10000): Tensor4D {
-  if (numFeats % 2 !== 0) throw new Error(`sine positional encoding: num_feats ${numFeats} must be even`);
+  if (numFeats % 2 !== 0) throw new ComponentError(`sine positional encoding: num_feats ${numFeats} must be even`);
   const eps = 1e-6;
   const scale = 2 * Math.PI;
   const out = new Float32Array(h * w * 2 * numFeats);

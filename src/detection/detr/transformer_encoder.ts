@@ -5,6 +5,7 @@
  * map `[N, H, W, E]`, followed by `numExtraLevels` stride-2 3×3 convs on it,
  * so one-stage heads that want several levels can sit on it too.
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
 import type { InputProjection, ProjectingNeck } from '../../nn/backbone.js';
 import { ConvModule } from '../../nn/conv_module.js';
@@ -30,8 +31,8 @@ export class TransformerEncoder extends Module implements ProjectingNeck {
   constructor(readonly options: TransformerEncoderOptions) {
     super();
     const { inChannels, embedDims: e, numLayers, numExtraLevels } = options;
-    if (inChannels.length === 0) throw new Error('TransformerEncoder in_channels must list at least one level');
-    if (e % 2 !== 0) throw new Error(`TransformerEncoder embed_dims ${e} must be even (half of it encodes y, half x)`);
+    if (inChannels.length === 0) throw new ComponentError('TransformerEncoder in_channels must list at least one level');
+    if (e % 2 !== 0) throw new ComponentError(`TransformerEncoder embed_dims ${e} must be even (half of it encodes y, half x)`);
     const plain = { activation: null, norm: null } as const;
     this.inputProj = this.child('input_proj', this.createInputProj());
     this.layers = this.child('layers', new ModuleList(Array.from({ length: numLayers }, () => new EncoderLayer(options))));
@@ -47,7 +48,7 @@ export class TransformerEncoder extends Module implements ProjectingNeck {
     const last = features[features.length - 1];
     if (last === undefined) throw new Error('TransformerEncoder: no input level');
     const want = this.options.inChannels[this.options.inChannels.length - 1];
-    if (last.shape[3] !== want) throw new Error(`TransformerEncoder: the lowest-resolution input has ${last.shape[3]} channels, in_channels says ${want}`);
+    if (last.shape[3] !== want) throw new ComponentError(`TransformerEncoder: the lowest-resolution input has ${last.shape[3]} channels, in_channels says ${want}`);
     const encoded = this.encode(this.inputProj.forward(last));
     const out = [encoded];
     for (const conv of this.extraConvs) out.push(conv.forward(out[out.length - 1]));

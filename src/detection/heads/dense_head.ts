@@ -11,6 +11,7 @@
  * Wrappers that own the classification branch (TSCODE) call
  * `forwardRegressionLevel`, which leaves the class predictor out.
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor4D } from '../../engine/tf.js';
 import type { ImageMeta } from '../../data/types.js';
 import { Module } from '../../nn/module.js';
@@ -64,7 +65,7 @@ export abstract class DenseHead extends Module {
 
   constructor(readonly options: DenseHeadOptions) {
     super();
-    if (!Number.isInteger(options.numClasses) || options.numClasses < 1) throw new Error(`head: num_classes must be a positive integer, got ${options.numClasses}`);
+    if (!Number.isInteger(options.numClasses) || options.numClasses < 1) throw new ComponentError(`head: num_classes must be a positive integer, got ${options.numClasses}`);
     this.numClasses = options.numClasses;
     this.strides = [...options.strides];
     this.testCfg = { ...options.testCfg };

@@ -7,6 +7,7 @@
  * weighted by the centerness target and normalised by its sum; sigmoid BCE on
  * centerness over max(num_pos, 1). Inference scores are σ(cls)·σ(centerness).
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor4D } from '../../engine/tf.js';
 import type { ImageMeta } from '../../data/types.js';
 import type { Conv2d } from '../../nn/conv2d.js';
@@ -41,7 +42,7 @@ export class FcosHead extends DenseHead {
   constructor(readonly config: FcosHeadOptions) {
     super(config);
     if (config.targets.regressRanges.length !== this.numLevels) {
-      throw new Error(`FCOSHead: ${config.targets.regressRanges.length} regress ranges for ${this.numLevels} strides`);
+      throw new ComponentError(`FCOSHead: ${config.targets.regressRanges.length} regress ranges for ${this.numLevels} strides`);
     }
     this.points = new PointGenerator(this.strides, 0.5);
     const c = config.tower.stackedConvs > 0 ? config.tower.featChannels : config.tower.inChannels;
@@ -58,7 +59,7 @@ export class FcosHead extends DenseHead {
   protected forwardLevel(level: number, clsFeat: Tensor4D | undefined, regFeat: Tensor4D): LevelOutputs {
     const raw = this.scales.at(level).forward(this.convReg.forward(regFeat));
     const ctrFeat = this.config.centernessOnReg ? regFeat : clsFeat;
-    if (ctrFeat === undefined) throw new Error('FCOSHead: centerness reads the classification tower; set centerness_on_reg: true to predict without it');
+    if (ctrFeat === undefined) throw new ComponentError('FCOSHead: centerness reads the classification tower; set centerness_on_reg: true to predict without it');
     return {
       cls: clsFeat === undefined ? undefined : this.convCls.forward(clsFeat),
       reg: this.config.normOnBbox ? tf.relu(raw) : tf.exp(raw),

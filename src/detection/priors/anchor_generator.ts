@@ -1,3 +1,4 @@
+import { ComponentError } from '../../config/errors.js';
 /**
  * mmdet's AnchorGenerator. Base anchors of a level are centred at
  * `center_offset · stride` with sizes `stride · scale · (1/√r, √r)` for every
@@ -33,9 +34,9 @@ export class AnchorGenerator {
       const { octaveBaseScale, scalesPerOctave } = options;
       this.scales = Array.from({ length: scalesPerOctave }, (_, i) => octaveBaseScale * 2 ** (i / scalesPerOctave));
     } else {
-      throw new Error('AnchorGenerator: give either scales or octaveBaseScale with scalesPerOctave');
+      throw new ComponentError('AnchorGenerator: give either scales or octaveBaseScale with scalesPerOctave');
     }
-    if (strides.length === 0 || ratios.length === 0 || this.scales.length === 0) throw new Error('AnchorGenerator: strides, ratios and scales must be non-empty');
+    if (strides.length === 0 || ratios.length === 0 || this.scales.length === 0) throw new ComponentError('AnchorGenerator: strides, ratios and scales must be non-empty');
     this.strides = [...strides];
     this.ratios = [...ratios];
     this.centerOffset = options.centerOffset ?? 0;

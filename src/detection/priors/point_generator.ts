@@ -1,3 +1,4 @@
+import { ComponentError } from '../../config/errors.js';
 /**
  * mmdet's MlvlPointGenerator: one prior per feature cell at
  * `((x + offset) · stride, (y + offset) · stride)`, row-major; FCOS uses
@@ -10,7 +11,7 @@ export class PointGenerator {
   private readonly cache = new Map<string, Float32Array>();
 
   constructor(strides: number[], offset = 0.5) {
-    if (strides.length === 0) throw new Error('PointGenerator: strides must be non-empty');
+    if (strides.length === 0) throw new ComponentError('PointGenerator: strides must be non-empty');
     this.strides = [...strides];
     this.offset = offset;
   }

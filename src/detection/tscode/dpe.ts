@@ -13,6 +13,7 @@
  * DConv' term. Levels above the top are dropped by default ('drop'), or
  * stood in for by stride-2 max-pooling of the top level ('pool').
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor4D } from '../../engine/tf.js';
 import { Conv2d } from '../../nn/conv2d.js';
 import { fill, xavierUniform } from '../../nn/init.js';
@@ -42,7 +43,7 @@ export class DetailPreservingEncoder extends Module {
   constructor(readonly options: DpeOptions) {
     super();
     this.use = new Set(options.inputs);
-    if (this.use.size === 0) throw new Error('DPE: inputs must name at least one of l+2, l+1, l, l-1');
+    if (this.use.size === 0) throw new ComponentError('DPE: inputs must name at least one of l+2, l+1, l, l-1');
     if (this.use.has('l-1')) {
       this.dconv = this.child('dconv', stride2Conv(options.channels, 3));
       if (options.c2Channels !== options.channels) {
@@ -74,9 +75,9 @@ export class DetailPreservingEncoder extends Module {
 
   /** G_l for every level of `p` (finest first); `c2` stands in for P_{l−1} at the finest. */
   forward(p: Tensor4D[], c2?: Tensor4D): Tensor4D[] {
-    if (this.needsC2 && c2 === undefined) throw new Error("DPE: the input 'l-1' needs the backbone's C2 at the finest level");
+    if (this.needsC2 && c2 === undefined) throw new ComponentError("DPE: the input 'l-1' needs the backbone's C2 at the finest level");
     if (c2 !== undefined && this.needsC2 && c2.shape[3] !== this.options.c2Channels) {
-      throw new Error(`DPE: C2 has ${c2.shape[3]} channels but c2_channels is ${this.options.c2Channels}`);
+      throw new ComponentError(`DPE: C2 has ${c2.shape[3]} channels but c2_channels is ${this.options.c2Channels}`);
     }
     return p.map((pl, l) => {
       const terms: Tensor4D[] = [];

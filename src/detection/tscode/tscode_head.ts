@@ -9,6 +9,7 @@
  * The base head's quality branch must read the regression tower (FCOS:
  * `centerness_on_reg: true`), since SCE's features live at half resolution.
  */
+import { ComponentError } from '../../config/errors.js';
 import type { Tensor4D } from '../../engine/tf.js';
 import { biasFromPriorProb } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
@@ -54,7 +55,7 @@ export class TscodeHead extends DenseHead {
   constructor(readonly base: DenseHead, readonly tscode: TscodeOptions, private readonly makeBase: () => DenseHead) {
     super({ numClasses: base.numClasses, strides: base.strides, tower: { ...base.options.tower, stackedConvs: 0 }, testCfg: base.testCfg });
     if (tscode.sce !== null && (base as { config?: { centernessOnReg?: unknown } }).config?.centernessOnReg === false) {
-      throw new Error('TSCODEHead: with sce the base FCOSHead needs centerness_on_reg: true (the classification features are at half resolution)');
+      throw new ComponentError('TSCODEHead: with sce the base FCOSHead needs centerness_on_reg: true (the classification features are at half resolution)');
     }
     const dropped = new Set(tscode.sce === null ? [] : base.classificationChildren);
     if (tscode.sce !== null) {
@@ -80,7 +81,7 @@ export class TscodeHead extends DenseHead {
   override forwardFeatures(features: HeadInputs): HeadOutputs {
     const p = features.neck;
     const c2 = this.dpe?.needsC2 === true ? features.backbone[0] : undefined;
-    if (this.dpe?.needsC2 === true && c2 === undefined) throw new Error("TSCODEHead: DPE's input 'l-1' needs the backbone's C2 (call forwardFeatures with backbone levels)");
+    if (this.dpe?.needsC2 === true && c2 === undefined) throw new ComponentError("TSCODEHead: DPE's input 'l-1' needs the backbone's C2 (call forwardFeatures with backbone levels)");
     return this.forwardBranches(p, this.dpe === undefined ? p : this.dpe.forward(p, c2));
   }
 

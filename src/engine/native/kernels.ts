@@ -22,7 +22,7 @@ import { ONEDNN_BACKWARD_DATA, ONEDNN_BACKWARD_WEIGHTS, ONEDNN_FORWARD, type Geo
 import { RELU_GRAD } from '../gradients.js';
 import { GROUP_NORM, GROUP_NORM_GRAD } from '../group_norm.js';
 import { SGD_UPDATE, type SgdUpdateAttrs } from '../sgd_update.js';
-import { UserError } from '../../cli/command.js';
+import { UserError } from '../../config/errors.js';
 
 export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum', 'Add', 'Multiply', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, GROUP_NORM, GROUP_NORM_GRAD, RELU_GRAD, SGD_UPDATE] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];

@@ -10,6 +10,7 @@
  *   initialised from Step 1's head and h's FPN, a fresh adapter, and
  *   `loss_dis` weighted 0 for the last part of the run.
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor, type Tensor4D } from '../../engine/tf.js';
 import type { Batch } from '../../data/types.js';
 import type { GroundTruth } from '../../detection/heads/dense_head.js';
@@ -90,18 +91,18 @@ export class LabelEncSupervisor implements Supervisor {
       const under = (prefix: string): Map<string, Tensor> => {
         const out = new Map<string, Tensor>();
         for (const [k, t] of ckpt.tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), t);
-        if (out.size === 0) throw new Error(`${this.host.where}.checkpoint: ${o.checkpoint} has no tensors under '${prefix}'`);
+        if (out.size === 0) throw new ComponentError(`${o.checkpoint} has no tensors under '${prefix}'`, `${this.host.where}.checkpoint`);
         return out;
       };
       const encoderKey = `model/${o.checkpointPrefix}.encoder.`;
       this.module.encoder.loadStateDict(under(encoderKey));
       if (o.initialise) {
         this.host.head.loadStateDict(under('model/head.'));
-        if (this.host.neck === undefined) throw new Error(`${this.host.where}: Step 2 initialises the detector's FPN from h's, but the detector has no neck`);
+        if (this.host.neck === undefined) throw new ComponentError(`Step 2 initialises the detector's FPN from h's, but the detector has no neck`, this.host.where);
         try {
           this.host.neck.loadStateDict(under(`${encoderKey}fpn.`));
         } catch (err) {
-          throw new Error(`${this.host.where}: the detector's FPN cannot start from h's FPN (h's C-level channels must equal the backbone's; set width so): ${(err as Error).message}`);
+          throw new ComponentError(`the detector's FPN cannot start from h's FPN (h's C-level channels must equal the backbone's; set width so): ${(err as Error).message}`, this.host.where);
         }
       }
     } finally {

@@ -4,6 +4,7 @@
  * fixed β = 0.99). Buffers (BN running statistics) are not averaged: the
  * twin's own forward passes keep them, as MoCo and BYOL do.
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Variable } from '../../engine/tf.js';
 import { Module } from '../../nn/module.js';
 
@@ -25,7 +26,7 @@ export class MomentumPair {
   private readonly pairs: [Variable, Variable][];
 
   constructor(readonly online: Module, readonly momentum: Module, readonly beta: number) {
-    if (!(beta >= 0 && beta <= 1)) throw new Error(`momentum β must lie in [0, 1], got ${beta}`);
+    if (!(beta >= 0 && beta <= 1)) throw new ComponentError(`momentum β must lie in [0, 1], got ${beta}`);
     const onlineParams = new Map(online.namedParameters());
     this.pairs = momentum.namedParameters().map(([name, v]) => {
       const o = onlineParams.get(name);

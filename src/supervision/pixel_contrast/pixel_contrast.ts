@@ -24,6 +24,7 @@
  * is the same as running it after every optimizer step (and stays right when
  * a run resumes mid-way).
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Scalar, type Tensor3D, type Tensor4D } from '../../engine/tf.js';
 import type { Batch } from '../../data/types.js';
 import type { LossTerms } from '../../detection/types.js';
@@ -33,7 +34,7 @@ import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module_list.js';
 import type { PhaseSpec } from '../../train/phases.js';
 import type { DeclaredOptimizer } from '../../train/types.js';
-import type { FeatureSupervisor, FeatureSupervisorHost, FeatureTrainingContext } from '../../detection/detr/supervised_detr.js';
+import type { FeatureSupervisor, FeatureSupervisorHost, FeatureTrainingContext } from '../supervised_detr.js';
 import type { Supervisor } from '../supervisor.js';
 import { cosineLoss, nceLoss } from './losses.js';
 import { pairMask, type ThresholdRule } from './mask.js';
@@ -98,14 +99,14 @@ export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
 
   constructor(readonly options: PixelContrastOptions, private readonly host: FeatureSupervisorHost) {
     const { where } = host;
-    if (options.levels.length === 0) throw new Error(`${where}.levels: at least one level is needed`);
+    if (options.levels.length === 0) throw new ComponentError('at least one level is needed', `${where}.levels`);
     const neck = host.neck;
-    if (neck === undefined) throw new Error(`${where}: PixelContrast needs a neck (the transformer encoder) to supervise`);
-    if (!isProjectingNeck(neck)) throw new Error(`${where}: PixelContrast reads Γ from the neck's input projection, which ${neck.constructor.name} does not expose (TransformerEncoder and FPN do)`);
+    if (neck === undefined) throw new ComponentError('PixelContrast needs a neck (the transformer encoder) to supervise', where);
+    if (!isProjectingNeck(neck)) throw new ComponentError(`PixelContrast reads Γ from the neck's input projection, which ${neck.constructor.name} does not expose (TransformerEncoder and FPN do)`, where);
     this.projections = options.levels.map((l, k) => {
       const level = l.neck < 0 ? neck.outChannels.length + l.neck : l.neck;
       const p = neck.inputProjection(level);
-      if (p === undefined) throw new Error(`${where}.levels[${k}].neck: neck output ${l.neck} has no input projection of its own (of ${neck.outChannels.length} outputs; extra levels have none)`);
+      if (p === undefined) throw new ComponentError(`neck output ${l.neck} has no input projection of its own (of ${neck.outChannels.length} outputs; extra levels have none)`, `${where}.levels[${k}].neck`);
       at(host.backbone.outChannels, p.backboneLevel, `${where}.levels[${k}]: the backbone output that neck output ${l.neck} projects`);
       return p;
     });
@@ -123,7 +124,7 @@ export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
   losses(ctx: FeatureTrainingContext): LossTerms {
     const { alpha, beta } = this.options;
     const second = ctx.batch.secondView;
-    if (second === undefined) throw new Error(`${this.host.where}: PixelContrast needs a second view of each image; add the TwoViews transform to the training pipeline`);
+    if (second === undefined) throw new ComponentError('PixelContrast needs a second view of each image; add the TwoViews transform to the training pipeline', this.host.where);
     if (ctx.info.iter > 0 && ctx.info.iter !== this.lastIter) this.ema.update();
     this.lastIter = ctx.info.iter;
     const momentumFeats = this.module.momentum.backbone.forward(second.images);

@@ -2,7 +2,7 @@
  * What `detlab sweep` needs from the BullMQ executor: `--executor bullmq
  * --redis URL` on `run`, and the queue's view of each trial on `status --redis URL`.
  */
-import { UserError } from '../../cli/command.js';
+import { UserError } from '../../config/errors.js';
 import { loadSpec } from '../spec.js';
 import type { SweepState } from '../state.js';
 import { BullmqExecutor } from './executor.js';

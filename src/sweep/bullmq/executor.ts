@@ -9,7 +9,7 @@
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
-import { UserError } from '../../cli/command.js';
+import { UserError } from '../../config/errors.js';
 import type { Executor, ExecutorEvents, ExecutorRunOptions } from '../executor.js';
 import type { TrialJob, TrialOutcome } from '../trial_runner.js';
 import { redisConnection, SWEEP_QUEUE, TRIAL_QUEUE, type RetryPolicy, type TrialJobData, type TrialProgress } from './queues.js';

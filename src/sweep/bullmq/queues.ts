@@ -6,7 +6,7 @@
  * its trials, and a trial's job id is its trial id.
  */
 import type { RedisOptions } from 'bullmq';
-import { UserError } from '../../cli/command.js';
+import { UserError } from '../../config/errors.js';
 import type { TrialJob, TrialOutcome } from '../trial_runner.js';
 
 export const TRIAL_QUEUE = 'detlab-trials';

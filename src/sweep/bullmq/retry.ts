@@ -1,6 +1,5 @@
 /** The spec's `retry:` section: how a queue executor retries a failed trial (the local executor does not retry). */
 import type { JsonSchema } from '../../registry/component.js';
-import type { SweepSpec } from '../spec.js';
 import type { RetryPolicy } from './queues.js';
 
 export const RETRY_SCHEMA: JsonSchema = {
@@ -15,8 +14,8 @@ export const RETRY_SCHEMA: JsonSchema = {
   },
 };
 
-/** The retry policy of a loaded spec (its `retry:` section, defaults filled by validation). */
-export function retryPolicy(spec: SweepSpec): RetryPolicy {
-  const retry = (spec as SweepSpec & { retry?: Partial<RetryPolicy> }).retry ?? {};
+/** The retry policy of a loaded spec (its `retry:` section, defaults filled by validation); typed loosely so the schema's module never imports the spec's. */
+export function retryPolicy(spec: object): RetryPolicy {
+  const retry = (spec as { retry?: Partial<RetryPolicy> }).retry ?? {};
   return { attempts: retry.attempts ?? 3, backoff: retry.backoff ?? 'exponential', delay: retry.delay ?? 10_000 };
 }

@@ -4,6 +4,7 @@
  * that fails saves nothing, so the last good checkpoint stays the newest.
  */
 import { join } from 'node:path';
+import { ComponentError } from '../../config/errors.js';
 import { pruneCheckpoints } from '../checkpoint.js';
 import { PRIORITY, type Hook, type RunControl, type StepRecord } from '../hooks.js';
 
@@ -15,8 +16,8 @@ export class CheckpointHook implements Hook {
     private readonly interval: number,
     private readonly maxKeep = 0,
   ) {
-    if (!Number.isInteger(interval) || interval < 1) throw new Error(`CheckpointHook interval must be a positive integer, got ${interval}`);
-    if (!Number.isInteger(maxKeep) || maxKeep < 0) throw new Error(`CheckpointHook max_keep must be an integer >= 0, got ${maxKeep}`);
+    if (!Number.isInteger(interval) || interval < 1) throw new ComponentError(`CheckpointHook interval must be a positive integer, got ${interval}`);
+    if (!Number.isInteger(maxKeep) || maxKeep < 0) throw new ComponentError(`CheckpointHook max_keep must be an integer >= 0, got ${maxKeep}`);
   }
 
   async afterStep(run: RunControl, s: StepRecord): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { ComponentError } from '../../config/errors.js';
 import { PRIORITY, type Hook, type RunControl, type StepRecord } from '../hooks.js';
 
 interface Best {
@@ -25,7 +26,7 @@ export class EvalHook implements Hook {
     private readonly metric: string,
     private readonly rule: 'greater' | 'less' = 'greater',
   ) {
-    if (!Number.isInteger(interval) || interval < 1) throw new Error(`EvalHook interval must be a positive integer, got ${interval}`);
+    if (!Number.isInteger(interval) || interval < 1) throw new ComponentError(`EvalHook interval must be a positive integer, got ${interval}`);
   }
 
   async afterStep(run: RunControl, s: StepRecord): Promise<void> {
@@ -34,7 +35,7 @@ export class EvalHook implements Hook {
     run.print(`evaluation at iteration ${s.step}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
     if (this.metric === '') return;
     const value = metrics[this.metric];
-    if (value === undefined) throw new Error(`EvalHook metric '${this.metric}' is not among the evaluation results (${Object.keys(metrics).join(', ')})`);
+    if (value === undefined) throw new ComponentError(`EvalHook metric '${this.metric}' is not among the evaluation results (${Object.keys(metrics).join(', ')})`);
     const better = this.best === undefined || (this.rule === 'greater' ? value > this.best.value : value < this.best.value);
     if (!better) return;
     this.best = { metric: this.metric, value, step: s.step };

@@ -4,6 +4,7 @@
  * `interval > 1` only every interval-th step is logged, with that step's own
  * values.
  */
+import { ComponentError } from '../../config/errors.js';
 import { PRIORITY, type Hook, type RunControl, type StepRecord } from '../hooks.js';
 import type { Progress } from '../progress.js';
 
@@ -15,7 +16,7 @@ export class LoggerHook implements Hook {
     private readonly interval: number,
     private readonly progress?: Progress,
   ) {
-    if (!Number.isInteger(interval) || interval < 1) throw new Error(`LoggerHook interval must be a positive integer, got ${interval}`);
+    if (!Number.isInteger(interval) || interval < 1) throw new ComponentError(`LoggerHook interval must be a positive integer, got ${interval}`);
   }
 
   afterStep(run: RunControl, s: StepRecord): void {

@@ -5,6 +5,7 @@
  * parameter whose gradients were dropped starts its bias correction when it
  * first trains.
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor, type Variable } from '../../engine/tf.js';
 import { OptimizerBase, type ParamGroup } from './optimizer.js';
 
@@ -25,9 +26,9 @@ export class AdamW extends OptimizerBase {
   ) {
     super(options.lr, groups);
     const [b1, b2] = options.betas;
-    if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new Error(`AdamW betas must be in [0, 1), got [${b1}, ${b2}]`);
-    if (!(options.eps > 0)) throw new Error(`AdamW eps must be > 0, got ${options.eps}`);
-    if (!(options.weightDecay >= 0)) throw new Error(`AdamW weight_decay must be >= 0, got ${options.weightDecay}`);
+    if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ComponentError(`AdamW betas must be in [0, 1), got [${b1}, ${b2}]`);
+    if (!(options.eps > 0)) throw new ComponentError(`AdamW eps must be > 0, got ${options.eps}`);
+    if (!(options.weightDecay >= 0)) throw new ComponentError(`AdamW weight_decay must be >= 0, got ${options.weightDecay}`);
   }
 
   protected update(name: string, p: Variable, grad: Tensor, lr: number, decayMult: number): void {

@@ -7,6 +7,7 @@
  * parameter gets no update, no weight decay and no slot change (the
  * "freeze by dropping gradients" of the LGD and LabelEnc code).
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor, type Variable } from '../../engine/tf.js';
 
 export interface ParamGroup {
@@ -45,7 +46,7 @@ export abstract class OptimizerBase implements Optimizer {
     readonly baseLr: number,
     readonly groups: readonly ParamGroup[],
   ) {
-    if (!(baseLr >= 0)) throw new Error(`optimizer lr must be >= 0, got ${baseLr}`);
+    if (!(baseLr >= 0)) throw new ComponentError(`optimizer lr must be >= 0, got ${baseLr}`);
     for (const g of groups) {
       for (const [name] of g.params) {
         if (this.groupOf.has(name)) throw new Error(`parameter '${name}' is in two groups of one optimizer`);

@@ -3,6 +3,7 @@
  * and Detectron2 train with): `g += wd * p; buf = m * buf + g` (buf = g on a
  * parameter's first step, no dampening); `p -= lr * (nesterov ? g + m * buf : buf)`.
  */
+import { ComponentError } from '../../config/errors.js';
 import { tf, type Tensor, type Variable } from '../../engine/tf.js';
 import { fusedSgdStep } from '../../engine/sgd_update.js';
 import { OptimizerBase, type ParamGroup } from './optimizer.js';
@@ -22,9 +23,9 @@ export class Sgd extends OptimizerBase {
     readonly options: SgdOptions,
   ) {
     super(options.lr, groups);
-    if (!(options.momentum >= 0 && options.momentum < 1)) throw new Error(`SGD momentum must be in [0, 1), got ${options.momentum}`);
-    if (!(options.weightDecay >= 0)) throw new Error(`SGD weight_decay must be >= 0, got ${options.weightDecay}`);
-    if (options.nesterov && options.momentum === 0) throw new Error('SGD nesterov needs momentum > 0');
+    if (!(options.momentum >= 0 && options.momentum < 1)) throw new ComponentError(`SGD momentum must be in [0, 1), got ${options.momentum}`);
+    if (!(options.weightDecay >= 0)) throw new ComponentError(`SGD weight_decay must be >= 0, got ${options.weightDecay}`);
+    if (options.nesterov && options.momentum === 0) throw new ComponentError('SGD nesterov needs momentum > 0');
   }
 
   protected update(name: string, p: Variable, grad: Tensor, lr: number, decayMult: number): void {

@@ -6,15 +6,16 @@
  * (`attachToFeatures`). Their modules live under `supervisors.<i>`, never in
  * the deployed model, as with SupervisedDetector.
  */
-import type { Batch } from '../../data/types.js';
-import type { Backbone, Neck } from '../../nn/backbone.js';
-import { Module } from '../../nn/module.js';
-import type { PhaseSpec } from '../../train/phases.js';
-import type { DeclaredOptimizer } from '../../train/types.js';
-import type { DetectorFeatures } from '../single_stage_detector.js';
-import type { IterationInfo, LossTerms } from '../types.js';
-import { DETR } from './detr_detector.js';
-import type { DETRHead } from './detr_head.js';
+import { ComponentError } from '../config/errors.js';
+import type { Batch } from '../data/types.js';
+import { DETR } from '../detection/detr/detr_detector.js';
+import type { DETRHead } from '../detection/detr/detr_head.js';
+import type { DetectorFeatures } from '../detection/single_stage_detector.js';
+import type { IterationInfo, LossTerms } from '../detection/types.js';
+import type { Backbone, Neck } from '../nn/backbone.js';
+import { Module } from '../nn/module.js';
+import type { PhaseSpec } from '../train/phases.js';
+import type { DeclaredOptimizer } from '../train/types.js';
 
 export interface FeatureSupervisorHost {
   readonly backbone: Backbone;
@@ -68,7 +69,7 @@ export class SupervisedDETR extends DETR {
     const out: LossTerms = { ...losses };
     this.supervisors.forEach((s, i) => {
       for (const [name, t] of Object.entries(s.losses({ batch, info, features }))) {
-        if (name in out) throw new Error(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
+        if (name in out) throw new ComponentError(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
         out[name] = t;
       }
     });
