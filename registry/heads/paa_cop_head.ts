@@ -29,7 +29,7 @@ const schema: OptionsSchema = {
     loss_cls: lossProperty('classification loss on the COP/IOP probabilities', { type: 'ProbFocalLoss', alpha: 0.25, gamma: 2.0, loss_weight: 1.0 }),
     objectness: { type: 'string', enum: OBJECTNESS_TYPES, description: "class probability: 'cop' (Eq. 1, 9 coefficients per location) or 'iop' (ReLU(σ(cls) − σ(obj_bias))·σ(obj))", default: 'cop' },
     iou_branch: { type: 'string', enum: IOU_BRANCH_USES, description: "IoU branch: 'score' (trained, √(p·IoU) at inference), 'train_only' (IoU*: trained, p at inference), 'none'", default: 'score' },
-    border: { type: 'string', enum: COP_BORDERS, description: "COP neighbours outside the map: 'half' (official: zero-padded logits, σ(0)) or 'zero'", default: 'half' },
+    border: { type: 'string', enum: COP_BORDERS, description: "COP neighbours outside the map: 'half' (official: zero-padded logits, σ(0)), 'zero', or 'replicate' (the nearest location inside)", default: 'half' },
     // No schema default: the official heads differ by IoU branch.
     box_loss_weighting: {
       enum: [...PAA_BOX_LOSS_WEIGHTINGS],

@@ -3,7 +3,8 @@
  * between the detector's view and a momentum encoder's second view, with the
  * paper's defaults (spec §4): α = 0, β = 1 (cosine only), τ = 0.3, EMA 0.99,
  * adaptive threshold with S = 9, the encoded level only. The projection
- * head is the neck's own input projection (see the supervisor's module).
+ * head is the neck's own input projection (see the supervisor's module): the
+ * paper's 2-layer head with the TransformerEncoder's `projection: mlp`.
  * Needs the `TwoViews` transform in the training pipeline. Attaches to
  * one-stage detectors and to DETR.
  */
@@ -22,6 +23,7 @@ interface ThresholdOption {
 interface Options {
   alpha: number;
   beta: number;
+  loss_weight: number;
   tau: number;
   momentum: number;
   threshold: ThresholdOption;
@@ -54,6 +56,7 @@ export const PixelContrast = defineComponent<Options, SupervisorFactory & Featur
     properties: {
       alpha: { type: 'number', minimum: 0, description: 'weight α of L_NCE (0 skips it)', default: 0 },
       beta: { type: 'number', minimum: 0, description: 'weight β of L_Cos (0 skips it)', default: 1 },
+      loss_weight: { type: 'number', exclusiveMinimum: 0, description: 'multiplies α and β: keeps the paper\'s (α, β) rows on a host whose supervised loss has another size', default: 1 },
       tau: { type: 'number', exclusiveMinimum: 0, description: 'NCE temperature τ', default: 0.3 },
       momentum: { type: 'number', minimum: 0, maximum: 1, description: 'EMA coefficient of the momentum encoder', default: 0.99 },
       threshold: THRESHOLD,
@@ -76,7 +79,7 @@ export const PixelContrast = defineComponent<Options, SupervisorFactory & Featur
   },
   build: (o) => {
     const levels: PixelContrastLevel[] = o.levels.map((l) => ({ neck: l.neck, ...(l.threshold ? { threshold: rule(l.threshold) } : {}) }));
-    const options = { alpha: o.alpha, beta: o.beta, tau: o.tau, momentum: o.momentum, threshold: rule(o.threshold), levels };
+    const options = { alpha: o.alpha, beta: o.beta, lossWeight: o.loss_weight, tau: o.tau, momentum: o.momentum, threshold: rule(o.threshold), levels };
     return { attach: (host) => new PixelContrastSupervisor(options, host), attachToFeatures: (host) => new PixelContrastSupervisor(options, host) };
   },
 });

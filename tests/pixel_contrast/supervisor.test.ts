@@ -5,6 +5,7 @@ import { initEngine } from '../../src/engine/init.js';
 import type { Batch } from '../../src/data/types.js';
 import type { SingleStageDetector } from '../../src/detection/single_stage_detector.js';
 import { countFlops } from '../../src/nn/flops.js';
+import { seedInitialisers } from '../../src/nn/init.js';
 import type { SupervisedDetector } from '../../src/supervision/supervised_detector.js';
 import { resnet } from '../../registry/backbones/resnet.js';
 import { DETR } from '../../registry/detectors/detr.js';
@@ -134,6 +135,23 @@ test('α = 0, β = 1: two steps move every trainable parameter, the projection h
   end.get(name)!.forEach((x, k) => assert.ok(Math.abs(x - (0.99 * m0[k] + 0.01 * o1[k])) < 1e-6, `twin[${k}]`));
   const frozen = model.namedParameters().filter(([n, v]) => !v.trainable && !n.startsWith('supervisors.')).map(([n]) => n);
   assert.ok(frozen.length > 0 && frozen.every((n) => maxChange(n) === 0), 'the frozen backbone stages stay put');
+  tf.dispose([batch.images, batch.secondView!.images]);
+});
+
+test('loss_weight w multiplies both terms: w·α·L_NCE and w·β·L_Cos, the rest of the loss unchanged', () => {
+  const batch = twoViewBatch();
+  const terms = (lossWeight: number): Record<string, number> => {
+    seedInitialisers(11);
+    const model = build([{ type: 'PixelContrast', alpha: 0.2, beta: 1, loss_weight: lossWeight }], 4);
+    const t = tf.tidy(() => Object.fromEntries(Object.entries(model.forwardTrain(batch, { iter: 0, maxIters: 1 })).map(([k, v]) => [k, v.dataSync()[0]])));
+    model.dispose();
+    return t;
+  };
+  const [one, quarter] = [terms(1), terms(0.25)];
+  assert.ok(one.loss_pixel_nce > 0.01 && Math.abs(one.loss_pixel_cos) > 0.01, 'both terms present');
+  assert.ok(Math.abs(quarter.loss_pixel_nce - one.loss_pixel_nce / 4) < 1e-6, `NCE: ${quarter.loss_pixel_nce} vs ${one.loss_pixel_nce} / 4`);
+  assert.ok(Math.abs(quarter.loss_pixel_cos - one.loss_pixel_cos / 4) < 1e-6, `Cos: ${quarter.loss_pixel_cos} vs ${one.loss_pixel_cos} / 4`);
+  assert.equal(quarter.loss_cls, one.loss_cls);
   tf.dispose([batch.images, batch.secondView!.images]);
 });
 

@@ -1,6 +1,7 @@
 /**
  * TSCODE's pieces on hand-built tensors: depth-to-space placement, DPE against
- * Eq. 5 written out with the same convs, SCE's shapes and top level.
+ * Eq. 5 written out with the same convs, SCE's shapes and top level, and
+ * DConv's init and norm options.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,8 @@ import { tf, type Tensor4D } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/init.js';
 import { cropTo, depthToSpace2 } from '../../src/detection/tscode/depth_to_space.js';
 import { DetailPreservingEncoder } from '../../src/detection/tscode/dpe.js';
-import { SemanticContextEncoder } from '../../src/detection/tscode/sce.js';
+import { SemanticContextEncoder, type SceOptions } from '../../src/detection/tscode/sce.js';
+import { seedInitialisers } from '../../src/nn/init.js';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -93,5 +95,44 @@ describe('TSCODE parts', () => {
     const alone = new SemanticContextEncoder({ inChannels: 4, featChannels: 8, stackedConvs: 1, convBias: true, clsOutChannels: 3, clsBias: 0, downsample: 'conv3', useNextLevel: false, topLevel: 'pool' });
     assert.deepEqual(alone.context(p, 0).shape, [2, 5, 4, 4], 'without P_{l+1}');
     assert.throws(() => zeros.forward([p[0], p[2]]), /level 1 is 3x2/);
+  });
+
+  it("SCE's DConv: 'normal' N(0, 0.01) shrinks P_l to ≈ 0.01·√(9C) of its scale, 'c2_xavier' keeps it, a norm standardises it", () => {
+    seedInitialisers(3);
+    const c = 32;
+    const x = rand([2, 16, 16, c], 9);
+    const sceWith = (o: Partial<SceOptions>): SemanticContextEncoder =>
+      new SemanticContextEncoder({ inChannels: c, featChannels: 8, stackedConvs: 1, convBias: true, clsOutChannels: 2, clsBias: 0, downsample: 'conv3', useNextLevel: true, topLevel: 'pool', ...o });
+    const params = (sce: SemanticContextEncoder): Map<string, tf.Tensor> => new Map(sce.namedParameters());
+    const std = (t: tf.Tensor): number => tf.tidy(() => Math.sqrt(tf.moments(t).variance.dataSync()[0]));
+    // RMS over the interior outputs, whose 3×3 window lies inside the map (the first row and column read padding)
+    const rmsRatio = (sce: SemanticContextEncoder): number => tf.tidy(() => {
+      const y = tf.slice(sce.downsample(x), [0, 1, 1, 0], [-1, -1, -1, -1]);
+      return Math.sqrt(tf.mean(tf.square(y)).dataSync()[0] / tf.mean(tf.square(x)).dataSync()[0]);
+    });
+
+    const plain = sceWith({});
+    const w = params(plain).get('dconv.weight')!;
+    assert.deepEqual(w.shape, [3, 3, c, c]);
+    assert.ok(Math.abs(std(w) - 0.01) < 5e-4, `normal: weight std ${std(w)}`);
+    assert.equal(tf.tidy(() => tf.max(tf.abs(params(plain).get('dconv.bias')!)).dataSync()[0]), 0, 'zero bias');
+    const expected = 0.01 * Math.sqrt(9 * c);
+    assert.ok(Math.abs(rmsRatio(plain) - expected) < 0.1 * expected, `normal: DConv(P_l) at ${rmsRatio(plain)} of P_l's scale, expected ≈ ${expected.toFixed(3)}`);
+
+    const xavier = sceWith({ dconvInit: 'c2_xavier' });
+    const wx = params(xavier).get('dconv.weight')!;
+    const bound = Math.sqrt(3 / (9 * c));
+    assert.ok(tf.tidy(() => tf.max(tf.abs(wx)).dataSync()[0]) <= bound, 'c2_xavier: U(±√(3/fan_in))');
+    assert.ok(Math.abs(std(wx) - 1 / Math.sqrt(9 * c)) < 0.03 / Math.sqrt(9 * c), `c2_xavier: weight std ${std(wx)}`);
+    assert.ok(Math.abs(rmsRatio(xavier) - 1) < 0.1, `c2_xavier: DConv(P_l) at ${rmsRatio(xavier)} of P_l's scale`);
+
+    const normed = sceWith({ dconvNorm: { type: 'GN', num_groups: 8 } });
+    assert.deepEqual([...params(normed).keys()].filter((k) => k.startsWith('dconv')), ['dconv.weight', 'dconv_norm.weight', 'dconv_norm.bias'], 'the conv loses its bias before the norm');
+    const grouped = tf.tidy(() => tf.reshape(normed.downsample(x), [2, 8 * 8, 8, c / 8]).transpose([0, 2, 1, 3]).reshape([16, -1]));
+    const { mean, variance } = tf.moments(grouped, 1);
+    for (const [g, m] of [...mean.dataSync()].entries()) assert.ok(Math.abs(m) < 1e-4, `group ${g}: mean ${m}`);
+    for (const [g, v] of [...variance.dataSync()].entries()) assert.ok(Math.abs(v - 1) < 1e-3, `group ${g}: variance ${v}`);
+
+    assert.throws(() => sceWith({ downsample: 'max', dconvNorm: { type: 'GN', num_groups: 8 } }), /sce_downsample 'max' is a pooling/);
   });
 });

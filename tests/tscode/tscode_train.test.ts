@@ -31,6 +31,7 @@ const VARIANTS: [string, Component<unknown, unknown>, Record<string, unknown>][]
   ['FCOS + SCE + DPE', FCOS, { ...TSCODE, head: FCOS_HEAD }],
   ['FCOS + SCE', FCOS, { ...TSCODE, head: FCOS_HEAD, dpe: false }],
   ['FCOS + DPE', FCOS, { ...TSCODE, head: FCOS_HEAD, sce: false }],
+  ['FCOS + SCE, DConv c2_xavier with GN', FCOS, { ...TSCODE, head: FCOS_HEAD, dpe: false, sce_dconv_init: 'c2_xavier', sce_dconv_norm: GN }],
   ['ATSS + SCE + DPE', ATSS, { ...TSCODE, head: ATSS_HEAD }],
   ['RetinaNet + SCE + DPE (9 anchors)', RetinaNet, { ...TSCODE, head: RETINA_HEAD }],
   ['SCE conv5, DPE top pool, bilinear', FCOS, { ...TSCODE, head: FCOS_HEAD, sce_downsample: 'conv5', dpe_top_level: 'pool', dpe_upsample: 'bilinear' }],
@@ -60,6 +61,7 @@ describe('TSCODE switches train (wasm engine, 30 iterations each)', () => {
       assert.equal(names.some((n) => n.startsWith('head.dpe.')), dpe?.needsC2 === true, `${name}: DPE's convs (only with P_{l-1}) in the deployed model`);
       assert.equal(names.some((n) => /^head\.base\.(cls_convs|\w+_cls)\./.test(n)), !sce, `${name}: base classification branch only without SCE`);
       assert.ok(names.some((n) => n.startsWith('head.base.reg_convs.')), `${name}: base regression tower kept`);
+      assert.equal(names.includes('head.sce.dconv_norm.weight'), head.sce_dconv_norm !== undefined, `${name}: DConv's norm only when asked`);
     });
   }
 

@@ -7,11 +7,14 @@
  * torch's Unfold), with the 9 coefficients predicted at a and shared by all
  * classes (and anchors). The official code zero-pads the LOGITS before the
  * sigmoid, so neighbours outside the map count σ(0) = 0.5 ('half', kept on
- * purpose); 'zero' makes them count 0.
+ * purpose) for every class, a floor under each border location's score;
+ * 'zero' makes them count 0 (no floor, but border scores shrink by up to
+ * 5/9); 'replicate' makes them count the nearest location inside the map
+ * (no floor, every term a real score).
  */
 import { tf, type Tensor4D } from '../../engine/tf.js';
 
-export const COP_BORDERS = ['half', 'zero'] as const;
+export const COP_BORDERS = ['half', 'zero', 'replicate'] as const;
 export type CopBorder = (typeof COP_BORDERS)[number];
 
 /** `logits` `[B, H, W, K]`, `coef` `[B, H, W, 9]` → probabilities `[B, H, W, K]`. */
@@ -22,7 +25,7 @@ export function conditionalObjectness(logits: Tensor4D, coef: Tensor4D, border: 
   }
   return tf.tidy(() => {
     const pad: [number, number][] = [[0, 0], [1, 1], [1, 1], [0, 0]];
-    const probs = border === 'half' ? tf.sigmoid(tf.pad(logits, pad)) : tf.pad(tf.sigmoid(logits), pad);
+    const probs = border === 'half' ? tf.sigmoid(tf.pad(logits, pad)) : border === 'zero' ? tf.pad(tf.sigmoid(logits), pad) : tf.sigmoid(replicatePad1(logits));
     const obj = tf.sigmoid(coef);
     const terms: Tensor4D[] = [];
     for (let dy = 0; dy < 3; dy++) {
@@ -34,6 +37,13 @@ export function conditionalObjectness(logits: Tensor4D, coef: Tensor4D, border: 
     }
     return tf.div(tf.addN(terms), 9) as Tensor4D;
   });
+}
+
+/** One row and column of edge copies on each side of H and W (torch's ReplicationPad2d(1)). */
+function replicatePad1(x: Tensor4D): Tensor4D {
+  const [, h, w] = x.shape;
+  const rows = tf.concat([tf.slice(x, [0, 0, 0, 0], [-1, 1, -1, -1]), x, tf.slice(x, [0, h - 1, 0, 0], [-1, 1, -1, -1])], 1);
+  return tf.concat([tf.slice(rows, [0, 0, 0, 0], [-1, -1, 1, -1]), rows, tf.slice(rows, [0, 0, w - 1, 0], [-1, -1, 1, -1])], 2);
 }
 
 /**

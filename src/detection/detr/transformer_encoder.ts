@@ -1,6 +1,7 @@
 /**
  * DETR's encoder as a neck: a 1×1 input projection of the lowest-resolution
- * backbone map (the last level), the 2D sine positional encoding, and
+ * backbone map (the last level; or PixelContrast's 2-layer head, see
+ * input_projection.ts), the 2D sine positional encoding, and
  * `numLayers` post-norm self-attention + FFN layers. It returns the encoded
  * map `[N, H, W, E]`, followed by `numExtraLevels` stride-2 3×3 convs on it,
  * so one-stage heads that want several levels can sit on it too.
@@ -12,6 +13,7 @@ import { ConvModule } from '../../nn/conv_module.js';
 import { fill, xavierUniform } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module_list.js';
+import { createInputProjection, type InputProjectionType } from './input_projection.js';
 import { EncoderLayer, type TransformerLayerOptions } from './layers.js';
 import { sinePositionalEncoding } from './positional_encoding.js';
 
@@ -20,11 +22,15 @@ export interface TransformerEncoderOptions extends TransformerLayerOptions {
   inChannels: number[];
   numLayers: number;
   numExtraLevels: number;
+  /** 'linear' (DETR's 1×1 conv) when absent. */
+  projection?: InputProjectionType;
+  /** Hidden width of the 'mlp' projection; the encoded level's channels when absent. */
+  projectionChannels?: number;
 }
 
 export class TransformerEncoder extends Module implements ProjectingNeck {
   readonly outChannels: number[];
-  private readonly inputProj: ConvModule;
+  private readonly inputProj: InputProjection['module'];
   private readonly layers: ModuleList<EncoderLayer>;
   private readonly extraConvs: ModuleList<ConvModule>;
 
@@ -61,9 +67,10 @@ export class TransformerEncoder extends Module implements ProjectingNeck {
     return { module: this.inputProj, backboneLevel: this.options.inChannels.length - 1, create: () => this.createInputProj() };
   }
 
-  private createInputProj(): ConvModule {
-    const { inChannels, embedDims } = this.options;
-    return new ConvModule(inChannels[inChannels.length - 1], embedDims, { kernelSize: 1, activation: null, norm: null });
+  private createInputProj(): InputProjection['module'] {
+    const { inChannels, embedDims, projection, projectionChannels } = this.options;
+    const c = inChannels[inChannels.length - 1];
+    return createInputProjection(projection ?? 'linear', c, projectionChannels ?? c, embedDims);
   }
 
   /** The encoder alone on a projected `[N, H, W, E]` map. */

@@ -5,14 +5,21 @@
  * and depth-to-space back to P_l's resolution (cropped when H_l is odd).
  * DConv is one stride-2 layer shared by all levels: a plain 3×3 conv in the
  * paper (Table 2 also tries 5×5, 7×7, 3×3 average and max pooling).
+ *
+ * The paper gives DConv no init and no norm. The default is the head convs'
+ * N(0, 0.01) without a norm, as TSCODE's hosts (mmdet dense heads) initialise
+ * every conv they add. At the study's 32 channels that makes DConv(P_l) about
+ * 0.01·√(9·32) ≈ 0.17 of P_l's scale, so the concatenated P_{l+1} dominates
+ * G_l at the start; 'c2_xavier' (kaiming_uniform, a = 1: variance kept) or a
+ * norm after DConv start both halves at one scale.
  */
 import { tf, type Tensor4D } from '../../engine/tf.js';
 import { Conv2d } from '../../nn/conv2d.js';
 import { ConvModule } from '../../nn/conv_module.js';
-import { fill, normal } from '../../nn/init.js';
+import { fill, kaimingUniform, normal } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module_list.js';
-import type { NormConfig } from '../../nn/norm.js';
+import { buildNorm, type NormConfig, type NormLayer } from '../../nn/norm.js';
 import { cropTo, depthToSpace2 } from './depth_to_space.js';
 
 export const SCE_DOWNSAMPLES = ['conv3', 'conv5', 'conv7', 'avg', 'max'] as const;
@@ -21,6 +28,10 @@ export type SceDownsample = (typeof SCE_DOWNSAMPLES)[number];
 /** What stands in for P_{l+1} at the top level, where the paper is silent. */
 export const SCE_TOP_LEVELS = ['pool', 'zeros'] as const;
 export type SceTopLevel = (typeof SCE_TOP_LEVELS)[number];
+
+/** DConv's weight init: N(0, 0.01) as the head convs, or kaiming_uniform(a = 1), U(±√(3 / fan_in)). */
+export const SCE_DCONV_INITS = ['normal', 'c2_xavier'] as const;
+export type SceDconvInit = (typeof SCE_DCONV_INITS)[number];
 
 export interface SceOptions {
   inChannels: number;
@@ -37,25 +48,37 @@ export interface SceOptions {
   useNextLevel: boolean;
   /** 'pool': P_{L+1} = max-pool(P_L, 1, stride 2), as FPN's extra level without convs; 'zeros': a zero map. */
   topLevel: SceTopLevel;
+  /** Init of a conv DConv ('normal' when absent). */
+  dconvInit?: SceDconvInit;
+  /** A norm after a conv DConv (none when absent); the conv then has no bias. */
+  dconvNorm?: NormConfig | null;
 }
 
-/** A stride-2 conv initialised N(0, 0.01), zero bias, as the head convs. */
-export function stride2Conv(channels: number, kernel: number): Conv2d {
-  const conv = new Conv2d(channels, channels, { kernelSize: kernel, stride: 2, padding: (kernel - 1) / 2 });
-  fill(conv.weight, normal(conv.weight.shape, 0.01));
+/** A stride-2 conv, zero bias; weights N(0, 0.01) as the head convs unless `init` says otherwise. */
+export function stride2Conv(channels: number, kernel: number, init: SceDconvInit = 'normal', bias = true): Conv2d {
+  const conv = new Conv2d(channels, channels, { kernelSize: kernel, stride: 2, padding: (kernel - 1) / 2, bias });
+  const fanIn = kernel * kernel * channels;
+  fill(conv.weight, init === 'c2_xavier' ? kaimingUniform(conv.weight.shape, { fan: fanIn, a: 1 }) : normal(conv.weight.shape, 0.01));
   if (conv.bias !== undefined) fill(conv.bias, tf.zeros(conv.bias.shape));
   return conv;
 }
 
 export class SemanticContextEncoder extends Module {
   private readonly dconv?: Conv2d;
+  private readonly dconvNorm?: NormLayer;
   readonly tower: ModuleList<ConvModule>;
   readonly predictor: Conv2d;
 
   constructor(readonly options: SceOptions) {
     super();
     const kernel = { conv3: 3, conv5: 5, conv7: 7, avg: 0, max: 0 }[options.downsample];
-    if (kernel > 0) this.dconv = this.child('dconv', stride2Conv(options.inChannels, kernel));
+    const dconvNorm = options.dconvNorm ?? null;
+    if (kernel > 0) {
+      this.dconv = this.child('dconv', stride2Conv(options.inChannels, kernel, options.dconvInit, dconvNorm === null));
+      if (dconvNorm !== null) this.dconvNorm = this.child('dconv_norm', buildNorm(dconvNorm, options.inChannels));
+    } else if (dconvNorm !== null || (options.dconvInit ?? 'normal') !== 'normal') {
+      throw new Error(`SCE: sce_dconv_init and sce_dconv_norm set a conv DConv, but sce_downsample '${options.downsample}' is a pooling`);
+    }
     this.tower = this.child('convs', new ModuleList<ConvModule>());
     const towerIn = options.useNextLevel ? 2 * options.inChannels : options.inChannels;
     for (let i = 0; i < options.stackedConvs; i++) {
@@ -71,7 +94,10 @@ export class SemanticContextEncoder extends Module {
 
   /** Shared stride-2 downsampling of one level (Eq. 3's DConv). */
   downsample(x: Tensor4D): Tensor4D {
-    if (this.dconv !== undefined) return this.dconv.forward(x);
+    if (this.dconv !== undefined) {
+      const y = this.dconv.forward(x);
+      return this.dconvNorm === undefined ? y : this.dconvNorm.forward(y);
+    }
     return this.options.downsample === 'avg' ? tf.avgPool(x, 3, 2, 'same') : tf.maxPool(x, 3, 2, 'same');
   }
 

@@ -5,8 +5,9 @@
  * through the momentum encoder f_m (EMA, no gradient), giving Ψ. Per level:
  * - L_NCE (Eq. 4) between Γ, the encoder's input, and Ψ;
  * - L_Cos (Eq. 5) between γ = the encoder (neck) output at that level and Ψ;
- * returned as `loss_pixel_nce` = α·L_NCE and `loss_pixel_cos` = β·L_Cos
- * (averaged over the levels), so the total is L_sup + α·L_NCE + β·L_Cos.
+ * returned as `loss_pixel_nce` = w·α·L_NCE and `loss_pixel_cos` = w·β·L_Cos
+ * (averaged over the levels), so the total is L_sup + w·(α·L_NCE + β·L_Cos)
+ * with w = `lossWeight` (1: the paper's Eq. 6).
  *
  * The projection head is the neck's own input projection. The paper's f_e is
  * the backbone followed by the projection head, Γ = f_e(x_e), and "Ω maps Γ
@@ -17,8 +18,13 @@
  * the backbone and that projection. A head of the supervisor's own would get
  * a gradient from L_NCE only: none at α = 0, the paper's setting, where it
  * would stay at its random init and make Ψ a fixed random projection. The
- * paper describes its head as two 1×1 convs with BN and ReLU; ours is the
- * neck's projection as it is (DETR's single 1×1 conv).
+ * paper's head is two 1×1 convs with BN and ReLU: the TransformerEncoder's
+ * `projection: mlp` (its twin's BN normalises x_m with x_m's own batch
+ * statistics, as MoCo's key encoder); `projection: linear` is DETR's 1×1.
+ *
+ * `loss_weight` multiplies both terms, so the rows keep the paper's (α, β)
+ * while the pair is scaled to a host whose supervised loss has another size
+ * (Deformable DETR's is about ten times a RetinaHead's).
  *
  * The EMA step runs once at the start of every iteration but the first, which
  * is the same as running it after every optimizer step (and stays right when
@@ -50,6 +56,8 @@ export interface PixelContrastLevel {
 export interface PixelContrastOptions {
   alpha: number;
   beta: number;
+  /** Multiplies α and β (1 when absent). */
+  lossWeight?: number;
   tau: number;
   momentum: number;
   threshold: ThresholdRule;
@@ -122,7 +130,9 @@ export class PixelContrastSupervisor implements Supervisor, FeatureSupervisor {
   }
 
   losses(ctx: FeatureTrainingContext): LossTerms {
-    const { alpha, beta } = this.options;
+    const w = this.options.lossWeight ?? 1;
+    const alpha = w * this.options.alpha;
+    const beta = w * this.options.beta;
     const second = ctx.batch.secondView;
     if (second === undefined) throw new ComponentError('PixelContrast needs a second view of each image; add the TwoViews transform to the training pipeline', this.host.where);
     if (ctx.info.iter > 0 && ctx.info.iter !== this.lastIter) this.ema.update();
