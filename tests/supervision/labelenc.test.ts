@@ -116,3 +116,22 @@ test('Step 2 ablations: initialisation off keeps fresh head and FPN; supervision
   assert.deepEqual(noSup.trainingPhases(), []);
   assert.deepEqual(Object.keys(noSup.forwardTrain(drawnBatch(), { iter: 0, maxIters: 10 })).sort(), ['loss_bbox', 'loss_cls']);
 });
+
+test("every shipped LabelEnc Step-1 config moves the LR steps past the distance warm-up, as the official Step 1 (90k and 110k of 120k)", async () => {
+  const { loadValidatedConfig } = await import('../../src/registry/load_validated.js');
+  const { resolvePoint } = await import('../../src/train/iter_point.js');
+  const root = new URL('../../../configs/labelenc/', import.meta.url).pathname;
+  const { readdirSync } = await import('node:fs');
+  const files = readdirSync(root).filter((f) => f.startsWith('labelenc_step1_'));
+  assert.ok(files.length >= 6);
+  for (const f of files) {
+    const { config } = await loadValidatedConfig(join(root, f));
+    const t = (config.train as { max_iters: number }).max_iters;
+    const warmup = resolvePoint((config.model as { supervisors: { distance_warmup: string | number }[] }).supervisors[0].distance_warmup, t, f);
+    const steps = (config.schedule as { steps: (string | number)[] }).steps.map((s) => resolvePoint(s, t, f));
+    // The Step-2 schedule (steps at 2/3 and 8/9 of its length) runs after the warm-up: step = warm-up + s · (T − warm-up).
+    const expected = [2 / 3, 8 / 9].map((s) => warmup + s * (t - warmup));
+    steps.forEach((s, i) => assert.ok(Math.abs(s - expected[i]) <= 1, `${f}: LR step ${i} at ${s}, expected ${expected[i]} (warm-up ${warmup} of ${t})`));
+    assert.ok(Math.abs(warmup / t - 0.25) < 1e-3, `${f}: the warm-up is 30k of 120k`);
+  }
+});
