@@ -10,6 +10,7 @@ import type { DetectionDataset } from '../data/dataset.js';
 import type { Batch } from '../data/types.js';
 import type { Detector } from '../detection/types.js';
 import { evaluateCoco, loadGroundTruth, loadResults, type CocoEvalResult } from '../eval/index.js';
+import { CountProgress, type ProgressStream } from './progress.js';
 
 /** MMDetection's metric names for pycocotools' 12 stats, in order. */
 export const BBOX_METRICS = [
@@ -17,7 +18,7 @@ export const BBOX_METRICS = [
   'bbox_AR_1', 'bbox_AR_10', 'bbox_AR_100', 'bbox_AR_s', 'bbox_AR_m', 'bbox_AR_l',
 ] as const;
 
-interface CocoResult {
+export interface CocoResult {
   image_id: number;
   category_id: number;
   bbox: [number, number, number, number];
@@ -29,10 +30,14 @@ export interface DetectorEvaluation {
   result: CocoEvalResult;
   /** The COCO results file content, for the run's artifacts. */
   detections: CocoResult[];
+  /** The dataset evaluated on (its records, classes and category ids). */
+  dataset: DetectionDataset;
 }
 
-export async function evaluateDetector(model: Detector, batches: AsyncIterable<Batch>, dataset: DetectionDataset): Promise<DetectorEvaluation> {
+/** `progressOut`: where the progress bar is drawn (a terminal only). */
+export async function evaluateDetector(model: Detector, batches: AsyncIterable<Batch>, dataset: DetectionDataset, progressOut?: ProgressStream): Promise<DetectorEvaluation> {
   const detections: CocoResult[] = [];
+  const progress = new CountProgress('eval', dataset.length, progressOut);
   for await (const batch of batches) {
     await yieldToEventLoop();
     try {
@@ -47,10 +52,12 @@ export async function evaluateDetector(model: Detector, batches: AsyncIterable<B
       batch.images.dispose();
       batch.secondView?.images.dispose();
     }
+    progress.advance(batch.metas.length);
   }
+  progress.finish();
   const gt = loadGroundTruth(dataset.cocoGt(), dataset.source);
   const result = await evaluateCoco(gt, loadResults(detections, gt, `detections of ${dataset.source}`));
   const metrics: Record<string, number> = {};
   BBOX_METRICS.forEach((name, i) => (metrics[name] = result.stats[i]));
-  return { metrics, result, detections };
+  return { metrics, result, detections, dataset };
 }
