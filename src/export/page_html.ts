@@ -53,15 +53,16 @@ async function detect(blob, source) {
   const started = performance.now();
   const [prediction] = detector.predictPixels([rgbaPixels(rgba, width, height, source)]);
   const ms = performance.now() - started;
-  last = { bitmap, prediction };
+  last = { bitmap, prediction, source, ms };
   window.detlab = { backend, prediction, ms };
   draw();
-  $('status').textContent = source + ': ' + prediction.detections.length + ' detections in ' + ms.toFixed(0) + ' ms (' + backend + ')';
 }
 
 function draw() {
-  const { bitmap, prediction } = last;
+  const { bitmap, prediction, source, ms } = last;
   const thr = Number($('thr').value);
+  const shown = prediction.detections.filter((d) => d.score >= thr);
+  $('status').textContent = source + ': ' + shown.length + ' detections with score >= ' + thr + ' (' + prediction.detections.length + ' in all) in ' + ms.toFixed(0) + ' ms on ' + backend;
   const scale = Math.max(1, Math.ceil(512 / Math.min(bitmap.width, bitmap.height)));
   const canvas = $('canvas');
   canvas.width = bitmap.width * scale;
@@ -71,7 +72,7 @@ function draw() {
   ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   ctx.font = '14px system-ui, sans-serif';
   const rows = ['<tr><th>class</th><th>score</th><th>box (x1, y1, x2, y2)</th></tr>'];
-  for (const d of prediction.detections.filter((d) => d.score >= thr)) {
+  for (const d of shown) {
     const colour = cssColour(classColour(d.label));
     const [x1, y1, x2, y2] = d.bbox.map((v) => v * scale);
     ctx.strokeStyle = colour;
