@@ -20,8 +20,9 @@ export function confusionMatrixPng(matrix: Float64Array, classes: readonly strin
   const label = Math.max(70, 7 * Math.max(...names.map((s) => s.length)) + 10);
   const left = label + 24;
   const top = 56;
-  const width = left + n * cell + 16;
-  const height = top + n * cell + label + 24;
+  // Column names are written at 45 degrees below the grid: they reach about 0.7 of their length right and down.
+  const width = Math.max(left + n * cell + Math.ceil(0.7 * label) + 8, Math.ceil(7 * title.length) + 24);
+  const height = top + n * cell + Math.ceil(0.7 * label) + 24;
   const parts: string[] = [`<text x="${width / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`];
   for (let g = 0; g < n; g++) {
     let rowSum = 0;
