@@ -19,34 +19,24 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_common import conv, parse_args
+from torch_common import BasicBlock, conv, parse_args
 
 batch, size, steps, num_classes = parse_args()
 BASE, GROUPS, CHANNELS, HEAD_GROUPS, ANCHORS = 16, 16, 32, 8, 9
 
 
-class Block(nn.Module):
-    def __init__(self, cin, planes, stride):
-        super().__init__()
-        self.conv1, self.gn1 = conv(cin, planes, 3, stride), nn.GroupNorm(GROUPS, planes)
-        self.conv2, self.gn2 = conv(planes, planes, 3), nn.GroupNorm(GROUPS, planes)
-        self.down = None
-        if stride != 1 or cin != planes:
-            self.down = nn.Sequential(conv(cin, planes, 1, stride), nn.GroupNorm(GROUPS, planes))
-
-    def forward(self, x):
-        y = self.gn2(self.conv2(F.relu(self.gn1(self.conv1(x)))))
-        return F.relu(y + (x if self.down is None else self.down(x)))
+def gn(channels):
+    return nn.GroupNorm(GROUPS, channels)
 
 
 class Detector(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1, self.gn1 = conv(3, BASE, 7, 2), nn.GroupNorm(GROUPS, BASE)
+        self.conv1, self.gn1 = conv(3, BASE, 7, 2), gn(BASE)
         stages, cin = [], BASE
         for s in range(4):
             planes = BASE * 2 ** s
-            stages.append(nn.Sequential(Block(cin, planes, 2 if s > 0 else 1), Block(planes, planes, 1)))
+            stages.append(nn.Sequential(BasicBlock(cin, planes, 2 if s > 0 else 1, gn), BasicBlock(planes, planes, 1, gn)))
             cin = planes
         self.stages = nn.ModuleList(stages)
         ins = (2 * BASE, 4 * BASE, 8 * BASE)
