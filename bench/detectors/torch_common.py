@@ -28,15 +28,17 @@ def conv(cin, cout, k, stride=1, bias=False):
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, cin, planes, stride):
+    """ResNet's basic block; `norm(channels)` makes its norm layers (BatchNorm2d, or GroupNorm for the demo detector)."""
+
+    def __init__(self, cin, planes, stride, norm=nn.BatchNorm2d):
         super().__init__()
         self.conv1 = conv(cin, planes, 3, stride)
-        self.bn1 = nn.BatchNorm2d(planes)
+        self.bn1 = norm(planes)
         self.conv2 = conv(planes, planes, 3)
-        self.bn2 = nn.BatchNorm2d(planes)
+        self.bn2 = norm(planes)
         self.downsample = None
         if stride != 1 or cin != planes:
-            self.downsample = nn.Sequential(conv(cin, planes, 1, stride), nn.BatchNorm2d(planes))
+            self.downsample = nn.Sequential(conv(cin, planes, 1, stride), norm(planes))
 
     def forward(self, x):
         y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))

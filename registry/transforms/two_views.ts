@@ -1,7 +1,6 @@
 import { componentOption, defineComponent, type ComponentConfig } from '../../src/registry/component.js';
-import { applyPipeline } from '../../src/data/pipeline.js';
 import { hashSeed, mulberry32 } from '../../src/data/rng.js';
-import type { Transform } from '../../src/data/transform.js';
+import { applyPipeline, type Transform } from '../../src/data/transform.js';
 
 export interface TwoViewsOptions {
   view1: ComponentConfig[];

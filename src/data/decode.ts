@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import type { ImageRecord } from './dataset.js';
 import { SampleSkip } from './errors.js';
+import { imageSample } from './sample.js';
 import type { Sample } from './types.js';
 
 /** Kinds counted for skipped samples. */
@@ -14,27 +15,25 @@ export const SKIP_MISSING = 'image file missing at decode time';
 export const SKIP_CORRUPT = 'image file cannot be decoded';
 export const SKIP_SIZE = 'image size differs from its record';
 
-/** Decodes to RGB, turned upright by its EXIF orientation as Detectron2 and mmcv's default read do. */
-export async function decodeRgb(path: string): Promise<{ data: Float32Array; height: number; width: number }> {
+/** Decodes to 8-bit RGB (three values per pixel), turned upright by its EXIF orientation as Detectron2 and mmcv's default read do. */
+export async function decodeRgb8(path: string): Promise<{ data: Uint8Array; height: number; width: number }> {
   const { data, info } = await sharp(path, { failOn: 'error' })
     .rotate()
     .removeAlpha()
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
+  if (info.channels === 3) return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), height: info.height, width: info.width };
   const n = info.width * info.height;
-  const out = new Float32Array(n * 3);
-  if (info.channels === 3) {
-    for (let i = 0; i < out.length; i += 1) out[i] = data[i] as number;
-  } else {
-    for (let p = 0; p < n; p += 1) {
-      const v = data[p * info.channels] as number;
-      out[3 * p] = v;
-      out[3 * p + 1] = v;
-      out[3 * p + 2] = v;
-    }
-  }
+  const out = new Uint8Array(n * 3);
+  for (let p = 0; p < n; p += 1) out.fill(data[p * info.channels] as number, 3 * p, 3 * p + 3);
   return { data: out, height: info.height, width: info.width };
+}
+
+/** Decodes to RGB as float32 (0-255), as the pipeline takes it. */
+export async function decodeRgb(path: string): Promise<{ data: Float32Array; height: number; width: number }> {
+  const image = await decodeRgb8(path);
+  return { data: Float32Array.from(image.data), height: image.height, width: image.width };
 }
 
 export async function loadSample(record: ImageRecord): Promise<Sample> {
@@ -53,21 +52,9 @@ export async function loadSample(record: ImageRecord): Promise<Sample> {
     );
   }
   return {
-    image: decoded.data,
-    height: decoded.height,
-    width: decoded.width,
+    ...imageSample(decoded.data, decoded.height, decoded.width, record.imageId, record.fileName),
     boxes: Float32Array.from(record.boxes),
     labels: Int32Array.from(record.labels),
     ignoreBoxes: Float32Array.from(record.ignoreBoxes),
-    meta: {
-      imageId: record.imageId,
-      fileName: record.fileName,
-      originalShape: [decoded.height, decoded.width],
-      imgShape: [decoded.height, decoded.width],
-      padShape: [decoded.height, decoded.width],
-      scaleFactor: [1, 1],
-      flip: false,
-      ops: [],
-    },
   };
 }

@@ -10,8 +10,6 @@ import fg from 'fast-glob';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { isComponent, type BuildContext, type Component, type ComponentConfig, type ComponentKind } from '../registry/component.js';
-import type { Rng } from './rng.js';
-import type { Sample } from './types.js';
 import type { Transform } from './transform.js';
 
 /** What a worker needs to rebuild the pipeline: plain data only. */
@@ -80,23 +78,4 @@ export function buildTransform(config: ComponentConfig, components: ReadonlyMap<
 
 export function buildPipeline(configs: readonly ComponentConfig[], components: ReadonlyMap<string, Component>, path: string): Transform[] {
   return configs.map((config, i) => buildTransform(config, components, `${path}[${i}]`));
-}
-
-/**
- * Runs the transforms in order. Once a transform (TwoViews) has attached a
- * second view, every later transform runs on both views, the first view
- * first, so `[TwoViews, Normalize, Pad]` normalises and pads both.
- */
-export function applyPipeline(transforms: readonly Transform[], sample: Sample, rng: Rng): Sample {
-  let out = sample;
-  for (const transform of transforms) {
-    const { secondView, ...first } = out;
-    const next = transform.apply(first, rng);
-    if (secondView !== undefined) {
-      if (next.secondView !== undefined) throw new Error(`${transform.name}: a sample cannot get a second view twice`);
-      next.secondView = transform.apply(secondView, rng);
-    }
-    out = next;
-  }
-  return out;
 }

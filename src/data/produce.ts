@@ -6,9 +6,8 @@
 import type { ImageRecord } from './dataset.js';
 import { loadSample } from './decode.js';
 import { SampleSkip } from './errors.js';
-import { applyPipeline } from './pipeline.js';
 import { rngFor } from './rng.js';
-import type { Transform } from './transform.js';
+import { applyPipeline, type Transform } from './transform.js';
 import type { Sample } from './types.js';
 
 /** What producing a sample gives: the sample, or why it was skipped. */

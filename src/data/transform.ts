@@ -76,3 +76,22 @@ export function cropBoxes(
 export function selectLabels(labels: Int32Array, keep: readonly number[]): Int32Array {
   return Int32Array.from(keep, (i) => labels[i] as number);
 }
+
+/**
+ * Runs the transforms in order. Once a transform (TwoViews) has attached a
+ * second view, every later transform runs on both views, the first view
+ * first, so `[TwoViews, Normalize, Pad]` normalises and pads both.
+ */
+export function applyPipeline(transforms: readonly Transform[], sample: Sample, rng: Rng): Sample {
+  let out = sample;
+  for (const transform of transforms) {
+    const { secondView, ...first } = out;
+    const next = transform.apply(first, rng);
+    if (secondView !== undefined) {
+      if (next.secondView !== undefined) throw new Error(`${transform.name}: a sample cannot get a second view twice`);
+      next.secondView = transform.apply(secondView, rng);
+    }
+    out = next;
+  }
+  return out;
+}

@@ -13,7 +13,6 @@
  * writer does.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { tf, type Tensor } from '../engine/tf.js';
 import { peekValues } from '../engine/read.js';
 
@@ -23,7 +22,8 @@ interface TensorEntry {
   data_offsets: [number, number];
 }
 
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+// Read from memory rather than node:os, so the decoder also runs in a browser (the exported page).
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const ELEMENT_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 
@@ -54,7 +54,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   if (headerLen > bytes.length - 8) fail(`header length ${headerLen} exceeds the file size ${bytes.length}`);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLen)).toString('utf8')) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
   } catch (e) {
     return fail(`header is not valid JSON (${(e as Error).message})`);
   }

@@ -16,7 +16,7 @@
  * at any position, and needs no files.
  */
 import { tf, type Tensor4D } from '../engine/tf.js';
-import { applyPipeline } from '../data/pipeline.js';
+import { applyPipeline } from '../data/transform.js';
 import { rngFor } from '../data/rng.js';
 import type { Transform } from '../data/transform.js';
 import type { Sample } from '../data/types.js';

@@ -88,21 +88,22 @@ export class Registry {
 
 /** Catches contract mistakes at registration, naming the file, rather than at first use. */
 function checkComponent(component: AnyComponent, file: string): void {
-  const where = `${displayFile(file)}: component '${String(component.name)}'`;
+  // Built only for a message: file names are shown relative to the working directory, which a browser (an exported page) has none of.
+  const where = (): string => `${displayFile(file)}: component '${String(component.name)}'`;
   if (!(COMPONENT_KINDS as readonly string[]).includes(component.kind)) {
-    throw new UserError(`${where} has unknown kind '${component.kind}' (kinds: ${COMPONENT_KINDS.join(', ')})`);
+    throw new UserError(`${where()} has unknown kind '${component.kind}' (kinds: ${COMPONENT_KINDS.join(', ')})`);
   }
-  if (typeof component.name !== 'string' || !NAME.test(component.name)) throw new UserError(`${where}: the name must be an identifier`);
-  if (typeof component.build !== 'function') throw new UserError(`${where} has no build function`);
+  if (typeof component.name !== 'string' || !NAME.test(component.name)) throw new UserError(`${where()}: the name must be an identifier`);
+  if (typeof component.build !== 'function') throw new UserError(`${where()} has no build function`);
   const schema = component.schema;
   if (schema?.type !== 'object' || typeof schema.properties !== 'object') {
-    throw new UserError(`${where}: the options schema must be {type: 'object', properties: {...}}`);
+    throw new UserError(`${where()}: the options schema must be {type: 'object', properties: {...}}`);
   }
   for (const [option, optionSchema] of Object.entries(schema.properties)) {
-    if (RESERVED_OPTIONS.has(option)) throw new UserError(`${where}: '${option}' is reserved and cannot be an option`);
+    if (RESERVED_OPTIONS.has(option)) throw new UserError(`${where()}: '${option}' is reserved and cannot be an option`);
     const description = optionSchema.description;
     if (typeof description !== 'string' || description.trim() === '' || description.includes('\n')) {
-      throw new UserError(`${where}: option '${option}' needs a one-line description`);
+      throw new UserError(`${where()}: option '${option}' needs a one-line description`);
     }
   }
 }

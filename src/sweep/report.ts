@@ -13,7 +13,8 @@ import type { Curves } from './remote_curves.js';
 import { paramKeys, resultRows, significant, type ResultRow } from './results.js';
 import type { SweepState, TrialRecord } from './state.js';
 import { ALPHA, mean } from './stats.js';
-import { barChart, escapeXml, lineChart, type Bar, type Series, type XYPoint } from './svg.js';
+import { escapeXml } from '../vis/svg_text.js';
+import { barChart, lineChart, type Bar, type Series, type XYPoint } from './svg.js';
 import { cellText, deltaLegend, metricHeading, pairedCsv, resultsCsv, resultsMarkdown, scale } from './table.js';
 import { formatValue } from './trial.js';
 

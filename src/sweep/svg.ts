@@ -4,6 +4,8 @@
  * bars (optionally on a log x axis), a bar chart with error bars, and curves.
  * Either chart can draw a line at y = 0, for differences from a baseline.
  */
+import { escapeXml } from '../vis/svg_text.js';
+
 export interface XYPoint {
   x: number;
   y: number;
@@ -37,10 +39,6 @@ const W = 600;
 const H = 340;
 const M = { left: 64, right: 150, top: 34, bottom: 52 };
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-
-export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function fmt(v: number): string {
   return Number(v.toFixed(2)).toString();

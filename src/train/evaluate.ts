@@ -10,6 +10,7 @@ import type { DetectionDataset } from '../data/dataset.js';
 import type { Batch } from '../data/types.js';
 import { scoresTeachers, type DetectionResult, type Detector } from '../detection/types.js';
 import { evaluateCoco, loadGroundTruth, loadResults, type CocoEvalResult } from '../eval/index.js';
+import { CountProgress, type ProgressStream } from './progress.js';
 
 /** MMDetection's metric names for pycocotools' 12 stats, in order. */
 export const BBOX_METRICS = [
@@ -17,7 +18,7 @@ export const BBOX_METRICS = [
   'bbox_AR_1', 'bbox_AR_10', 'bbox_AR_100', 'bbox_AR_s', 'bbox_AR_m', 'bbox_AR_l',
 ] as const;
 
-interface CocoResult {
+export interface CocoResult {
   image_id: number;
   category_id: number;
   bbox: [number, number, number, number];
@@ -29,6 +30,8 @@ export interface DetectorEvaluation {
   result: CocoEvalResult;
   /** The COCO results file content, for the run's artifacts. */
   detections: CocoResult[];
+  /** The dataset evaluated on (its records, classes and category ids). */
+  dataset: DetectionDataset;
 }
 
 export interface EvaluateOptions {
@@ -37,10 +40,13 @@ export interface EvaluateOptions {
    * from the ground truth), as `teacher/<stat>` beside the student's stats.
    */
   teachers?: boolean;
+  /** Where the progress bar is drawn (a terminal only). */
+  progressOut?: ProgressStream;
 }
 
 export async function evaluateDetector(model: Detector, batches: AsyncIterable<Batch>, dataset: DetectionDataset, options: EvaluateOptions = {}): Promise<DetectorEvaluation> {
   const detections: CocoResult[] = [];
+  const progress = new CountProgress('eval', dataset.length, options.progressOut);
   const teacherDetections = new Map<string, CocoResult[]>();
   const scoreTeachers = options.teachers === true && scoresTeachers(model);
   const collect = (into: CocoResult[], results: readonly DetectionResult[]): void => {
@@ -65,7 +71,9 @@ export async function evaluateDetector(model: Detector, batches: AsyncIterable<B
       batch.images.dispose();
       batch.secondView?.images.dispose();
     }
+    progress.advance(batch.metas.length);
   }
+  progress.finish();
   const gt = loadGroundTruth(dataset.cocoGt(), dataset.source);
   const result = await evaluateCoco(gt, loadResults(detections, gt, `detections of ${dataset.source}`));
   const metrics = namedStats(result.stats, '');
@@ -73,7 +81,7 @@ export async function evaluateDetector(model: Detector, batches: AsyncIterable<B
     const teacher = await evaluateCoco(gt, loadResults(dets, gt, `${prefix} detections of ${dataset.source}`));
     Object.assign(metrics, namedStats(teacher.stats, `${prefix}/`));
   }
-  return { metrics, result, detections };
+  return { metrics, result, detections, dataset };
 }
 
 function namedStats(stats: ArrayLike<number>, prefix: string): Record<string, number> {

@@ -3,14 +3,12 @@
  * checkpoint's weights (a detlab checkpoint directory, or its
  * tensors.safetensors), evaluated on the config's `data.val`.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { UserError } from '../config/errors.js';
 import { valLoader, type DataSplitConfig } from '../data/build.js';
 import type { Batch } from '../data/types.js';
 import type { Detector } from '../detection/types.js';
 import { initEngine } from '../engine/init.js';
-import { readSafetensors } from '../nn/safetensors.js';
+import { checkpointFile, loadCheckpoint } from '../nn/checkpoint_weights.js';
 import { build } from '../registry/build.js';
 import { loadValidatedConfig } from '../registry/load_validated.js';
 import { evaluateDetector, type DetectorEvaluation } from './evaluate.js';
@@ -24,8 +22,7 @@ export interface CheckpointEvalOptions {
 }
 
 export async function evaluateCheckpoint(o: CheckpointEvalOptions): Promise<DetectorEvaluation> {
-  const file = existsSync(o.checkpoint) && statSync(o.checkpoint).isDirectory() ? join(o.checkpoint, 'tensors.safetensors') : o.checkpoint;
-  if (!existsSync(file)) throw new UserError(`--checkpoint ${o.checkpoint}: no such checkpoint (expected a checkpoint directory or a .safetensors file)`);
+  checkpointFile(o.checkpoint); // a wrong path fails before the data is prepared
   const v = await loadValidatedConfig(o.configFile, { overrides: o.overrides, plugins: o.plugins });
   const val = (v.config.data as { val?: DataSplitConfig } | undefined)?.val;
   if (val === undefined) throw new UserError(`${v.file}: the config has no data.val section to evaluate on`);
@@ -38,19 +35,7 @@ export async function evaluateCheckpoint(o: CheckpointEvalOptions): Promise<Dete
       path: 'model',
       extras: { numClasses: loader.dataset.classes.length, rng: new Rng(0) },
     });
-    const { tensors } = readSafetensors(file);
-    try {
-      // A detlab checkpoint prefixes model tensors with `model/`; a bare weights file has none.
-      const prefixed = [...tensors.keys()].some((k) => k.startsWith('model/'));
-      const state = new Map([...tensors].filter(([k]) => !prefixed || k.startsWith('model/')).map(([k, t]) => [prefixed ? k.slice(6) : k, t]));
-      try {
-        model.loadStateDict(state);
-      } catch (err) {
-        throw new UserError(`${file}: ${(err as Error).message}`);
-      }
-    } finally {
-      for (const t of tensors.values()) t.dispose();
-    }
+    loadCheckpoint(model, o.checkpoint);
     model.eval();
     const teachers = (v.config.evaluation as { teacher?: boolean } | undefined)?.teacher ?? true;
     return await evaluateDetector(model, loader as AsyncIterable<Batch>, loader.dataset, { teachers });

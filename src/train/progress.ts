@@ -66,3 +66,35 @@ export function formatDuration(seconds: number): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
+
+/**
+ * A bar for a counted pass (evaluation, inference, a browse sheet): on a
+ * terminal one line redrawn in place and cleared at the end; elsewhere
+ * nothing, the caller printing its summary.
+ */
+export type ProgressStream = { write(s: string): boolean; isTTY?: boolean };
+
+export class CountProgress {
+  private done = 0;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly out: ProgressStream = process.stdout,
+  ) {}
+
+  advance(n = 1): void {
+    this.done += n;
+    if (this.out.isTTY !== true) return;
+    const width = 24;
+    const filled = Math.round((width * Math.min(this.done, this.total)) / Math.max(this.total, 1));
+    const seconds = (performance.now() - this.started) / 1000;
+    const eta = this.done > 0 ? formatDuration((seconds * (this.total - this.done)) / this.done) : '?';
+    this.out.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total}  ETA ${eta}\x1b[K`);
+  }
+
+  finish(): void {
+    if (this.out.isTTY === true) this.out.write('\r\x1b[K');
+  }
+}

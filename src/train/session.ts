@@ -33,12 +33,15 @@ import { CheckpointHook } from './hooks/checkpoint_hook.js';
 import { EvalHook } from './hooks/eval_hook.js';
 import { LoggerHook } from './hooks/logger_hook.js';
 import { ThreadsHook } from './hooks/threads_hook.js';
+import { VisualizationHook } from './hooks/visualization_hook.js';
 import type { ScheduleFactory } from './lr_schedules.js';
 import { NonFiniteLossError } from './nan_guard.js';
 import type { OptimizerFactory } from './optimizers/options.js';
 import type { PhasePlan, PhaseSpec } from './phases.js';
 import { resolvePoint } from './iter_point.js';
+// upward: the session assembles a run, supervisors' diagnostics included (the loop itself knows nothing of them)
 import { SupervisionDiagnosticsHook } from '../supervision/diagnostics_hook.js';
+// upward: the same, to tell a detector with supervisors
 import { SupervisedDetector } from '../supervision/supervised_detector.js';
 import { Progress } from './progress.js';
 import { Rng } from './rng.js';
@@ -46,6 +49,7 @@ import { Runner } from './runner.js';
 import { acceptThreadGrants } from './thread_grant.js';
 import type { TrainSection } from './train.section.js';
 import type { DeclaredOptimizer } from './types.js';
+import type { VisualizationSection } from './visualization.section.js';
 import { createRunDir, latestRunWithCheckpoint } from './work_dir.js';
 
 export interface TrainOptions {
@@ -242,6 +246,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
 
   const hooks: Hook[] = [new LoggerHook(t.log_interval, progress), new CheckpointHook(t.checkpoint.interval, t.checkpoint.max_keep)];
   if (valData !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));
+  if (valData !== undefined) hooks.push(new VisualizationHook(cfg.visualization as VisualizationSection, () => evaluation, tracker));
   for (const [i, h] of ((cfg.hooks ?? []) as ConfigMap[]).entries()) hooks.push(build<Hook>('hook', h, opts(`hooks.${i}`)));
   if (granted) hooks.push(new ThreadsHook());
   const diagnostics = diagnosticsHook(model, phases, t);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ComponentConfig } from '../../src/registry/component.js';
 import { fromOriginal, geometricOps, toOriginal } from '../../src/data/geometry.js';
-import { applyPipeline } from '../../src/data/pipeline.js';
+import { applyPipeline } from '../../src/data/transform.js';
 import { randInt, rngFor, type Rng } from '../../src/data/rng.js';
 import type { Sample } from '../../src/data/types.js';
 import { resizedSize } from '../../registry/transforms/resize.js';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Lowest first: config and its errors, the registry mechanism, tensors, then what builds on them. */
-const LAYERS = ['config', 'registry', 'engine', 'nn', 'data', 'eval', 'detection', 'track', 'train', 'supervision', 'pretrain', 'sweep', 'cli'];
+const LAYERS = ['config', 'registry', 'engine', 'nn', 'data', 'eval', 'detection', 'vis', 'track', 'train', 'supervision', 'pretrain', 'inference', 'export', 'sweep', 'cli', 'index.ts'];
 
 interface Import { from: string; to: string; line: number; justified: boolean }
 
