@@ -10,7 +10,7 @@
  *   initialised from Step 1's head and h's FPN, a fresh adapter, and
  *   `loss_dis` weighted 0 for the last part of the run.
  */
-import { tf, type Tensor, type Tensor4D } from '../../engine/tf.js';
+import { tf, type Scalar, type Tensor, type Tensor4D } from '../../engine/tf.js';
 import type { LossTerms } from '../../detection/types.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
 import type { IterPoint } from '../../train/iter_point.js';
@@ -48,6 +48,11 @@ export interface LabelEncStep2Options {
 }
 
 export type LabelEncOptions = LabelEncStep1Options | LabelEncStep2Options;
+
+/** `loss_dis` (Eq. 10, spec §1.4): λ·mean((GN1(A(P)) − GN1(sg(h(y))))²) over every element of every level. */
+export function distanceLoss(adapter: FeatureAdapter, neck: readonly Tensor4D[], encoded: readonly Tensor4D[], lambda: number): Scalar {
+  return tf.mul(normalizedMse(neck.map((p) => adapter.forward(p)), encoded, groupNorm1), lambda);
+}
 
 class LabelEncModules extends Module {
   readonly encoder: LabelEncoder;
@@ -107,10 +112,7 @@ export class LabelEncSupervisor implements Supervisor {
       for (const [k, v] of Object.entries(ctx.head.loss(ctx.head.forward(encoded), ctx.gt))) out[`ae_${k}`] = v;
     }
     const adapter = this.module.adapter;
-    if (adapter !== undefined) {
-      const student: Tensor4D[] = ctx.features.neck.map((p) => adapter.forward(p));
-      out.loss_dis = tf.mul(normalizedMse(student, encoded, groupNorm1), this.o.lambda);
-    }
+    if (adapter !== undefined) out.loss_dis = distanceLoss(adapter, ctx.features.neck, encoded, this.o.lambda);
     return out;
   }
 
