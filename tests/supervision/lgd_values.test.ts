@@ -2,7 +2,8 @@
  * LGD's loss and the teacher's pure pieces against PyTorch values computed
  * from the official code's equations (tests/fixtures/supervision/lgd.json):
  * loss_distill with its λ and gradient on the student features, the inside
- * masks and mean mask pooling, and the cross-image attention.
+ * masks and mean mask pooling, and the cross-image attention; and that the
+ * supervisor applies the configured λ.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -11,6 +12,7 @@ import { initEngine } from '../../src/engine/init.js';
 import { distillationLoss } from '../../src/supervision/lgd/lgd.js';
 import { insideMasks } from '../../src/supervision/lgd/objects.js';
 import { DynamicTeacher, crossImageMask, maskMeanPool, type InteractPattern } from '../../src/supervision/lgd/teacher.js';
+import { drawnBatch, tinyDetector } from './helpers.js';
 import { adaptedDistanceInputs, assertClose, loadReference, stateDict, tensor, type AdaptedDistanceCase, type Stored } from './reference.js';
 
 interface AttentionResult {
@@ -71,4 +73,14 @@ test('the cross-image attention (query = appearance or label) and its gradients 
     assertClose(ga, a[pattern].grad_appearance, `${pattern}: d output / d appearance`);
     assertClose(gl, a[pattern].grad_labels, `${pattern}: d output / d labels`);
   }
+});
+
+test('the configured lambda reaches loss_distill: 0.7 × the λ = 1 value on the same weights and batch', () => {
+  const batch = drawnBatch();
+  const [one, scaled] = [1, 0.7].map((lambda) => tinyDetector('retinanet', [{ type: 'LGD', lambda }]));
+  scaled.loadStateDict(one.stateDict());
+  const distill = (m: typeof one): number => m.forwardTrain(batch, { iter: 0, maxIters: 10 }).loss_distill.dataSync()[0];
+  const base = distill(one);
+  assert.ok(base > 0.1, `loss_distill at λ = 1: ${base}`);
+  assertClose(distill(scaled), 0.7 * base, 'loss_distill at λ = 0.7');
 });

@@ -50,7 +50,7 @@ export function assertClose(got: Tensor | number, want: Stored | number, what: s
     }
   });
   assert.ok(scale > 0, `${what}: the reference is all zeros, so it pins nothing`);
-  assert.ok(worst <= rtol * scale, `${what}: element ${at} is ${g[at]}, PyTorch ${w[at]} (error ${worst.toExponential(2)} > ${rtol} × ${scale.toExponential(2)})`);
+  assert.ok(worst <= rtol * scale, `${what}: element ${at} is ${g[at]}, expected ${w[at]} (error ${worst.toExponential(2)} > ${rtol} × ${scale.toExponential(2)})`);
 }
 
 /** A distance-loss case of LGD or LabelEnc: the adapter's weights, both sides' levels, λ, the loss and its gradient. */
