@@ -2,7 +2,8 @@
  * LGD's loss and the teacher's pure pieces against PyTorch values computed
  * from the official code's equations (tests/fixtures/supervision/lgd.json):
  * loss_distill with its λ and gradient on the student features, the inside
- * masks and mean mask pooling, and the cross-image attention; and that the
+ * masks and mean mask pooling, the cross-image attention, the rendering of
+ * X^I with its refinement; and that the
  * supervisor applies the configured λ.
  */
 import assert from 'node:assert/strict';
@@ -23,6 +24,7 @@ interface AttentionResult {
 
 interface LgdReference {
   distill: AdaptedDistanceCase;
+  rendering: { counts: number[]; embeddings: Stored; state: Record<string, Stored>; cotangent: Stored } & Record<'context' | 'no_context', { output: Stored; grad_embeddings: Stored }>;
   mask_pool: { pad: [number, number]; level: [number, number]; boxes: number[][]; feat: Stored[]; masks: Stored[]; pooled: Stored[]; cotangent: Stored[]; grad_feat: Stored[] };
   attention: { counts: number[]; heads: number; blocked: number[][]; state: Record<string, Stored>; appearance: Stored; labels: Stored; cotangent: Stored } & Record<InteractPattern, AttentionResult>;
 }
@@ -72,6 +74,25 @@ test('the cross-image attention (query = appearance or label) and its gradients 
     const [ga, gl] = tf.grads((app: Tensor, lab: Tensor) => tf.sum(tf.mul(out(app, lab), cot)))([appearance, labels]);
     assertClose(ga, a[pattern].grad_appearance, `${pattern}: d output / d appearance`);
     assertClose(gl, a[pattern].grad_labels, `${pattern}: d output / d labels`);
+  }
+});
+
+test('X^I rendering (with and without the context token) and refinement, and the gradient on the embeddings, equal PyTorch', () => {
+  const r = ref.rendering;
+  const m = ref.mask_pool;
+  const [h, w] = m.level;
+  const masks = m.masks.map((s) => tensor<Tensor2D>(s));
+  const embeddings = tensor(r.embeddings);
+  const cot = tensor(r.cotangent);
+  const teacher = new DynamicTeacher({ numClasses: 3, channels: r.embeddings.shape[1], numHeads: 2, pattern: 'student' });
+  const { missing, unexpected } = teacher.loadStateDict(stateDict(r.state), false);
+  assert.deepEqual(unexpected, []);
+  assert.ok(missing.every((k) => !/^(inst_proj|ctx_proj|render|refine)\./.test(k)), `rendering weights all loaded: ${missing.join(', ')}`);
+  for (const context of [true, false]) {
+    const c = r[context ? 'context' : 'no_context'];
+    const render = (e: Tensor): Tensor4D => teacher.mapLevel(e as Tensor2D, masks, r.counts, context, h, w);
+    assertClose(render(embeddings), c.output, `context ${context}: X^I`);
+    assertClose(tf.grad((e: Tensor) => tf.sum(tf.mul(render(e), cot)))(embeddings), c.grad_embeddings, `context ${context}: d X^I / d embeddings`);
   }
 });
 
