@@ -2,7 +2,8 @@
  * LGD's loss and the teacher's pure pieces against PyTorch values computed
  * from the official code's equations (tests/fixtures/supervision/lgd.json):
  * loss_distill with its λ and gradient on the student features, the inside
- * masks and mean mask pooling, the cross-image attention, the rendering of
+ * masks and mean mask pooling, the appearance embeddings, the cross-image
+ * attention, the rendering of
  * X^I with its refinement; and that the
  * supervisor applies the configured λ.
  */
@@ -24,6 +25,7 @@ interface AttentionResult {
 
 interface LgdReference {
   distill: AdaptedDistanceCase;
+  appearance: { state: Record<string, Stored>; level: Stored; embeddings: Stored; cotangent: Stored; grad_level: Stored };
   rendering: { counts: number[]; embeddings: Stored; state: Record<string, Stored>; cotangent: Stored } & Record<'context' | 'no_context', { output: Stored; grad_embeddings: Stored }>;
   mask_pool: { pad: [number, number]; level: [number, number]; boxes: number[][]; feat: Stored[]; masks: Stored[]; pooled: Stored[]; cotangent: Stored[]; grad_feat: Stored[] };
   attention: { counts: number[]; heads: number; blocked: number[][]; state: Record<string, Stored>; appearance: Stored; labels: Stored; cotangent: Stored } & Record<InteractPattern, AttentionResult>;
@@ -58,6 +60,17 @@ test('inside masks and mean mask pooling (with its gradient) equal PyTorch, an e
     assertClose(tf.grad((x: Tensor) => tf.sum(tf.mul(pool(x), cot)))(feat), m.grad_feat[i], `image ${i}: d pooled / d feat`);
   });
   assert.ok(m.masks[1].data.slice(w * h, 2 * w * h).every((v) => v === 0), 'the fixture holds an empty mask');
+});
+
+test('appearance embeddings (projection with GN(1), then mean mask pooling per image) and their gradient on the level equal PyTorch', () => {
+  const a = ref.appearance;
+  const masks = ref.mask_pool.masks.map((s) => tensor<Tensor2D>(s));
+  const teacher = new DynamicTeacher({ numClasses: 3, channels: a.level.shape[3], numHeads: 2, pattern: 'student' });
+  assert.deepEqual(teacher.loadStateDict(stateDict(a.state), false).unexpected, []);
+  const embed = (level: Tensor): Tensor => teacher.appearance(level as Tensor4D, masks);
+  const level = tensor(a.level);
+  assertClose(embed(level), a.embeddings, 'appearance embeddings');
+  assertClose(tf.grad((x: Tensor) => tf.sum(tf.mul(embed(x), tensor(a.cotangent))))(level), a.grad_level, 'd embeddings / d level');
 });
 
 test('the cross-image attention (query = appearance or label) and its gradients equal torch nn.MultiheadAttention with the block mask', () => {
