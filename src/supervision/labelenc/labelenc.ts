@@ -11,7 +11,7 @@
  *   `loss_dis` weighted 0 for the last part of the run.
  */
 import { ComponentError } from '../../config/errors.js';
-import { tf, type Tensor, type Tensor4D } from '../../engine/tf.js';
+import { tf, type Scalar, type Tensor, type Tensor4D } from '../../engine/tf.js';
 import type { Batch } from '../../data/types.js';
 import type { GroundTruth } from '../../detection/heads/dense_head.js';
 import type { DetectionResult, LossTerms } from '../../detection/types.js';
@@ -51,6 +51,11 @@ export interface LabelEncStep2Options {
 }
 
 export type LabelEncOptions = LabelEncStep1Options | LabelEncStep2Options;
+
+/** `loss_dis` (Eq. 10, spec §1.4): λ·mean((GN1(A(P)) − GN1(sg(h(y))))²) over every element of every level. */
+export function distanceLoss(adapter: FeatureAdapter, neck: readonly Tensor4D[], encoded: readonly Tensor4D[], lambda: number): Scalar {
+  return tf.mul(normalizedMse(neck.map((p) => adapter.forward(p)), encoded, groupNorm1), lambda);
+}
 
 class LabelEncModules extends Module {
   readonly encoder: LabelEncoder;
@@ -122,10 +127,7 @@ export class LabelEncSupervisor implements Supervisor {
       for (const [k, v] of Object.entries(ctx.head.loss(ctx.head.forward(encoded), ctx.gt))) out[`ae_${k}`] = v;
     }
     const adapter = this.module.adapter;
-    if (adapter !== undefined) {
-      const student: Tensor4D[] = ctx.features.neck.map((p) => adapter.forward(p));
-      out.loss_dis = tf.mul(normalizedMse(student, encoded, groupNorm1), this.o.lambda);
-    }
+    if (adapter !== undefined) out.loss_dis = distanceLoss(adapter, ctx.features.neck, encoded, this.o.lambda);
     return out;
   }
 

@@ -4,7 +4,7 @@
  * copy), the distillation loss through the adapter, and the phases of the
  * official `train.py` as data (spec §2.6–2.7).
  */
-import { tf } from '../../engine/tf.js';
+import { tf, type Scalar, type Tensor4D } from '../../engine/tf.js';
 import type { DenseHead } from '../../detection/heads/dense_head.js';
 import type { Batch } from '../../data/types.js';
 import type { GroundTruth } from '../../detection/heads/dense_head.js';
@@ -59,6 +59,16 @@ class LgdModules extends Module {
 
 export const DISTILL_FLAG = 'lgd_distill';
 
+/**
+ * `loss_distill` (spec §2.6): λ·mean((IN(A(X^S)) − IN(sg(X^I)))²) over every
+ * element of every level. With distillation off the student is detached
+ * before the adapter, which keeps learning.
+ */
+export function distillationLoss(adapter: FeatureAdapter, student: readonly Tensor4D[], instructive: readonly Tensor4D[], lambda: number, on: boolean): Scalar {
+  const adapted = student.map((s) => adapter.forward(on ? s : stopGradient(s)));
+  return tf.mul(normalizedMse(adapted, instructive, instanceNorm), lambda);
+}
+
 export class LgdSupervisor implements Supervisor {
   readonly label = 'lgd';
   readonly module: LgdModules;
@@ -80,10 +90,7 @@ export class LgdSupervisor implements Supervisor {
     const head = this.module.teacherHead ?? ctx.head;
     const out: LossTerms = {};
     for (const [k, v] of Object.entries(head.loss(head.forward(instructive), ctx.gt))) out[`${k}_tea`] = v;
-    // Distillation off: the student is detached before the adapter, which keeps learning.
-    const on = phaseActive(this.distillPhase, ctx.info);
-    const adapted = student.map((s) => this.module.adapter.forward(on ? s : stopGradient(s)));
-    out.loss_distill = tf.mul(normalizedMse(adapted, instructive, instanceNorm), this.o.lambda);
+    out.loss_distill = distillationLoss(this.module.adapter, student, instructive, this.o.lambda, phaseActive(this.distillPhase, ctx.info));
     return out;
   }
 
