@@ -11,6 +11,7 @@ import { didYouMean } from '../config/did_you_mean.js';
 import { formatInline } from '../config/dump.js';
 import { fileOrigin } from '../config/errors.js';
 import { formatOrigin, nearestOrigin } from '../config/origin.js';
+import { lockDir } from '../train/dir_lock.js';
 import { newRunId } from '../train/work_dir.js';
 import { openRun, type RunTracker } from '../track/tracker.js';
 import type { Executor } from './executor.js';
@@ -107,12 +108,21 @@ function mergeState(previous: SweepState, fresh: SweepState): SweepState {
 export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
   const print = o.print ?? ((line: string) => console.log(line));
   const plan = await planSweep(o.specFile);
-  const { spec } = plan.loaded;
   if (o.dryRun) {
     printPlan(plan, print);
     return { sweepDir: '', state: initialState(plan), outcome: 'planned' };
   }
   const sweepDir = pickSweepDir(plan, o);
+  const lock = lockDir(sweepDir, 'sweep', print);
+  try {
+    return await runPlanned(plan, sweepDir, o, print);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runPlanned(plan: SweepPlan, sweepDir: string, o: SweepRunOptions, print: (line: string) => void): Promise<SweepRunReport> {
+  const { spec } = plan.loaded;
   const state = o.resume ? mergeState(readState(sweepDir), initialState(plan)) : initialState(plan);
   copyFileSync(plan.loaded.file, join(sweepDir, 'spec.yaml'));
   const save = (): void => writeState(sweepDir, state);
