@@ -13,7 +13,7 @@ import type { Transform } from '../data/transform.js';
 import type { Backbone } from '../nn/backbone.js';
 import { build, type BuildOptions } from '../registry/build.js';
 import type { ValidatedConfig } from '../registry/load_validated.js';
-import { openRun } from '../track/tracker.js';
+import { openRun, TRAINING_CONNECT_WAIT_MS } from '../track/tracker.js';
 import { buildOptimizers, buildPhasePlan } from '../train/build.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import type { Hook, RunOutcome } from '../train/hooks.js';
@@ -92,7 +92,7 @@ async function pretrain({ v, cfg, name, runDir, checkpoint, t, progress, print, 
     return { val_accuracy: r.accuracy, val_loss: r.loss };
   };
 
-  const tracker = await openRun({ uri: (cfg.tracking as { uri?: string } | undefined)?.uri || undefined, experimentName: name, runName: basename(runDir), workDir: runDir, handleSignals: false, log: print, tags: { 'detlab.run_id': basename(runDir), 'detlab.config': v.file } });
+  const tracker = await openRun({ uri: (cfg.tracking as { uri?: string } | undefined)?.uri || undefined, experimentName: name, runName: basename(runDir), workDir: runDir, handleSignals: false, connectWaitMs: TRAINING_CONNECT_WAIT_MS, log: print, tags: { 'detlab.run_id': basename(runDir), 'detlab.config': v.file } });
   if (checkpoint === undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
   const accuracy = new TrainAccuracyHook(model, t.log_interval);
   let valAccuracy: number | undefined;

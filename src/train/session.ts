@@ -22,7 +22,7 @@ import { tf } from '../engine/tf.js';
 import { jsonReport } from '../eval/index.js';
 import { build, type BuildOptions } from '../registry/build.js';
 import { loadValidatedConfig, type ValidatedConfig } from '../registry/load_validated.js';
-import { openRun, type RunTracker } from '../track/tracker.js';
+import { openRun, TRAINING_CONNECT_WAIT_MS, type RunTracker } from '../track/tracker.js';
 import { buildOptimizers, buildPhasePlan } from './build.js';
 import { latestCheckpoint, removeUnfinishedSaves } from './checkpoint.js';
 import { lockDir, type DirLock } from './dir_lock.js';
@@ -221,6 +221,7 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
     runName: runId,
     workDir: runDir,
     handleSignals: false,
+    connectWaitMs: TRAINING_CONNECT_WAIT_MS,
     log: print,
     tags: { 'detlab.run_id': runId, 'detlab.config': v.file, ...(forkedFrom === undefined ? {} : { 'detlab.forked_from': forkedFrom }) },
     // Set by `detlab sweep` for its trials: the sweep's parent run and the trial's stable id.
