@@ -32,6 +32,8 @@ export interface SweepRunOptions {
   /** Root of sweep directories (default `sweeps`). */
   root?: string;
   dryRun?: boolean;
+  /** Let a dry run load the base config's plugins (code); without it they are refused. */
+  trustPlugins?: boolean;
   failFast?: boolean;
   /** Makes the executor given the spec's (or --parallel) parallelism. */
   executor: (parallel: number) => Executor;
@@ -107,7 +109,7 @@ function mergeState(previous: SweepState, fresh: SweepState): SweepState {
 
 export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
   const print = o.print ?? ((line: string) => console.log(line));
-  const plan = await planSweep(o.specFile);
+  const plan = await planSweep(o.specFile, { signal: o.signal, configPlugins: o.dryRun && o.trustPlugins !== true ? 'refuse' : 'load' });
   if (o.dryRun) {
     printPlan(plan, print);
     return { sweepDir: '', state: initialState(plan), outcome: 'planned' };
