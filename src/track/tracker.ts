@@ -119,7 +119,7 @@ const defaultLog = (line: string): void => void process.stderr.write(`${line}\n`
  * How long opening a training run waits for the store before the run is
  * created in the background: the most a slow or hung server adds before iteration 1.
  */
-export const TRAINING_CONNECT_WAIT_MS = 1000;
+export const TRAINING_CONNECT_WAIT_MS = 800;
 /** The wait at the end of a run whose store never answered (everything stays in the work dir for `detlab mlflow sync`). */
 const UNANSWERED_FINISH_MS = 10_000;
 
