@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { didYouMean } from '../config/did_you_mean.js';
 import { UserError, type Command } from './command.js';
+import { redactStream, registerEnvironmentSecrets } from '../config/secrets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -101,6 +102,9 @@ function report(err: unknown): number {
   return 1;
 }
 
+registerEnvironmentSecrets(process.env);
+redactStream(process.stdout);
+redactStream(process.stderr);
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {

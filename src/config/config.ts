@@ -4,11 +4,11 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, fileOrigin } from './errors.js';
-import { loadConfigFile } from './load.js';
+import { loadConfigFile, type LoadedFiles } from './load.js';
 import type { OriginMap } from './origin.js';
 import { applyOverrides, parseOverride } from './overrides.js';
 import { resolveReferences } from './references.js';
-import type { ConfigMap } from './tree.js';
+import { deepClone, type ConfigMap } from './tree.js';
 
 export interface LoadedConfig {
   /** The merged, overridden, resolved config (defaults not yet applied). */
@@ -24,11 +24,14 @@ export interface LoadedConfig {
 export interface LoadOptions {
   /** `--set` texts, applied in order. */
   overrides?: readonly string[];
+  /** The file already loaded with its bases (loadConfigFile), when many configs start from it (a sweep's trials). */
+  loaded?: LoadedFiles;
 }
 
 export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
   const overrides = (options.overrides ?? []).map(parseOverride);
-  const loaded = loadConfigFile(file);
+  const pre = options.loaded;
+  const loaded = pre === undefined ? loadConfigFile(file) : { value: deepClone(pre.value), origins: new Map(pre.origins), files: pre.files };
   // An empty file is a mistake (a wrong path, a lost edit), not a config with every default.
   if (Object.keys(loaded.value).length === 0) {
     throw new ConfigError({ origin: fileOrigin(loaded.files[0], 1), message: 'the config is empty: it sets no keys (write a _base_: to inherit from, or the sections to set)' });

@@ -4,12 +4,11 @@
  * right and the file itself last. A cycle or a missing file is an error that
  * prints the chain of files that led to it.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, fileOrigin } from './errors.js';
 import { mergeLayers, emptyLayer, type Layer } from './merge.js';
 import { displayFile, dropOrigins, type Origin } from './origin.js';
-import { parseYamlFile } from './parse_yaml.js';
+import { parseYamlFile, readYamlText } from './parse_yaml.js';
 import { deepClone, isMap } from './tree.js';
 
 export const BASE_KEY = '_base_';
@@ -34,8 +33,9 @@ function loadWithBases(file: string, chain: string[], includedAt: Origin | undef
   if (cached !== undefined) return cached;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readYamlText(file);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot be read (${(err as Error).message})`;
     if (includedAt === undefined) throw new ConfigError({ message: `config file ${displayFile(file)} ${reason}` });
     throw new ConfigError({ origin: includedAt, message: `base file ${displayFile(file)} ${reason} (chain: ${chainText(chain)})` });

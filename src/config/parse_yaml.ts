@@ -3,8 +3,10 @@
  * (map, seq, str, int, float, bool, null): no tag can construct an object or run
  * code, and an unknown tag is an error at its line instead of a silent string.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAlias, isMap as isYamlMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, fileOrigin, type ConfigIssue } from './errors.js';
+import { LIMITS, limitOf, overLimit } from './limits.js';
 import { pathKey, type Origin, type OriginMap } from './origin.js';
 import type { ConfigMap } from './tree.js';
 
@@ -51,7 +53,55 @@ export function parseYaml(text: string, originAt: OriginAt, lineCounter: LineCou
   return { value, origins };
 }
 
-/** Reads a config file's text; the file name is used for origins. */
+/**
+ * A YAML file's text, refused at its place when it is larger than the byte
+ * limit (checked before reading), binary, or not UTF-8. A file that cannot be
+ * opened throws the system error (the caller names the file).
+ */
+export function readYamlText(file: string): string {
+  const fd = openSync(file, 'r');
+  let bytes: Buffer;
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limitOf(LIMITS.yamlBytes)) throw new ConfigError({ origin: fileOrigin(file, 1), message: overLimit(LIMITS.yamlBytes, size) });
+    bytes = Buffer.alloc(size);
+    for (let done = 0; done < size; ) {
+      const n = readSync(fd, bytes, done, size - done, null);
+      if (n === 0) break;
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const line = (offset: number): number => bytes.subarray(0, offset).filter((b) => b === 0x0a).length + 1;
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new ConfigError({ origin: fileOrigin(file, line(nul)), message: 'not a text file (it holds NUL bytes): a config or spec is a YAML text file' });
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError({ origin: fileOrigin(file, line(firstInvalidUtf8(bytes))), message: 'not valid UTF-8 text (save the file as UTF-8)' });
+  }
+}
+
+/** The offset of the first byte that does not decode as UTF-8. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let lo = 0;
+  let hi = bytes.length;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // The longest valid prefix, by bisection (a prefix that ends inside a character is invalid only at its end).
+  while (hi - lo > 4) {
+    const mid = (lo + hi) >> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+/** Parses a config file's text; the file name is used for origins. */
 export function parseYamlFile(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   return parseYaml(text, fileOrigins(file, lineCounter), lineCounter);
@@ -73,7 +123,12 @@ function tagMessage(tag: string): string {
 class Walker {
   readonly issues: ConfigIssue[] = [];
   private aliases = 0;
+  private nodes = 0;
+  private readonly maxNodes = limitOf(LIMITS.yamlNodes);
+  private readonly maxString = limitOf(LIMITS.stringLength);
   private readonly resolving = new Set<Node>();
+  /** Where the outermost alias being expanded is written: values it brings count against the node limit there. */
+  private expanding?: Origin;
 
   constructor(
     private readonly doc: Document,
@@ -83,13 +138,21 @@ class Walker {
 
   toValue(node: Node, path: (string | number)[], place?: Origin): unknown {
     const origin = place ?? this.originAt(node.range?.[0] ?? 0);
+    // Thrown, not collected: the walk must stop before it builds more.
+    if (++this.nodes > this.maxNodes) throw new ConfigError({ origin: this.expanding ?? origin, message: overLimit(LIMITS.yamlNodes) });
     if (!this.origins.has(pathKey(path))) this.origins.set(pathKey(path), origin);
     if (isAlias(node)) return this.resolveAlias(node, path, origin);
     if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
       this.issues.push({ origin: this.originAt(node.range?.[0] ?? 0), message: tagMessage(node.tag) });
       return null;
     }
-    if (isScalar(node)) return node.value;
+    if (isScalar(node)) {
+      if (typeof node.value === 'string' && node.value.length > this.maxString) {
+        this.issues.push({ origin, message: overLimit(LIMITS.stringLength, node.value.length) });
+        return null;
+      }
+      return node.value;
+    }
     if (isSeq(node)) return node.items.map((item, i) => (item === null ? null : this.toValue(item as Node, [...path, i])));
     if (isYamlMap(node)) return this.mapValue(node.items as Pair<unknown, unknown>[], path);
     this.issues.push({ origin, message: 'unsupported YAML node' });
@@ -141,7 +204,10 @@ class Walker {
       return null;
     }
     this.resolving.add(target);
+    const outermost = this.expanding === undefined;
+    if (outermost) this.expanding = origin;
     const value = this.toValue(target, path, origin);
+    if (outermost) this.expanding = undefined;
     this.resolving.delete(target);
     return value;
   }

@@ -13,7 +13,7 @@ import type { Transform } from '../data/transform.js';
 import type { Backbone } from '../nn/backbone.js';
 import { build, type BuildOptions } from '../registry/build.js';
 import type { ValidatedConfig } from '../registry/load_validated.js';
-import { openRun } from '../track/tracker.js';
+import { openRun, TRAINING_CONNECT_WAIT_MS } from '../track/tracker.js';
 import { buildOptimizers, buildPhasePlan } from '../train/build.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import type { Hook, RunOutcome } from '../train/hooks.js';
@@ -25,7 +25,7 @@ import type { ScheduleFactory } from '../train/lr_schedules.js';
 import type { OptimizerFactory } from '../train/optimizers/options.js';
 import type { PhaseSpec } from '../train/phases.js';
 import { Runner } from '../train/runner.js';
-import { startRun, type TrainOptions } from '../train/session.js';
+import { startRun, type StartedRun, type TrainOptions } from '../train/session.js';
 import type { TrainSection } from '../train/train.section.js';
 import { TrainAccuracyHook } from './accuracy_hook.js';
 import { BackboneClassifier, evaluateClassifier } from './classifier.js';
@@ -65,7 +65,15 @@ export async function runPretraining(o: TrainOptions): Promise<PretrainReport> {
     if (Object.keys((config.train as TrainSection).optimizers).length > 0) throw new UserError(`${file}: train.optimizers is not used by detlab pretrain (one optimizer trains the whole classifier)`);
     checkBackbone(p.backbone, file);
   };
-  const { v, cfg, name, runDir, checkpoint, t, progress, print, granted, rng } = await startRun(o, 'pretraining', check);
+  const run = await startRun(o, 'pretraining', check);
+  try {
+    return await pretrain(run, started);
+  } finally {
+    run.lock.release();
+  }
+}
+
+async function pretrain({ v, cfg, name, runDir, checkpoint, t, progress, print, granted, rng }: StartedRun, started: number): Promise<PretrainReport> {
   const p = cfg.pretrain as PretrainSection;
   const opts = (path: string): BuildOptions => ({ registry: v.registry, origins: v.origins, path });
   const model = new BackboneClassifier(build<Backbone>('backbone', p.backbone, opts('pretrain.backbone')), CLASSIFICATION_CLASSES.length);
@@ -84,7 +92,7 @@ export async function runPretraining(o: TrainOptions): Promise<PretrainReport> {
     return { val_accuracy: r.accuracy, val_loss: r.loss };
   };
 
-  const tracker = await openRun({ uri: (cfg.tracking as { uri?: string } | undefined)?.uri || undefined, experimentName: name, runName: basename(runDir), workDir: runDir, handleSignals: false, log: print, tags: { 'detlab.run_id': basename(runDir), 'detlab.config': v.file } });
+  const tracker = await openRun({ uri: (cfg.tracking as { uri?: string } | undefined)?.uri || undefined, experimentName: name, runName: basename(runDir), workDir: runDir, handleSignals: false, connectWaitMs: TRAINING_CONNECT_WAIT_MS, log: print, tags: { 'detlab.run_id': basename(runDir), 'detlab.config': v.file } });
   if (checkpoint === undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
   const accuracy = new TrainAccuracyHook(model, t.log_interval);
   let valAccuracy: number | undefined;

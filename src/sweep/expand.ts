@@ -5,8 +5,11 @@
  * by several later trials has one id, so it is planned once) and the last stage
  * is the varied one.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { UserError } from '../cli/command.js';
 import { loadConfig } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
+import { loadConfigFile, type LoadedFiles } from '../config/load.js';
 import { nearestOrigin, type OriginMap } from '../config/origin.js';
 import { isMap } from '../config/tree.js';
 import { Rng } from '../train/rng.js';
@@ -76,17 +79,47 @@ function withMarkers(value: unknown, upstream: Record<string, string>, needs: Re
   });
 }
 
+/** Trials made between two looks at the event loop, so that Ctrl-C and SIGTERM are heard while a sweep is planned. */
+const TRIALS_PER_TURN = 100;
+
+/** Yields to the event loop every TRIALS_PER_TURN calls; throws once `signal` is aborted. */
+export function planningTurns(signal: AbortSignal | undefined): () => Promise<void> {
+  let calls = 0;
+  return async () => {
+    if (++calls % TRIALS_PER_TURN !== 0) return;
+    await nextTurn();
+    if (signal?.aborted) throw new UserError('stopped while planning the sweep; nothing was started', 130);
+  };
+}
+
 export function expandSpec(loaded: LoadedSpec): Trial[] {
+  const trials: Trial[] = [];
+  const steps = expansion(loaded, trials);
+  while (steps.next().done !== true);
+  return trials;
+}
+
+/** expandSpec taking turns with the event loop, so that `signal` can stop it. */
+export async function expandSpecInTurns(loaded: LoadedSpec, signal?: AbortSignal): Promise<Trial[]> {
+  const trials: Trial[] = [];
+  const steps = expansion(loaded, trials);
+  const turn = planningTurns(signal);
+  while (steps.next().done !== true) await turn();
+  return trials;
+}
+
+/** Appends the spec's trials to `trials`, pausing after each point of the last stage. */
+function* expansion(loaded: LoadedSpec, trials: Trial[]): Generator<void> {
   const { spec, origins, file } = loaded;
+  const base = loadConfigFile(spec.base);
   const stageNames = Object.keys(spec.stages);
   const lastStage = stageNames.at(-1) ?? '';
-  const trials: Trial[] = [];
   const seen = new Set<string>();
   const make = (stage: string, variant: string | null, params: Point, seed: number, sources: OverrideSource[], upstream: Record<string, string>): Trial => {
     const needs: Record<string, string> = {};
     const texts = sources.map((s) => overrideText(s.key, withMarkers(s.value, upstream, needs)));
     texts.push(overrideText('++seed', seed));
-    const config = resolveConfig(spec.base, texts, sources, origins, file);
+    const config = resolveConfig(spec.base, base, texts, sources, origins, file);
     const trial: Trial = { id: trialId(config, seed), stage, variant, params, seed, overrides: texts, needs, config };
     if (!seen.has(trial.id)) {
       seen.add(trial.id);
@@ -110,10 +143,10 @@ export function expandSpec(loaded: LoadedSpec): Trial[] {
         // Params are named by their config path, without the override's +/++ prefix.
         const params = Object.fromEntries(Object.entries(point).map(([k, v]) => [k.replace(/^\+\+?/, ''), v]));
         make(lastStage, variant, params, seed, sources, upstream);
+        yield;
       }
     }
   }
-  return trials;
 }
 
 function paramSection(spec: LoadedSpec['spec'], key: string): string {
@@ -121,9 +154,9 @@ function paramSection(spec: LoadedSpec['spec'], key: string): string {
 }
 
 /** The base config with the trial's overrides; an override the config rejects is reported at the spec line that wrote it. */
-function resolveConfig(base: string, texts: string[], sources: OverrideSource[], origins: OriginMap, file: string): Trial['config'] {
+function resolveConfig(base: string, loaded: LoadedFiles, texts: string[], sources: OverrideSource[], origins: OriginMap, file: string): Trial['config'] {
   try {
-    return loadConfig(base, { overrides: texts }).config;
+    return loadConfig(base, { overrides: texts, loaded }).config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(err.issues.map((issue) => {

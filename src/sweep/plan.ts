@@ -10,7 +10,7 @@ import { diffConfigs, type ConfigDifference } from '../config/diff.js';
 import { deepClone, isMap, type ConfigMap } from '../config/tree.js';
 import { registryFor } from '../registry/load_validated.js';
 import { Validator } from '../registry/validate.js';
-import { expandSpec } from './expand.js';
+import { expandSpecInTurns, planningTurns } from './expand.js';
 import { unknownMetric } from './metric_names.js';
 import { loadSpec, type LoadedSpec } from './spec.js';
 import { trialLabel, type Trial } from './trial.js';
@@ -26,12 +26,21 @@ export interface SweepPlan {
   logKeys: string[];
 }
 
-export async function planSweep(specFile: string): Promise<SweepPlan> {
+export interface PlanOptions {
+  /** Stops planning (a UserError with exit code 130) when aborted. */
+  signal?: AbortSignal;
+  /** `refuse`: a base config's plugins are code a look-only command does not run (see registryFor). */
+  configPlugins?: 'load' | 'refuse';
+}
+
+export async function planSweep(specFile: string, o: PlanOptions = {}): Promise<SweepPlan> {
   const loaded = loadSpec(specFile);
-  const trials = expandSpec(loaded);
+  const trials = await expandSpecInTurns(loaded, o.signal);
   const base = loadConfig(loaded.spec.base);
-  const validator = new Validator(await registryFor(base));
+  const validator = new Validator(await registryFor(base, [], { configPlugins: o.configPlugins, command: 'sweep run --dry-run' }));
+  const turn = planningTurns(o.signal);
   for (const trial of trials) {
+    await turn();
     const issues = validator.validateConfig(deepClone(trial.config));
     if (issues.length > 0) {
       throw new ConfigError(issues.map((i) => ({ message: `${loaded.file}: trial ${trial.id} (${trialLabel(trial)}): ${i.path.join('.')}: ${i.message}` })));

@@ -10,6 +10,7 @@ import { didYouMean } from '../config/did_you_mean.js';
 import { formatInline } from '../config/dump.js';
 import { fileOrigin, UserError } from '../config/errors.js';
 import { formatOrigin, nearestOrigin } from '../config/origin.js';
+import { lockDir } from '../train/dir_lock.js';
 import { newRunId } from '../train/work_dir.js';
 import { openRun, type RunTracker } from '../track/tracker.js';
 import type { Executor } from './executor.js';
@@ -30,6 +31,8 @@ export interface SweepRunOptions {
   /** Root of sweep directories (default `sweeps`). */
   root?: string;
   dryRun?: boolean;
+  /** Let a dry run load the base config's plugins (code); without it they are refused. */
+  trustPlugins?: boolean;
   failFast?: boolean;
   /** Makes the executor given the spec's (or --parallel) parallelism. */
   executor: (parallel: number) => Executor;
@@ -105,13 +108,22 @@ function mergeState(previous: SweepState, fresh: SweepState): SweepState {
 
 export async function runSweep(o: SweepRunOptions): Promise<SweepRunReport> {
   const print = o.print ?? ((line: string) => console.log(line));
-  const plan = await planSweep(o.specFile);
-  const { spec } = plan.loaded;
+  const plan = await planSweep(o.specFile, { signal: o.signal, configPlugins: o.dryRun && o.trustPlugins !== true ? 'refuse' : 'load' });
   if (o.dryRun) {
     printPlan(plan, print);
     return { sweepDir: '', state: initialState(plan), outcome: 'planned' };
   }
   const sweepDir = pickSweepDir(plan, o);
+  const lock = lockDir(sweepDir, 'sweep', print);
+  try {
+    return await runPlanned(plan, sweepDir, o, print);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runPlanned(plan: SweepPlan, sweepDir: string, o: SweepRunOptions, print: (line: string) => void): Promise<SweepRunReport> {
+  const { spec } = plan.loaded;
   const state = o.resume ? mergeState(readState(sweepDir), initialState(plan)) : initialState(plan);
   copyFileSync(plan.loaded.file, join(sweepDir, 'spec.yaml'));
   const save = (): void => writeState(sweepDir, state);

@@ -3,15 +3,15 @@
  * as file:line), validated against SPEC_SCHEMA with the registry's ajv setup,
  * then checked for what a schema cannot say (zip lengths, stage references).
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { ConfigError, fileOrigin, type ConfigIssue } from '../config/errors.js';
-import { nearestOrigin, type OriginMap } from '../config/origin.js';
-import { parseYamlFile } from '../config/parse_yaml.js';
+import { LIMITS, limitOf, overLimit } from '../config/limits.js';
+import { nearestOrigin, type Origin, type OriginMap } from '../config/origin.js';
+import { parseYamlFile, readYamlText } from '../config/parse_yaml.js';
 import { isMap } from '../config/tree.js';
 import { compileSchema } from '../registry/ajv.js';
 import { SPEC_SCHEMA } from './spec_schema.js';
-import { expandValues, type ValueList } from './values.js';
+import { valueCount, type ValueList } from './values.js';
 
 export type OverrideMap = Record<string, unknown>;
 export type Distribution = { uniform: [number, number] } | { loguniform: [number, number] } | { randint: [number, number] } | { choice: unknown[] };
@@ -49,8 +49,9 @@ export function loadSpec(path: string): LoadedSpec {
   const file = resolve(path);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readYamlText(file);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
     throw new ConfigError({ message: `experiment spec ${path}: ${why}` });
   }
@@ -78,13 +79,49 @@ export function loadSpec(path: string): LoadedSpec {
   return { spec, file, text, origins };
 }
 
+/** Sizes of the lists of `section`, by key; a list that gives no values is an issue at its line. */
+function listSizes(lists: Record<string, ValueList>, section: string, at: (...path: string[]) => Origin, issues: ConfigIssue[]): [string, number][] {
+  const sizes: [string, number][] = [];
+  for (const [key, list] of Object.entries(lists)) {
+    try {
+      sizes.push([key, valueCount(list)]);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      issues.push({ origin: at(section, key), message: `${section}.${key}: ${err.message}` });
+    }
+  }
+  return sizes;
+}
+
+/**
+ * The number of trials the spec expands to, counted from the sizes alone;
+ * over the trial limit it is an issue at the largest factor's line.
+ */
+function checkTrialCount(spec: SweepSpec, grid: [string, number][], zip: number, at: (...path: string[]) => Origin, issues: ConfigIssue[]): void {
+  const factors: [Origin, number][] = [
+    ...grid.map(([key, n]): [Origin, number] => [at('grid', key), n]),
+    [at('zip'), zip],
+    [at('random', 'trials'), spec.random?.trials ?? 1],
+    [at('variants'), Math.max(1, Object.keys(spec.variants).length)],
+    [at('seeds'), spec.seeds.length],
+  ];
+  const stages = Math.max(0, Object.keys(spec.stages).length - 1);
+  const total = factors.reduce((p, [, n]) => p * n, 1) + stages * spec.seeds.length;
+  if (total <= limitOf(LIMITS.trials)) return;
+  const [origin] = factors.reduce((a, b) => (b[1] > a[1] ? b : a));
+  issues.push({ origin, message: `the spec expands to ${overLimit(LIMITS.trials, total)}` });
+}
+
 function checkSpec(spec: SweepSpec, origins: OriginMap, file: string): void {
   const issues: ConfigIssue[] = [];
   const at = (...path: string[]) => nearestOrigin(origins, path) ?? fileOrigin(file, 1);
-  const zipLengths = Object.entries(spec.zip).map(([key, values]) => [key, expandValues(values).length] as const);
+  const grid = listSizes(spec.grid, 'grid', at, issues);
+  const zipLengths = listSizes(spec.zip, 'zip', at, issues);
   if (new Set(zipLengths.map(([, n]) => n)).size > 1) {
     issues.push({ origin: at('zip'), message: `zip: the lists must have one length (${zipLengths.map(([k, n]) => `${k}: ${n}`).join(', ')})` });
   }
+  if (issues.length > 0) throw new ConfigError(issues);
+  checkTrialCount(spec, grid, zipLengths[0]?.[1] ?? 1, at, issues);
   for (const key of Object.keys(spec.grid)) {
     if (Object.hasOwn(spec.zip, key)) issues.push({ origin: at('zip', key), message: `${key} is both in grid: and in zip:` });
   }

@@ -7,6 +7,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../config/errors.js';
+import { redactSecrets } from '../config/secrets.js';
 import type { Trial } from './trial.js';
 
 export type TrialStatus = 'pending' | 'running' | 'finished' | 'failed' | 'interrupted' | 'skipped';
@@ -54,7 +55,7 @@ export function writeState(sweepDir: string, state: SweepState): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, `${JSON.stringify(state, null, 1)}\n`);
+    writeSync(fd, `${redactSecrets(JSON.stringify(state, null, 1))}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

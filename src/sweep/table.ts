@@ -8,8 +8,15 @@ import type { SweepState } from './state.js';
 import { ALPHA } from './stats.js';
 
 function csvCell(v: unknown): string {
-  const text = v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  let text = v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
+  // A text cell a spreadsheet would run as a formula is kept as text.
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Text shown as itself in a markdown table cell: no column breaks, emphasis, code, links or HTML. */
+function mdCell(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[\\|*_`[\]<>#]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`));
 }
 
 function csv(header: string[], lines: unknown[][]): string {
@@ -96,11 +103,11 @@ export function resultsMarkdown(state: SweepState): string {
   const keys = paramKeys(state);
   const hasVariants = rows.some((r) => r.variant !== null);
   const hasDelta = state.baseline !== '';
-  const header = [...(hasVariants ? ['variant'] : []), ...keys, 'seeds', metricHeading(state), ...(hasDelta ? [`Δ vs ${state.baseline}`] : [])];
+  const header = [...(hasVariants ? ['variant'] : []), ...keys.map(mdCell), 'seeds', metricHeading(state), ...(hasDelta ? [`Δ vs ${mdCell(state.baseline)}`] : [])];
   const lines = rows.map((r) => {
     const { metric, delta } = cellText(r, state);
     const seeds = `${r.values.length}/${r.trials.length}`;
-    const cells = [...(hasVariants ? [r.variant ?? ''] : []), ...keys.map((k) => formatValue(r.params[k])), seeds, r.best ? `**${metric}**` : metric, ...(hasDelta ? [delta] : [])];
+    const cells = [...(hasVariants ? [mdCell(r.variant ?? '')] : []), ...keys.map((k) => mdCell(formatValue(r.params[k]))), seeds, r.best ? `**${metric}**` : metric, ...(hasDelta ? [delta] : [])];
     return `| ${cells.join(' | ')} |`;
   });
   const title = `${state.name}: ${state.metric} (${state.mode === 'max' ? 'higher' : 'lower'} is better), mean ± std over seeds`;

@@ -13,6 +13,29 @@ export function expandValues(list: ValueList): unknown[] {
   return Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 }
 
+/**
+ * How many values a list gives, computed without making them (a range of a
+ * billion steps is refused before it exists); a RangeError says why a list
+ * gives no values or is malformed.
+ */
+export function valueCount(list: ValueList): number {
+  let n: number;
+  if (Array.isArray(list)) n = list.length;
+  else if ('log2' in list || 'log10' in list) {
+    const [lo, hi] = 'log2' in list ? list.log2 : list.log10;
+    n = hi - lo + 1;
+  } else if ('range' in list) {
+    const [start, stop, step = 1] = list.range;
+    if (step === 0) throw new RangeError('range: the step cannot be 0');
+    n = Math.max(0, Math.floor((stop - Math.sign(step) * 1e-12 - start) / step) + 1);
+  } else {
+    n = list.linspace[2];
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`linspace: the count (third number) must be a whole number ≥ 1, got ${n}`);
+  }
+  if (n === 0) throw new RangeError(`${JSON.stringify(list)} gives no values`);
+  return n;
+}
+
 /** Whether the values were written on a log scale (the report then plots them on a log axis). */
 export function isLogScale(list: ValueList): boolean {
   return !Array.isArray(list) && ('log2' in list || 'log10' in list);

@@ -3,6 +3,8 @@
  * its retry policy (retry 408/429/5xx and network errors with exponential
  * backoff and jitter, honouring Retry-After), with a per-attempt timeout.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UserError } from '../cli/command.js';
 
 export interface HttpOptions {
   /** Retries after the first attempt (MLflow's Python client uses 7). */
@@ -56,7 +58,10 @@ export interface RequestSpec {
   maxRetries?: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Ports the Fetch standard blocks (Node's fetch answers "bad port" without connecting), e.g. 5060 and 5061 (SIP). */
+export class BlockedPortError extends UserError {
+  override name = 'BlockedPortError';
+}
 
 export class Http {
   private readonly maxRetries: number;
@@ -64,6 +69,7 @@ export class Http {
   private readonly maxBackoffMs: number;
   private readonly timeoutMs: number;
   private readonly auth?: string;
+  private readonly aborted = new AbortController();
 
   constructor(opts: HttpOptions = {}) {
     this.maxRetries = opts.maxRetries ?? 7;
@@ -105,12 +111,26 @@ export class Http {
         failure = err;
       } catch (err) {
         if (err instanceof MlflowApiError && !RETRY_STATUSES.has(err.status)) throw err;
+        if (this.aborted.signal.aborted) throw new MlflowUnreachableError(`${spec.url}: abandoned (the tracker stopped waiting)`);
+        if (describeNetworkError(err) === 'bad port') {
+          const port = new URL(spec.url).port;
+          throw new BlockedPortError(`${spec.url}: Node's fetch refuses port ${port} (a "bad port" of the Fetch standard, reserved for other protocols); run the MLflow server on another port, e.g. 5000`);
+        }
         failure = err instanceof MlflowApiError ? err : new MlflowUnreachableError(`${spec.url}: ${describeNetworkError(err)}`);
       }
       if (attempt >= (spec.maxRetries ?? this.maxRetries)) throw failure;
       const exp = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** attempt);
-      await sleep(Math.min(this.maxBackoffMs, Math.max(retryAfterMs ?? 0, exp * (0.5 + Math.random() * 0.5))));
+      try {
+        await sleep(Math.min(this.maxBackoffMs, Math.max(retryAfterMs ?? 0, exp * (0.5 + Math.random() * 0.5))), undefined, { signal: this.aborted.signal });
+      } catch {
+        throw failure;
+      }
     }
+  }
+
+  /** Ends every request in flight and every wait between retries, now and later. */
+  abort(): void {
+    this.aborted.abort();
   }
 
   private once(spec: RequestSpec): Promise<Response> {
@@ -124,7 +144,7 @@ export class Http {
       headers['Content-Type'] = spec.contentType ?? 'application/octet-stream';
       body = spec.body;
     }
-    return fetch(spec.url, { method: spec.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    return fetch(spec.url, { method: spec.method, headers, body, signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.aborted.signal]) });
   }
 }
 

@@ -71,6 +71,10 @@ export class RestStore implements TrackingStore {
     this.http = new Http(httpOptions);
   }
 
+  close(): void {
+    this.http.abort();
+  }
+
   private api(path: string, query?: Record<string, string | number | undefined>): string {
     const url = new URL(`${this.baseUrl}/api/2.0/mlflow/${path}`);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.append(k, String(v));

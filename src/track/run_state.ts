@@ -10,6 +10,7 @@
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactSecrets } from '../config/secrets.js';
 import type { RunStatus } from './store.js';
 
 export const RUN_STATE_FILE = 'mlflow_run.json';
@@ -67,7 +68,7 @@ export function writeRunState(workDir: string, state: RunState): void {
 }
 
 export function appendSpool(workDir: string, event: SpoolEvent): void {
-  appendFileSync(join(workDir, SPOOL_FILE), `${JSON.stringify(event)}\n`, { flag: 'a' });
+  appendFileSync(join(workDir, SPOOL_FILE), `${redactSecrets(JSON.stringify(event))}\n`, { flag: 'a' });
 }
 
 export function readSpool(workDir: string): SpoolEvent[] {

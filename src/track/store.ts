@@ -46,4 +46,6 @@ export interface TrackingStore {
   logArtifact(run: RunInfo, localPath: string, artifactPath?: string): Promise<void>;
   /** The full history of metric `key` of a run (all steps, all points). */
   getMetricHistory(runId: string, key: string): Promise<MetricPoint[]>;
+  /** Abandons the requests in flight (a store that does not answer must not keep the process alive). */
+  close?(): void;
 }

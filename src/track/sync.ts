@@ -57,8 +57,18 @@ export class RunLink {
     readonly store: TrackingStore,
   ) {}
 
-  /** Finds or creates the run in the store (see tracker.ts for the trial re-run rules). */
-  async connect(): Promise<RunInfo> {
+  private connecting?: Promise<RunInfo>;
+
+  /** Finds or creates the run in the store (see tracker.ts for the trial re-run rules); concurrent callers share one attempt. */
+  connect(): Promise<RunInfo> {
+    this.connecting ??= this.open().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<RunInfo> {
     if (this.run !== undefined) return this.run;
     const s = this.state;
     s.experimentId ??= await this.store.getOrCreateExperiment(s.experimentName);

@@ -69,7 +69,12 @@ export interface OpenRunOptions {
   flushIntervalMs?: number;
   /** Pause after a failed delivery before the next attempt, in ms (default 15000). */
   retryIntervalMs?: number;
-  /** How long `finish` may spend delivering, in ms (default 60000). */
+  /**
+   * How long opening waits for the store to create the run, in ms (default 30000); then the run is
+   * created in the background and `runId` stays undefined until it is.
+   */
+  connectWaitMs?: number;
+  /** How long `finish` may spend delivering, in ms (default 60000; 10000 when the store never answered during the run). */
   finishTimeoutMs?: number;
   /** Retry policy of REST requests made while training (default: 3 retries from 500 ms, 30 s timeout). */
   http?: HttpOptions;
@@ -110,6 +115,14 @@ export interface RunTracker {
 
 const defaultLog = (line: string): void => void process.stderr.write(`${line}\n`);
 
+/**
+ * How long opening a training run waits for the store before the run is
+ * created in the background: the most a slow or hung server adds before iteration 1.
+ */
+export const TRAINING_CONNECT_WAIT_MS = 800;
+/** The wait at the end of a run whose store never answered (everything stays in the work dir for `detlab mlflow sync`). */
+const UNANSWERED_FINISH_MS = 10_000;
+
 class MlflowRunTracker implements RunTracker {
   private queue: MetricPoint[] = [];
   /** Set after any failed metric delivery: the next flush reconciles against metrics.jsonl instead. */
@@ -125,6 +138,7 @@ class MlflowRunTracker implements RunTracker {
   private unregister?: () => void;
   private readonly checkedKeys = new Set<string>();
   private warnedClosed = false;
+  private abandoned = false;
   private readonly metricsFile: string;
 
   constructor(
@@ -270,6 +284,8 @@ class MlflowRunTracker implements RunTracker {
       }
       this.lastError = undefined;
     } catch (err) {
+      // Requests cut by the end of `finish` have nothing more to say.
+      if (this.abandoned) return;
       if (!isTransient(err)) {
         this.transient = false;
         this.lastFailure = Date.now();
@@ -303,13 +319,15 @@ class MlflowRunTracker implements RunTracker {
   private async end(): Promise<FinishReport> {
     clearInterval(this.timer);
     this.unregister?.();
-    await this.flushing;
+    // A store that has not answered once during the run (down, or accepting and never replying) gets a short wait.
+    const budgetMs = this.link.run === undefined ? Math.min(this.opts.finishTimeoutMs, UNANSWERED_FINISH_MS) : this.opts.finishTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.opts.finishTimeoutMs)));
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), budgetMs)));
     let ended = false;
     // Metric batches are not retried request by request (see RestStore.logBatch): a transient failure here
     // means another reconciliation, until delivery succeeds or the time is up.
     const deliverAll = async (): Promise<void> => {
+      await this.flushing;
       await this.deliver(true);
       while (!ended && this.lastError !== undefined && this.transient) {
         await sleep(Math.min(this.opts.retryIntervalMs, 1000), undefined, { ref: false });
@@ -319,10 +337,15 @@ class MlflowRunTracker implements RunTracker {
     const outcome = await Promise.race([deliverAll().then(() => 'done' as const), timeout]);
     ended = true;
     clearTimeout(timer);
+    // Requests still waiting for the store would keep the process alive after the run.
+    if (outcome === 'timeout') {
+      this.abandoned = true;
+      this.link.store.close?.();
+    }
     const delivered = outcome === 'done' && this.lastError === undefined;
     const problems = [...this.link.problems];
     if (!delivered) {
-      const why = outcome === 'timeout' ? `delivery took longer than ${this.opts.finishTimeoutMs} ms` : (this.lastError ?? 'unknown error');
+      const why = outcome === 'timeout' ? `delivery took longer than ${budgetMs} ms` : (this.lastError ?? 'unknown error');
       problems.push(why);
       this.opts.log(`tracking: run not fully delivered to ${this.location} (${why}); run \`detlab mlflow sync ${this.workDir}\` to send the rest`);
     }
@@ -389,13 +412,15 @@ export async function openRun(opts: OpenRunOptions): Promise<RunTracker> {
     finishTimeoutMs: opts.finishTimeoutMs ?? 60_000,
     log: opts.log ?? defaultLog,
   });
-  try {
-    await link.connect();
-    await tracker.flush();
-  } catch (err) {
-    // Bad credentials or a deleted experiment are configuration errors; an unreachable server is not.
-    if (!isTransient(err)) throw err;
-    tracker.failed(err as Error);
+  // Creating the run and the first delivery get connectWaitMs, then go on in the background; a store that
+  // answers in that time still reports configuration errors (bad credentials, a deleted experiment, a blocked port) here.
+  const opened = link.connect().then(() => tracker.flush()).then(() => undefined, (err: unknown) => err as Error);
+  let waited: NodeJS.Timeout | undefined;
+  const early = await Promise.race([opened, new Promise<'pending'>((r) => (waited = setTimeout(() => r('pending'), opts.connectWaitMs ?? 30_000)))]);
+  clearTimeout(waited);
+  if (early instanceof Error) {
+    if (!isTransient(early)) throw early;
+    tracker.failed(early);
   }
   tracker.start(opts.handleSignals ?? true);
   return tracker;

@@ -5,10 +5,14 @@
  * state). The directory is assembled under a temporary name, every file
  * fsynced, then renamed into place: a checkpoint either exists whole or not
  * at all, so a crash or a NaN stop leaves the last good one untouched.
+ * state.json records the sha256 of the tensors file, checked on load: a
+ * damaged checkpoint is an error naming the file and the newest intact
+ * checkpoint of the run, never weights loaded silently.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { UserError } from '../cli/command.js';
 import type { Tensor } from '../engine/tf.js';
 import { readSafetensors, writeSafetensorsTo } from '../nn/safetensors.js';
 
@@ -25,7 +29,11 @@ export interface CheckpointState {
   schedules: Record<string, string>;
   hooks: Record<string, unknown>;
   savedAt: string;
+  /** sha256 (hex) of each other file of the checkpoint; absent in checkpoints written before it was recorded. */
+  files?: Record<string, { sha256: string; bytes: number }>;
 }
+
+const TENSORS_FILE = 'tensors.safetensors';
 
 export function checkpointName(iter: number, tag?: string): string {
   return tag ?? `iter_${String(iter).padStart(6, '0')}`;
@@ -38,8 +46,9 @@ export function saveCheckpoint(checkpointsDir: string, name: string, tensors: Re
   const tmp = join(checkpointsDir, `.${name}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`);
   mkdirSync(tmp);
   try {
-    writeSynced(join(tmp, 'tensors.safetensors'), (fd) => writeSafetensorsTo(fd, tensors, { format: CHECKPOINT_FORMAT }));
-    writeSynced(join(tmp, 'state.json'), (fd) => writeSync(fd, `${JSON.stringify(state, null, 1)}\n`));
+    writeSynced(join(tmp, TENSORS_FILE), (fd) => writeSafetensorsTo(fd, tensors, { format: CHECKPOINT_FORMAT }));
+    const files = { [TENSORS_FILE]: fileDigest(join(tmp, TENSORS_FILE)) };
+    writeSynced(join(tmp, 'state.json'), (fd) => writeSync(fd, `${JSON.stringify({ ...state, files }, null, 1)}\n`));
     fsyncDir(tmp);
     if (existsSync(final)) {
       const old = `${tmp}.old`;
@@ -64,12 +73,89 @@ export interface LoadedCheckpoint {
   tensors: Map<string, Tensor>;
 }
 
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+/** A checkpoint's state.json, or a UserError naming the file and the run's newest intact checkpoint. */
+export function readCheckpointState(dir: string): CheckpointState {
   const statePath = join(dir, 'state.json');
-  if (!existsSync(statePath)) throw new Error(`${dir} is not a detlab checkpoint (no state.json)`);
-  const state = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointState;
-  if (state.format !== CHECKPOINT_FORMAT) throw new Error(`${statePath}: format '${String(state.format)}', expected '${CHECKPOINT_FORMAT}'`);
-  return { dir, state, tensors: readSafetensors(join(dir, 'tensors.safetensors')).tensors };
+  if (!existsSync(statePath)) throw new UserError(`${dir} is not a detlab checkpoint (no state.json)`);
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointState;
+  } catch (err) {
+    throw new UserError(`${statePath}: damaged (${(err as Error).message})${intactHint(dir)}`);
+  }
+  if (state.format !== CHECKPOINT_FORMAT) throw new UserError(`${statePath}: format '${String(state.format)}', expected '${CHECKPOINT_FORMAT}'`);
+  return state;
+}
+
+/** Why the checkpoint is damaged (a file whose digest differs from its record), or undefined when it is intact. */
+export function checkpointDamage(dir: string, state: CheckpointState): string | undefined {
+  for (const [name, want] of Object.entries(state.files ?? {})) {
+    const path = join(dir, name);
+    if (!existsSync(path)) return `${path}: missing`;
+    const got = fileDigest(path);
+    if (got.sha256 !== want.sha256) return `${path}: damaged (${got.bytes} bytes with sha256 ${got.sha256.slice(0, 12)}…, state.json records ${want.bytes} bytes with ${want.sha256.slice(0, 12)}…)`;
+  }
+  return undefined;
+}
+
+/** The newest checkpoint of the run holding `dir`, other than `dir`, whose files match their digests. */
+export function newestIntactCheckpoint(dir: string): string | undefined {
+  for (const other of listCheckpoints(dirname(dir)).reverse()) {
+    if (basename(other) === basename(dir)) continue;
+    try {
+      if (checkpointDamage(other, JSON.parse(readFileSync(join(other, 'state.json'), 'utf8')) as CheckpointState) === undefined) return other;
+    } catch {
+      // a damaged state.json: not intact
+    }
+  }
+  return undefined;
+}
+
+function intactHint(dir: string): string {
+  const intact = newestIntactCheckpoint(dir);
+  return intact === undefined
+    ? '; the run has no other intact checkpoint'
+    : `; the newest intact checkpoint of the run is ${intact}: move ${dir} aside and resume the run, which then continues from it`;
+}
+
+/** The checkpoint's state once every file has been checked against its digest; a UserError otherwise. */
+export function verifyCheckpoint(dir: string): CheckpointState {
+  const state = readCheckpointState(dir);
+  const damage = checkpointDamage(dir, state);
+  if (damage !== undefined) throw new UserError(`${damage}${intactHint(dir)}`);
+  return state;
+}
+
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const state = verifyCheckpoint(dir);
+  const file = join(dir, TENSORS_FILE);
+  try {
+    return { dir, state, tensors: readSafetensors(file).tensors };
+  } catch (err) {
+    throw new UserError(`${file}: cannot be read (${(err as Error).message})${intactHint(dir)}`);
+  }
+}
+
+/**
+ * Removes what a killed save left in `checkpointsDir` (a checkpoint's worth
+ * of disk each); a replaced checkpoint moved aside but not yet replaced is put
+ * back. Call only while holding the run's lock.
+ */
+export function removeUnfinishedSaves(checkpointsDir: string): string[] {
+  if (!existsSync(checkpointsDir)) return [];
+  const removed: string[] = [];
+  for (const entry of readdirSync(checkpointsDir)) {
+    const m = /^\.(.+)\.tmp-\d+-[0-9a-f]+(\.old)?$/.exec(entry);
+    if (m === null) continue;
+    const path = join(checkpointsDir, entry);
+    if (m[2] !== undefined && !existsSync(join(checkpointsDir, m[1]))) {
+      renameSync(path, join(checkpointsDir, m[1]));
+      continue;
+    }
+    rmSync(path, { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
 }
 
 /** Complete iteration checkpoints in `checkpointsDir`, oldest first. */
@@ -92,6 +178,19 @@ export function pruneCheckpoints(checkpointsDir: string, keep: number): string[]
   const doomed = all.slice(0, Math.max(0, all.length - keep));
   for (const d of doomed) rmSync(d, { recursive: true, force: true });
   return doomed.map((d) => basename(d));
+}
+
+function fileDigest(path: string): { sha256: string; bytes: number } {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  const chunk = Buffer.allocUnsafe(4 << 20);
+  let bytes = 0;
+  try {
+    for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0; bytes += n) hash.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 function writeSynced(path: string, write: (fd: number) => void): void {

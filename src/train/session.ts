@@ -5,15 +5,13 @@
  * the MLflow tracker, then the runner. Everything the loop needs is built
  * here; the loop itself is runner.ts.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { appendFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { basename, extname, join, resolve } from 'node:path';
 import { UserError } from '../config/errors.js';
 import { onInterrupt } from './interrupt.js';
 import { seedInitialisers } from '../nn/init.js';
-import { diffConfigs } from '../config/diff.js';
 import { dumpYaml } from '../config/dump.js';
 import type { ConfigMap } from '../config/tree.js';
 import { trainLoader, valLoader, type DataSplitConfig } from '../data/build.js';
@@ -24,9 +22,10 @@ import { tf } from '../engine/tf.js';
 import { jsonReport } from '../eval/index.js';
 import { build, placeError, type BuildOptions } from '../registry/build.js';
 import { loadValidatedConfig, type ValidatedConfig } from '../registry/load_validated.js';
-import { openRun, type RunTracker } from '../track/tracker.js';
+import { openRun, TRAINING_CONNECT_WAIT_MS, type RunTracker } from '../track/tracker.js';
 import { buildOptimizers, buildPhasePlan } from './build.js';
-import { latestCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, removeUnfinishedSaves } from './checkpoint.js';
+import { lockDir, type DirLock } from './dir_lock.js';
 import { evaluateDetector, type DetectorEvaluation } from './evaluate.js';
 import type { Hook, RunOutcome } from './hooks.js';
 import { CheckpointHook } from './hooks/checkpoint_hook.js';
@@ -50,7 +49,7 @@ import { acceptThreadGrants } from './thread_grant.js';
 import type { TrainSection } from './train.section.js';
 import type { DeclaredOptimizer } from './types.js';
 import type { VisualizationSection } from './visualization.section.js';
-import { createRunDir, latestRunWithCheckpoint } from './work_dir.js';
+import { checkResume, missingLoggedSteps, prepareFork, resolveRun } from './resume.js';
 
 export interface TrainOptions {
   configFile: string;
@@ -60,6 +59,8 @@ export interface TrainOptions {
   workDir?: string;
   /** `true`: the newest checkpoint of the newest run of this config; a string: a checkpoint or run directory. */
   resume?: true | string;
+  /** A checkpoint (or run directory: its newest) to start a new run from, with its full state and any settings. */
+  fork?: string;
   /** Where progress and messages go (default process.stdout). */
   out?: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -81,23 +82,6 @@ export function configName(v: ValidatedConfig): string {
   return typeof v.config.name === 'string' ? v.config.name : basename(v.file, extname(v.file));
 }
 
-function resolveRun(root: string, name: string, resume: TrainOptions['resume']): { runDir: string; checkpoint?: string } {
-  if (resume === undefined) return { runDir: createRunDir(root, name).dir };
-  if (resume === true) {
-    const runDir = latestRunWithCheckpoint(root, name, (d) => latestCheckpoint(join(d, 'checkpoints')) !== undefined);
-    if (runDir === undefined) throw new UserError(`--resume: no run of '${name}' under ${root} has a checkpoint to resume from`);
-    return { runDir, checkpoint: latestCheckpoint(join(runDir, 'checkpoints')) };
-  }
-  const path = resolve(resume);
-  if (existsSync(join(path, 'state.json'))) return { runDir: dirname(dirname(path)), checkpoint: path };
-  if (existsSync(join(path, 'checkpoints'))) {
-    const checkpoint = latestCheckpoint(join(path, 'checkpoints'));
-    if (checkpoint === undefined) throw new UserError(`--resume ${resume}: the run has no complete checkpoint yet`);
-    return { runDir: path, checkpoint };
-  }
-  throw new UserError(`--resume ${resume}: neither a checkpoint directory (with state.json) nor a run directory (with checkpoints/)`);
-}
-
 function gitCommit(): string | undefined {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
@@ -106,10 +90,11 @@ function gitCommit(): string | undefined {
   }
 }
 
-function recordEnvironment(runDir: string, engine: EngineInfo, resumedFrom: string | undefined): void {
+function recordEnvironment(runDir: string, engine: EngineInfo, resumedFrom: string | undefined, forkedFrom: string | undefined): void {
   const line = {
     time: new Date().toISOString(),
     resumedFrom: resumedFrom ?? null,
+    forkedFrom: forkedFrom ?? null,
     argv: process.argv.slice(1),
     cwd: process.cwd(),
     host: hostname(),
@@ -123,16 +108,10 @@ function recordEnvironment(runDir: string, engine: EngineInfo, resumedFrom: stri
   appendFileSync(join(runDir, 'environment.jsonl'), `${JSON.stringify(line)}\n`);
 }
 
-/** Writes the resolved config on a fresh start; on resume, names what changed since. */
-function recordConfig(runDir: string, config: ConfigMap, resuming: boolean, print: (l: string) => void): void {
+/** Writes the resolved config on a fresh start (a resume has checked it equals the recorded one). */
+function recordConfig(runDir: string, config: ConfigMap): void {
   const path = join(runDir, 'config.yaml');
-  const text = dumpYaml(config);
-  if (resuming && existsSync(path)) {
-    const changes = diffConfigs(parseYaml(readFileSync(path, 'utf8')), config);
-    if (changes.length > 0) print(`note: the config differs from the run's config.yaml at ${changes.map((c) => c.path).join(', ')}; the run continues with the new values`);
-    return;
-  }
-  writeFileSync(`${path}.tmp`, text);
+  writeFileSync(`${path}.tmp`, dumpYaml(config));
   renameSync(`${path}.tmp`, path);
 }
 
@@ -144,6 +123,10 @@ export interface StartedRun {
   runDir: string;
   /** The checkpoint being resumed from. */
   checkpoint?: string;
+  /** The checkpoint a fork started from (then `checkpoint` is its copy in this run). */
+  forkedFrom?: string;
+  /** This process's lock on the run directory; released when the run ends. */
+  lock: DirLock;
   t: TrainSection;
   progress: Progress;
   print: (line: string) => void;
@@ -160,20 +143,35 @@ export async function startRun(o: TrainOptions, verb: string, check: (v: Validat
   const cfg = v.config;
   const name = configName(v);
   const root = resolve(o.workDir ?? (typeof cfg.work_dir === 'string' ? cfg.work_dir : 'work_dirs'));
-  const { runDir, checkpoint } = resolveRun(root, name, o.resume);
+  const run = resolveRun(root, name, o.resume, o.fork);
+  const { runDir, forkedFrom } = run;
   const t = cfg.train as TrainSection;
   const progress = new Progress(t.max_iters, o.out ?? process.stdout, t.progress_interval);
   const print = (line: string): void => progress.message(line);
-  print(`${checkpoint === undefined ? verb : 'resuming'} ${runDir}${checkpoint === undefined ? '' : ` from ${basename(checkpoint)}`}`);
-  recordConfig(runDir, cfg, checkpoint !== undefined, print);
+  const lock = lockDir(runDir, 'run', print);
+  let checkpoint = run.checkpoint;
+  try {
+    for (const entry of removeUnfinishedSaves(join(runDir, 'checkpoints'))) print(`removed ${join(runDir, 'checkpoints', entry)}, left by a save that was cut short`);
+    if (checkpoint !== undefined) checkResume(runDir, checkpoint, cfg);
+    if (forkedFrom !== undefined) checkpoint = prepareFork(runDir, forkedFrom);
+    print(`${checkpoint === undefined ? verb : forkedFrom === undefined ? 'resuming' : 'forking'} ${runDir}${checkpoint === undefined ? '' : ` from ${forkedFrom ?? basename(checkpoint)}`}`);
+    if (checkpoint !== undefined && forkedFrom === undefined) {
+      const gaps = missingLoggedSteps(join(runDir, 'metrics.jsonl'), Number(/(\d+)$/.exec(basename(checkpoint))?.[1] ?? 0), t.log_interval);
+      if (gaps.length > 0) print(`warning: ${join(runDir, 'metrics.jsonl')} lacks the lines of steps ${gaps.slice(0, 10).join(', ')}${gaps.length > 10 ? ` and ${gaps.length - 10} more` : ''} (before the checkpoint): they were lost and are not recomputed`);
+    }
+    if (checkpoint === undefined || forkedFrom !== undefined) recordConfig(runDir, cfg);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 
   const engine = await initEngine({ ...(cfg.engine as object), log: print });
   const granted = acceptThreadGrants(print);
-  recordEnvironment(runDir, engine, checkpoint);
+  recordEnvironment(runDir, engine, forkedFrom === undefined ? checkpoint : undefined, forkedFrom);
   const seed = typeof cfg.seed === 'number' ? cfg.seed : 0;
   const rng = new Rng(seed);
   seedInitialisers(seed);
-  return { v, cfg, name, runDir, checkpoint, t, progress, print, granted, seed, rng };
+  return { v, cfg, name, runDir, checkpoint, forkedFrom, lock, t, progress, print, granted, seed, rng };
 }
 
 /** Supervision diagnostics for a model with supervisors, unless `train.diagnostics.interval` is 0. */
@@ -184,7 +182,15 @@ function diagnosticsHook(model: Detector, phases: PhasePlan, t: TrainSection): H
 }
 
 export async function runTraining(o: TrainOptions): Promise<TrainReport> {
-  const { v, cfg, name, runDir, checkpoint, t, progress, print, granted, seed, rng } = await startRun(o, 'run');
+  const started = await startRun(o, 'run');
+  try {
+    return await train(started);
+  } finally {
+    started.lock.release();
+  }
+}
+
+async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress, print, granted, seed, rng }: StartedRun): Promise<TrainReport> {
   const runId = basename(runDir);
   const opts = (path: string, extras?: Record<string, unknown>): BuildOptions => ({ registry: v.registry, origins: v.origins, path, extras });
   const data = cfg.data as { train?: DataSplitConfig; val?: DataSplitConfig } | undefined;
@@ -236,13 +242,14 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     runName: runId,
     workDir: runDir,
     handleSignals: false,
+    connectWaitMs: TRAINING_CONNECT_WAIT_MS,
     log: print,
-    tags: { 'detlab.run_id': runId, 'detlab.config': v.file },
+    tags: { 'detlab.run_id': runId, 'detlab.config': v.file, ...(forkedFrom === undefined ? {} : { 'detlab.forked_from': forkedFrom }) },
     // Set by `detlab sweep` for its trials: the sweep's parent run and the trial's stable id.
     parentRunId: process.env.DETLAB_PARENT_RUN_ID || undefined,
     trialId: process.env.DETLAB_TRIAL_ID || undefined,
   });
-  if (checkpoint === undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
+  if (checkpoint === undefined || forkedFrom !== undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
 
   const hooks: Hook[] = [new LoggerHook(t.log_interval, progress), new CheckpointHook(t.checkpoint.interval, t.checkpoint.max_keep)];
   if (valData !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));

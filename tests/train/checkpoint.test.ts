@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../../src/engine/tf.js';
@@ -28,7 +29,10 @@ test('checkpoints round-trip tensors and state; half-written ones are never list
     const loaded = loadCheckpoint(join(dir, 'iter_000030'));
     assert.deepEqual(Array.from(loaded.tensors.get('model/w')!.dataSync()), [5, 6, 7, 8], 'a re-save replaces the checkpoint whole');
     assert.equal(loaded.tensors.size, 1);
-    assert.deepEqual(loaded.state, state(30));
+    const { files, ...recorded } = loaded.state;
+    assert.deepEqual(recorded, state(30));
+    const bytes = readFileSync(join(dir, 'iter_000030', 'tensors.safetensors'));
+    assert.deepEqual(files, { 'tensors.safetensors': { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length } }, 'state.json records the digest of the tensors file');
     tf.dispose([...loaded.tensors.values()]);
 
     const first = loadCheckpoint(join(dir, 'iter_000010'));

@@ -17,8 +17,8 @@ import { parseCommandArgs } from '../args.js';
 import { UserError, type Command } from '../command.js';
 import { onInterrupt } from '../../train/interrupt.js';
 
-const usage = `usage: detlab sweep run SPEC [--resume] [--parallel N] [--dry-run] [--fail-fast] [--sweep-dir DIR]
-                       [--executor bullmq --redis URL]
+const usage = `usage: detlab sweep run SPEC [--resume] [--parallel N] [--dry-run [--trust-plugins]] [--fail-fast] [--sweep-dir DIR]
+                       [--executor bullmq [--redis URL]]
        detlab sweep report SWEEP_DIR
        detlab sweep status SWEEP_DIR [--redis URL]
 
@@ -38,17 +38,20 @@ options:
   --parallel N    trials at once (default: the spec's parallel:); each trial gets
                   cores / N threads (fewer if its engine.threads asks for
                   fewer), and N is capped at the number of cores
-  --dry-run       list the trials and how each differs from the base config
+  --dry-run       list the trials and how each differs from the base config; the
+                  base config's plugins (code) are not run unless --trust-plugins
   --fail-fast     stop every trial at the first failure
   --sweep-dir DIR the sweep directory to create or resume
-  --executor bullmq --redis URL
+  --executor bullmq [--redis URL]
                   queue the trials on Redis for detlab worker processes on any
-                  machine (docs/distributed.md); retries follow the spec's retry:`;
+                  machine (docs/distributed.md); retries follow the spec's retry:;
+                  the URL defaults to REDIS_URL (off the process list)`;
 
 const runOptions = {
   resume: { type: 'boolean' },
   parallel: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'trust-plugins': { type: 'boolean' },
   'fail-fast': { type: 'boolean' },
   'sweep-dir': { type: 'string' },
   executor: { type: 'string' },
@@ -71,6 +74,7 @@ async function run(args: string[]): Promise<number> {
       specFile: positionals[0],
       resume: values.resume === true,
       dryRun: values['dry-run'] === true,
+      trustPlugins: values['trust-plugins'] === true,
       failFast: values['fail-fast'] === true,
       sweepDir: typeof values['sweep-dir'] === 'string' ? values['sweep-dir'] : undefined,
       parallel,

@@ -6,7 +6,7 @@ import { runTraining, type TrainOptions } from '../../train/session.js';
 import { parseCommandArgs, stringList } from '../args.js';
 import { UserError, type Command } from '../command.js';
 
-const usage = `usage: detlab train CONFIG [--set KEY=VALUE]... [--work-dir DIR] [--resume [CKPT]] [--plugin DIR]...
+const usage = `usage: detlab train CONFIG [--set KEY=VALUE]... [--work-dir DIR] [--resume [CKPT] | --fork CKPT] [--plugin DIR]...
 
 Trains CONFIG in <work-dir>/<config name>/<run id>/ (work-dir: the config's
 work_dir, else ./work_dirs): config.yaml, environment.jsonl, metrics.jsonl,
@@ -18,7 +18,12 @@ options:
   --resume [CKPT]   continue a run: from CKPT (a checkpoint directory or a run
                     directory), or without CKPT from the newest checkpoint of the
                     newest run of this config; weights, optimizer state, schedule,
-                    RNG and data position are restored and metrics.jsonl continues
+                    RNG and data position are restored and metrics.jsonl continues;
+                    only the run's newest checkpoint and its recorded config are
+                    accepted (docs/reliability.md)
+  --fork CKPT       start a new run from CKPT (a checkpoint, or a run directory's
+                    newest): its full state and metrics up to it are copied, any
+                    setting may change, and the new run records where it came from
   --plugin DIR      extra component folder (repeatable)
 
 Ctrl-C stops after the current iteration and saves a checkpoint.`;
@@ -27,6 +32,7 @@ const options = {
   set: { type: 'string', multiple: true },
   'work-dir': { type: 'string' },
   resume: { type: 'boolean' },
+  fork: { type: 'string' },
   plugin: { type: 'string', multiple: true },
 } as const;
 
@@ -59,6 +65,7 @@ export function trainOptionsFrom(args: string[], command: string, usageText: str
     plugins: stringList(values.plugin),
     workDir: typeof values['work-dir'] === 'string' ? values['work-dir'] : undefined,
     resume,
+    fork: typeof values.fork === 'string' ? values.fork : undefined,
   };
 }
 

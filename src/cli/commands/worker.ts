@@ -8,7 +8,7 @@ import { parseCommandArgs } from '../args.js';
 import { UserError, type Command } from '../command.js';
 import { onInterrupt } from '../../train/interrupt.js';
 
-const usage = `usage: detlab worker --redis URL [--concurrency N] [--cores N] [--work-dir-root DIR]
+const usage = `usage: detlab worker [--redis URL] [--concurrency N] [--cores N] [--work-dir-root DIR]
                      [--lock-duration MS] [--stalled-interval MS]
 
 Takes sweep trials from Redis (queued by detlab sweep run SPEC --executor bullmq)
@@ -20,7 +20,9 @@ once their lock expires, and resume from their last checkpoint when the sweep
 directory is shared (the same path, or --work-dir-root), else start again.
 
 options:
-  --redis URL            redis://[user:password@]HOST:PORT[/DB] of the queue
+  --redis URL            redis://[user:password@]HOST:PORT[/DB] of the queue (default:
+                         the REDIS_URL variable, which keeps a password out of the
+                         process list; passwords are printed as ***)
   --concurrency N        trials at once (default 1)
   --cores N              cores this worker may use (default: all of this machine)
   --work-dir-root DIR    keep sweep directories in DIR/<sweep>/<sweep dir name>
@@ -53,9 +55,10 @@ const worker: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, options, usage);
     if (positionals.length > 0) throw new UserError(`worker takes no arguments, got '${positionals[0]}'\n${usage}`);
-    if (typeof values.redis !== 'string') throw new UserError(`worker: --redis URL is required\n${usage}`);
+    const redis = typeof values.redis === 'string' ? values.redis : process.env.REDIS_URL;
+    if (redis === undefined || redis === '') throw new UserError(`worker: the queue's URL is required: set REDIS_URL (kept off the command line) or pass --redis URL\n${usage}`);
     const started = await startWorker({
-      redis: values.redis,
+      redis,
       concurrency: positiveInt(values, 'concurrency') ?? 1,
       cores: positiveInt(values, 'cores'),
       workDirRoot: typeof values['work-dir-root'] === 'string' ? values['work-dir-root'] : undefined,

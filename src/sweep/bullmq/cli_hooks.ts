@@ -3,6 +3,7 @@
  * --redis URL` on `run`, and the queue's view of each trial on `status --redis URL`.
  */
 import { UserError } from '../../config/errors.js';
+import { redactUrl } from '../../config/secrets.js';
 import { loadSpec } from '../spec.js';
 import type { SweepState } from '../state.js';
 import { BullmqExecutor } from './executor.js';
@@ -13,13 +14,14 @@ import { queuedTrials } from './status.js';
 export const EXECUTORS = ['local', 'bullmq'] as const;
 
 /** The executor `--executor NAME --redis URL` asks for, or undefined for the local one. */
-export function queueExecutor(executor: unknown, redis: unknown, specFile: string): BullmqExecutor | undefined {
+export function queueExecutor(executor: unknown, option: unknown, specFile: string, env: NodeJS.ProcessEnv = process.env): BullmqExecutor | undefined {
   if (executor === undefined || executor === 'local') {
-    if (redis !== undefined) throw new UserError('--redis goes with --executor bullmq');
+    if (option !== undefined) throw new UserError('--redis goes with --executor bullmq');
     return undefined;
   }
   if (executor !== 'bullmq') throw new UserError(`--executor: expected one of ${EXECUTORS.join(', ')}, got '${String(executor)}'`);
-  if (typeof redis !== 'string') throw new UserError('--executor bullmq needs --redis redis://HOST:PORT (the server the workers listen to)');
+  const redis = option ?? (env.REDIS_URL === '' ? undefined : env.REDIS_URL);
+  if (typeof redis !== 'string') throw new UserError('--executor bullmq needs the Redis server the workers listen to: set REDIS_URL=redis://HOST:PORT (kept off the command line) or pass --redis');
   redisConnection(redis);
   return new BullmqExecutor({ redis, retry: retryPolicy(loadSpec(specFile).spec) });
 }
@@ -30,11 +32,11 @@ export async function printQueueStatus(redis: string, state: SweepState, print: 
   try {
     queued = await queuedTrials(redis, state.trials.map((t) => t.id));
   } catch (err) {
-    throw new UserError(`--redis ${redis}: ${(err as Error).message}`);
+    throw new UserError(`--redis ${redactUrl(redis)}: ${(err as Error).message}`);
   }
   const counts = new Map<string, number>();
   for (const q of queued.values()) counts.set(q.state, (counts.get(q.state) ?? 0) + 1);
-  print(`queue on ${redis}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+  print(`queue on ${redactUrl(redis)}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
   for (const [id, q] of queued) {
     const extra = [q.attempts > 0 ? `attempt ${q.attemptsMade}/${q.attempts}` : '', q.worker ?? '', q.failedReason?.split('\n')[0] ?? ''].filter((s) => s !== '');
     print(`  ${id}  ${q.state.padEnd(10)} ${extra.join('  ')}`);

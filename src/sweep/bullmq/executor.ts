@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { UserError } from '../../config/errors.js';
+import { redactUrl } from '../../config/secrets.js';
 import type { Executor, ExecutorEvents, ExecutorRunOptions } from '../executor.js';
 import type { TrialJob, TrialOutcome } from '../trial_runner.js';
 import { redisConnection, SWEEP_QUEUE, TRIAL_QUEUE, type RetryPolicy, type TrialJobData, type TrialProgress } from './queues.js';
@@ -45,7 +46,7 @@ export class BullmqExecutor implements Executor {
     // Until the first connection the errors are kept for the timeout's message; afterwards each new one is reported.
     let connected = false;
     const onError = (err: Error): void => {
-      if (connected && err.message !== lastError) log(`redis ${this.opts.redis}: ${err.message} (retrying)`);
+      if (connected && err.message !== lastError) log(`redis ${redactUrl(this.opts.redis)}: ${err.message} (retrying)`);
       lastError = err.message;
     };
     queue.on('error', onError);
@@ -59,7 +60,7 @@ export class BullmqExecutor implements Executor {
       } catch (err) {
         // Anything Redis refuses while the sweep starts (authentication, an old server, a full memory) is about the server named here.
         if (err instanceof UserError) throw err;
-        throw Object.assign(new UserError(`--redis ${this.opts.redis}: ${String((err as Error).message).split('\n')[0]}`), { cause: err });
+        throw Object.assign(new UserError(`--redis ${redactUrl(this.opts.redis)}: ${String((err as Error).message).split('\n')[0]}`), { cause: err });
       }
       await this.follow(queue, jobs, events, opts.signal);
     } finally {
@@ -84,7 +85,7 @@ export class BullmqExecutor implements Executor {
       const state = await existing.getState();
       if (existing.data.job.sweepDir !== job.sweepDir) {
         if (state !== 'completed' && state !== 'failed') {
-          throw new UserError(`trial ${job.trial.id} is already on ${this.opts.redis} (${state}) for the sweep in ${existing.data.job.sweepDir}; let it finish or remove it first`);
+          throw new UserError(`trial ${job.trial.id} is already on ${redactUrl(this.opts.redis)} (${state}) for the sweep in ${existing.data.job.sweepDir}; let it finish or remove it first`);
         }
         await existing.remove();
         fresh.push(job);
@@ -143,7 +144,7 @@ export class BullmqExecutor implements Executor {
     }
     for (const [id, job] of pending) {
       if (!started.has(id)) continue;
-      events.onEnd(job, { status: 'interrupted', metrics: {}, seconds: 0, resumed: false, error: `trial ${id} stays on ${this.opts.redis}; follow it again with --resume` });
+      events.onEnd(job, { status: 'interrupted', metrics: {}, seconds: 0, resumed: false, error: `trial ${id} stays on ${redactUrl(this.opts.redis)}; follow it again with --resume` });
     }
   }
 }
@@ -166,7 +167,7 @@ async function reachable(queue: Queue<TrialJobData>, redis: string, ms: number, 
     const result = await Promise.race([queue.waitUntilReady().then(() => 'ready' as const), timeout, aborted]);
     if (result === 'timeout') {
       const why = lastError() === '' ? '' : ` (${lastError()})`;
-      throw new UserError(`--redis ${redis}: no answer within ${ms / 1000} s${why}; is the server running and reachable?`);
+      throw new UserError(`--redis ${redactUrl(redis)}: no answer within ${ms / 1000} s${why}; is the server running and reachable?`);
     }
     return result === 'ready';
   } finally {
@@ -184,6 +185,6 @@ function failedOutcome(bull: Job<TrialJobData>): TrialOutcome {
 }
 
 function lostOutcome(id: string, redis: string): TrialOutcome {
-  const error = `the job of trial ${id} is gone from ${redis} (was Redis restarted without persistence, or the job removed?); run the sweep again with --resume`;
+  const error = `the job of trial ${id} is gone from ${redactUrl(redis)} (was Redis restarted without persistence, or the job removed?); run the sweep again with --resume`;
   return { status: 'failed', metrics: {}, seconds: 0, resumed: false, error };
 }

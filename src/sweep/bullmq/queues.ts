@@ -7,6 +7,7 @@
  */
 import type { RedisOptions } from 'bullmq';
 import { UserError } from '../../config/errors.js';
+import { redactUrl } from '../../config/secrets.js';
 import type { TrialJob, TrialOutcome } from '../trial_runner.js';
 
 export const TRIAL_QUEUE = 'detlab-trials';
@@ -42,10 +43,10 @@ export function redisConnection(url: string, what = '--redis'): RedisOptions {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UserError(`${what}: '${url}' is not a URL (expected redis://HOST:PORT)`);
+    throw new UserError(`${what}: '${redactUrl(url)}' is not a URL (expected redis://HOST:PORT)`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UserError(`${what}: '${url}' is not a redis:// or rediss:// URL`);
+    throw new UserError(`${what}: '${redactUrl(url)}' is not a redis:// or rediss:// URL`);
   }
   return { url, maxRetriesPerRequest: null };
 }

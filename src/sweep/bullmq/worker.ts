@@ -10,6 +10,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, WaitingError, type Job } from 'bullmq';
+import { redactUrl } from '../../config/secrets.js';
 import { cpuBudget } from '../local_executor.js';
 import { DEFAULT_COMMAND, runTrial, type TrialJob, type TrialOutcome } from '../trial_runner.js';
 import { redisConnection, SWEEP_QUEUE, TRIAL_QUEUE, type TrialJobData, type TrialProgress } from './queues.js';
@@ -86,7 +87,7 @@ export async function startWorker(o: TrialWorkerOptions): Promise<TrialWorker> {
   }, workerOpts);
   for (const w of [trials, sweeps]) w.on('error', (err) => log(`worker ${id}: ${err.message}`));
   await Promise.all([trials.waitUntilReady(), sweeps.waitUntilReady()]);
-  log(`worker ${id}: ${parallel} trial${parallel === 1 ? '' : 's'} at once, ${threads} thread${threads === 1 ? '' : 's'} each, on ${o.redis}`);
+  log(`worker ${id}: ${parallel} trial${parallel === 1 ? '' : 's'} at once, ${threads} thread${threads === 1 ? '' : 's'} each, on ${redactUrl(o.redis)}`);
   return {
     id,
     async close() {
