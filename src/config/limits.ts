@@ -4,7 +4,7 @@
  * what a real config or study needs and can be raised by its environment
  * variable (docs/reliability.md).
  */
-import { UserError } from '../cli/command.js';
+import { UserError } from './errors.js';
 
 export interface Limit {
   env: string;

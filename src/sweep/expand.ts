@@ -6,7 +6,7 @@
  * is the varied one.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import { loadConfig } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile, type LoadedFiles } from '../config/load.js';

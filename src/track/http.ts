@@ -4,7 +4,7 @@
  * backoff and jitter, honouring Retry-After), with a per-attempt timeout.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 
 export interface HttpOptions {
   /** Retries after the first attempt (MLflow's Python client uses 7). */

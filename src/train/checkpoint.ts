@@ -12,7 +12,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import type { Tensor } from '../engine/tf.js';
 import { readSafetensors, writeSafetensorsTo } from '../nn/safetensors.js';
 

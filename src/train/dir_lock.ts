@@ -15,7 +15,7 @@ import { linkSync, readFileSync, renameSync, rmSync, statSync, utimesSync, write
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 
 export const LOCK_FILE = 'detlab.lock';
 const HEARTBEAT_MS = 30_000;

@@ -12,7 +12,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../cli/command.js';
+import { UserError } from '../config/errors.js';
 import { diffConfigs, type ConfigDifference } from '../config/diff.js';
 import { formatInline } from '../config/dump.js';
 import type { ConfigMap } from '../config/tree.js';
