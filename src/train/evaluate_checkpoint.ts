@@ -3,17 +3,16 @@
  * checkpoint's weights (a detlab checkpoint directory, or its
  * tensors.safetensors), evaluated on the config's `data.val`.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { UserError } from '../cli/command.js';
 import { valLoader, type DataSplitConfig } from '../data/build.js';
 import type { Batch } from '../data/types.js';
 import type { Detector } from '../detection/types.js';
 import { initEngine } from '../engine/init.js';
-import { readSafetensors } from '../nn/safetensors.js';
 import { build } from '../registry/build.js';
 import { loadValidatedConfig } from '../registry/load_validated.js';
 import { evaluateDetector, type DetectorEvaluation } from './evaluate.js';
+import { withModelWeights } from './model_weights.js';
 import { Rng } from './rng.js';
 
 export interface CheckpointEvalOptions {
@@ -24,8 +23,7 @@ export interface CheckpointEvalOptions {
 }
 
 export async function evaluateCheckpoint(o: CheckpointEvalOptions): Promise<DetectorEvaluation> {
-  const file = existsSync(o.checkpoint) && statSync(o.checkpoint).isDirectory() ? join(o.checkpoint, 'tensors.safetensors') : o.checkpoint;
-  if (!existsSync(file)) throw new UserError(`--checkpoint ${o.checkpoint}: no such checkpoint (expected a checkpoint directory or a .safetensors file)`);
+  if (!existsSync(o.checkpoint)) throw new UserError(`--checkpoint ${o.checkpoint}: no such checkpoint (expected a checkpoint directory or a .safetensors file)`);
   const v = await loadValidatedConfig(o.configFile, { overrides: o.overrides, plugins: o.plugins });
   const val = (v.config.data as { val?: DataSplitConfig } | undefined)?.val;
   if (val === undefined) throw new UserError(`${v.file}: the config has no data.val section to evaluate on`);
@@ -38,19 +36,13 @@ export async function evaluateCheckpoint(o: CheckpointEvalOptions): Promise<Dete
       path: 'model',
       extras: { numClasses: loader.dataset.classes.length, rng: new Rng(0) },
     });
-    const { tensors } = readSafetensors(file);
-    try {
-      // A detlab checkpoint prefixes model tensors with `model/`; a bare weights file has none.
-      const prefixed = [...tensors.keys()].some((k) => k.startsWith('model/'));
-      const state = new Map([...tensors].filter(([k]) => !prefixed || k.startsWith('model/')).map(([k, t]) => [prefixed ? k.slice(6) : k, t]));
+    withModelWeights(o.checkpoint, '--checkpoint', (state, file) => {
       try {
         model.loadStateDict(state);
       } catch (err) {
         throw new UserError(`${file}: ${(err as Error).message}`);
       }
-    } finally {
-      for (const t of tensors.values()) t.dispose();
-    }
+    });
     model.eval();
     return await evaluateDetector(model, loader as AsyncIterable<Batch>, loader.dataset);
   } finally {

@@ -14,6 +14,7 @@ import { UserError } from '../cli/command.js';
 import { onInterrupt } from '../cli/interrupt.js';
 import { seedInitialisers } from '../nn/init.js';
 import { diffConfigs } from '../config/diff.js';
+import { formatOrigin, nearestOrigin } from '../config/origin.js';
 import { dumpYaml } from '../config/dump.js';
 import type { ConfigMap } from '../config/tree.js';
 import { trainLoader, valLoader, type DataSplitConfig } from '../data/build.js';
@@ -29,9 +30,13 @@ import { buildOptimizers, buildPhasePlan } from './build.js';
 import { latestCheckpoint } from './checkpoint.js';
 import { evaluateDetector, type DetectorEvaluation } from './evaluate.js';
 import type { Hook, RunOutcome } from './hooks.js';
+import type { EmaSection } from './ema.section.js';
+import { describeExtension, extendedFrom, recordExtension } from './extend_run.js';
 import { CheckpointHook } from './hooks/checkpoint_hook.js';
+import { EmaHook } from './hooks/ema_hook.js';
 import { EvalHook } from './hooks/eval_hook.js';
 import { LoggerHook } from './hooks/logger_hook.js';
+import { loadFrom } from './load_from.js';
 import { ThreadsHook } from './hooks/threads_hook.js';
 import type { ScheduleFactory } from './lr_schedules.js';
 import { NonFiniteLossError } from './nan_guard.js';
@@ -67,6 +72,12 @@ export interface TrainReport {
   trackingLocation: string;
   trackingRunId?: string;
   experimentName: string;
+}
+
+/** Where a config key was set, for messages: `file:line`, `--set ...`, or the config file. */
+function configPlace(v: ValidatedConfig, path: string[]): string {
+  const origin = nearestOrigin(v.origins, path);
+  return origin === undefined ? v.file : formatOrigin(origin);
 }
 
 /** The config's name: `name:` or the file name without extension. */
@@ -179,6 +190,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
   const loader = await trainLoader(v.registry, data.train, seed, 0, { origins: v.origins });
   const dataset = loader.dataset;
   const model = build<Detector>('detector', cfg.model, opts('model', { numClasses: dataset.classes.length, rng }));
+  if (checkpoint === undefined && typeof cfg.load_from === 'string') print(loadFrom(model, cfg.load_from, configPlace(v, ['load_from'])));
   const extra: DeclaredOptimizer[] = Object.entries(t.optimizers).map(([n, e]) => ({
     name: n,
     params: e.params,
@@ -190,12 +202,15 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     schedule: build<ScheduleFactory>('lr_schedule', cfg.schedule, opts('schedule')),
   };
   const optimizers = buildOptimizers(model, main, extra, t.max_iters);
+  const extending = checkpoint === undefined ? undefined : extendedFrom(checkpoint, t.max_iters);
   const phases = buildPhasePlan(model, t.phases as unknown as PhaseSpec[], t.max_iters);
 
   let evaluation: DetectorEvaluation | undefined;
   const evalCfg = (cfg.evaluation ?? { interval: 0, save_best: null }) as { interval: number; save_best: string | null };
   const valData = data.val;
-  const evaluate = async (): Promise<Record<string, number>> => {
+  const ema = cfg.ema === undefined ? undefined : (cfg.ema as EmaSection);
+  const emaHook = ema === undefined ? undefined : new EmaHook(ema);
+  const evaluateWeights = async (): Promise<Record<string, number>> => {
     const val = await valLoader(v.registry, valData!, seed, { origins: v.origins });
     try {
       evaluation = await evaluateDetector(model, val as AsyncIterable<Batch>, val.dataset);
@@ -206,6 +221,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     writeFileSync(join(runDir, 'eval', `iter_${String(runner.iter).padStart(6, '0')}.json`), `${JSON.stringify(jsonReport(evaluation.result))}\n`);
     return evaluation.metrics;
   };
+  const evaluate = emaHook !== undefined && ema!.evaluate ? () => emaHook.withAveraged(model, evaluateWeights) : evaluateWeights;
 
   const tracking = (cfg.tracking ?? {}) as { uri?: string; experiment?: string };
   const experimentName = tracking.experiment === undefined || tracking.experiment === '' ? name : tracking.experiment;
@@ -222,11 +238,17 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     trialId: process.env.DETLAB_TRIAL_ID || undefined,
   });
   if (checkpoint === undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
+  if (extending !== undefined) {
+    const history = recordExtension(runDir, checkpoint!, t.max_iters, Object.fromEntries(optimizers.map((e) => [e.name, e.schedule.describe])));
+    print(`extending the run: ${describeExtension(history.at(-1)!)}`);
+    tracker.setTags({ 'detlab.max_iters': String(t.max_iters), 'detlab.extensions': history.map(describeExtension).join('\n') });
+  }
 
   const hooks: Hook[] = [new LoggerHook(t.log_interval, progress), new CheckpointHook(t.checkpoint.interval, t.checkpoint.max_keep)];
   if (valData !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));
   for (const [i, h] of ((cfg.hooks ?? []) as ConfigMap[]).entries()) hooks.push(build<Hook>('hook', h, opts(`hooks.${i}`)));
   if (granted) hooks.push(new ThreadsHook());
+  if (emaHook !== undefined) hooks.push(emaHook);
   for (const line of phases.describe()) print(`phase ${line}`);
 
   const runner: Runner<Batch> = new Runner<Batch>({
@@ -242,6 +264,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     metricsWriter: (step, metrics, ts) => tracker.logMetrics(step, metrics, ts),
     print,
     resumeFrom: checkpoint,
+    extendedFrom: extending,
   });
   const removeInterrupt = onInterrupt(() => runner.requestStop(), 'stopping after this iteration (a checkpoint is saved)', print);
   let outcome: RunOutcome['status'] = 'failed';
@@ -255,6 +278,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     throw err;
   } finally {
     removeInterrupt();
+    emaHook?.dispose();
     progress.finish();
     await loader.close();
     await tracker.finish(outcome === 'finished' ? 'FINISHED' : outcome === 'interrupted' ? 'KILLED' : 'FAILED');
