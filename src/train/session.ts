@@ -26,6 +26,7 @@ import { jsonReport } from '../eval/index.js';
 import { build, type BuildOptions } from '../registry/build.js';
 import { loadValidatedConfig, type ValidatedConfig } from '../registry/load_validated.js';
 import { openRun, type RunTracker } from '../track/tracker.js';
+import { identityFromEnv } from '../track/trial_identity.js';
 import { buildOptimizers, buildPhasePlan } from './build.js';
 import { latestCheckpoint } from './checkpoint.js';
 import { evaluateDetector, type DetectorEvaluation } from './evaluate.js';
@@ -219,25 +220,32 @@ export async function runTraining(o: TrainOptions): Promise<TrainReport> {
     }
     mkdirSync(join(runDir, 'eval'), { recursive: true });
     writeFileSync(join(runDir, 'eval', `iter_${String(runner.iter).padStart(6, '0')}.json`), `${JSON.stringify(jsonReport(evaluation.result))}\n`);
-    return evaluation.metrics;
+    // pycocotools' −1 means "no ground truth of that kind" (no large objects): not a value to plot or average.
+    return Object.fromEntries(Object.entries(evaluation.metrics).filter(([, value]) => value !== -1));
   };
   const evaluate = emaHook !== undefined && ema!.evaluate ? () => emaHook.withAveraged(model, evaluateWeights) : evaluateWeights;
 
   const tracking = (cfg.tracking ?? {}) as { uri?: string; experiment?: string };
   const experimentName = tracking.experiment === undefined || tracking.experiment === '' ? name : tracking.experiment;
+  // A sweep's trial is named and tagged after its variant, seed and swept values (src/track/trial_identity.ts).
+  const trial = identityFromEnv();
   const tracker: RunTracker = await openRun({
     uri: tracking.uri === '' ? undefined : tracking.uri,
     experimentName,
-    runName: runId,
+    runName: trial?.name ?? runId,
     workDir: runDir,
     handleSignals: false,
     log: print,
-    tags: { 'detlab.run_id': runId, 'detlab.config': v.file },
+    tags: { 'detlab.run_id': runId, 'detlab.config': v.file, ...trial?.tags },
+    note: typeof cfg.description === 'string' && cfg.description !== '' ? cfg.description : undefined,
     // Set by `detlab sweep` for its trials: the sweep's parent run and the trial's stable id.
     parentRunId: process.env.DETLAB_PARENT_RUN_ID || undefined,
     trialId: process.env.DETLAB_TRIAL_ID || undefined,
   });
-  if (checkpoint === undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
+  if (checkpoint === undefined) {
+    tracker.logConfig(cfg, join(runDir, 'config.yaml'));
+    if (trial !== undefined) tracker.logParams(trial.params);
+  }
   if (extending !== undefined) {
     const history = recordExtension(runDir, checkpoint!, t.max_iters, Object.fromEntries(optimizers.map((e) => [e.name, e.schedule.describe])));
     print(`extending the run: ${describeExtension(history.at(-1)!)}`);

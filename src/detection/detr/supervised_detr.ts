@@ -15,6 +15,7 @@ import type { DetectorFeatures } from '../single_stage_detector.js';
 import type { IterationInfo, LossTerms } from '../types.js';
 import { DETR } from './detr_detector.js';
 import type { DETRHead } from './detr_head.js';
+import { SupervisorTerms } from '../../supervision/supervisor_terms.js';
 
 export interface FeatureSupervisorHost {
   readonly backbone: Backbone;
@@ -63,16 +64,17 @@ export class SupervisedDETR extends DETR {
     });
   }
 
+  private readonly terms = new SupervisorTerms();
+
   override forwardTrain(batch: Batch, info: IterationInfo): LossTerms {
     const { losses, features } = this.forwardTrainDetailed(batch);
     const out: LossTerms = { ...losses };
-    this.supervisors.forEach((s, i) => {
-      for (const [name, t] of Object.entries(s.losses({ batch, info, features }))) {
-        if (name in out) throw new Error(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
-        out[name] = t;
-      }
-    });
+    this.supervisors.forEach((s, i) => this.terms.add(out, s.losses({ batch, info, features }), i));
     return out;
+  }
+
+  auxiliaryTermOwner(term: string): string | undefined {
+    return this.terms.owner(term);
   }
 
   trainingPhases(): PhaseSpec[] {
