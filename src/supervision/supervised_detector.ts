@@ -4,7 +4,6 @@
  * modules live under `supervisors.<i>`. `inferenceModel()` is the plain
  * detector's, so the deployed cost equals the baseline's.
  */
-import { ComponentError } from '../config/errors.js';
 import type { Batch } from '../data/types.js';
 import type { DenseHead } from '../detection/heads/dense_head.js';
 import { groundTruth, SingleStageDetector } from '../detection/single_stage_detector.js';
@@ -14,6 +13,7 @@ import { Module } from '../nn/module.js';
 import type { PhaseSpec } from '../train/phases.js';
 import type { DeclaredOptimizer } from '../train/types.js';
 import type { Supervisor, SupervisorFactory } from './supervisor.js';
+import { SupervisorTerms } from './supervisor_terms.js';
 
 class SupervisorModules extends Module {
   add(name: string, m: Module): void {
@@ -34,17 +34,18 @@ export class SupervisedDetector extends SingleStageDetector implements TeacherSc
     });
   }
 
+  private readonly terms = new SupervisorTerms();
+
   override forwardTrain(batch: Batch, info: IterationInfo): LossTerms {
     const { losses, features, headOutputs } = this.forwardTrainDetailed(batch);
     const out: LossTerms = { ...losses };
     const gt = groundTruth(batch);
-    this.supervisors.forEach((s, i) => {
-      for (const [name, t] of Object.entries(s.losses({ batch, gt, info, features, headOutputs, head: this.head }))) {
-        if (name in out) throw new ComponentError(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
-        out[name] = t;
-      }
-    });
+    this.supervisors.forEach((s, i) => this.terms.add(out, s.losses({ batch, gt, info, features, headOutputs, head: this.head }), i));
     return out;
+  }
+
+  auxiliaryTermOwner(term: string): string | undefined {
+    return this.terms.owner(term);
   }
 
   trainingPhases(): PhaseSpec[] {

@@ -6,7 +6,6 @@
  * (`attachToFeatures`). Their modules live under `supervisors.<i>`, never in
  * the deployed model, as with SupervisedDetector.
  */
-import { ComponentError } from '../config/errors.js';
 import type { Batch } from '../data/types.js';
 import { DETR } from '../detection/detr/detr_detector.js';
 import type { DETRHead } from '../detection/detr/detr_head.js';
@@ -16,6 +15,7 @@ import type { Backbone, Neck } from '../nn/backbone.js';
 import { Module } from '../nn/module.js';
 import type { PhaseSpec } from '../train/phases.js';
 import type { DeclaredOptimizer } from '../train/types.js';
+import { SupervisorTerms } from './supervisor_terms.js';
 
 export interface FeatureSupervisorHost {
   readonly backbone: Backbone;
@@ -64,16 +64,17 @@ export class SupervisedDETR extends DETR {
     });
   }
 
+  private readonly terms = new SupervisorTerms();
+
   override forwardTrain(batch: Batch, info: IterationInfo): LossTerms {
     const { losses, features } = this.forwardTrainDetailed(batch);
     const out: LossTerms = { ...losses };
-    this.supervisors.forEach((s, i) => {
-      for (const [name, t] of Object.entries(s.losses({ batch, info, features }))) {
-        if (name in out) throw new ComponentError(`supervisor ${i} returns loss term '${name}', which another part of the model already returns`);
-        out[name] = t;
-      }
-    });
+    this.supervisors.forEach((s, i) => this.terms.add(out, s.losses({ batch, info, features }), i));
     return out;
+  }
+
+  auxiliaryTermOwner(term: string): string | undefined {
+    return this.terms.owner(term);
   }
 
   trainingPhases(): PhaseSpec[] {

@@ -3,29 +3,26 @@
  * the sweep directory, from the state file and the trials' metrics.jsonl (or,
  * for trials run on another machine's disk, their curves from MLflow:
  * remote_curves.ts). The HTML is one self-contained file (inline SVG, no
- * script, no external asset); beside each plot of the metric it draws the
- * seed-paired Δ vs the baseline with its 95 % interval.
+ * script, no external asset): the table as papers print it (AP, AP50, AP75,
+ * APs, APm, APl, AR100 when the trials evaluated), beside each plot of the
+ * metric the seed-paired Δ vs the baseline with its 95 % interval, then the
+ * training curves (curve_panels.ts).
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readMetricsLines } from '../train/metrics_log.js';
+import { curvePanels } from './curve_panels.js';
 import type { Curves } from './remote_curves.js';
-import { paramKeys, resultRows, significant, type ResultRow } from './results.js';
-import type { SweepState, TrialRecord } from './state.js';
-import { ALPHA, mean } from './stats.js';
+import { paramKeys, resultRows, rowLabel, significant, type ResultRow } from './results.js';
+import type { SweepState } from './state.js';
+import { ALPHA } from './stats.js';
 import { escapeXml } from '../vis/svg_text.js';
 import { barChart, lineChart, type Bar, type Series, type XYPoint } from './svg.js';
-import { cellText, deltaLegend, metricHeading, pairedCsv, resultsCsv, resultsMarkdown, scale } from './table.js';
+import { cellText, deltaLegend, metricColumns, metricHeading, pairedCsv, resultsCsv, resultsMarkdown, scale } from './table.js';
 import { formatValue } from './trial.js';
 
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
   renameSync(`${path}.tmp`, path);
-}
-
-function rowLabel(row: ResultRow, keys: string[]): string {
-  const parts = [...(row.variant === null ? [] : [row.variant]), ...keys.map((k) => `${k.split('.').at(-1)}=${formatValue(row.params[k])}`)];
-  return parts.join(' ') || 'base';
 }
 
 function addPoint(series: Map<string, Series>, name: string, point: XYPoint): void {
@@ -34,10 +31,10 @@ function addPoint(series: Map<string, Series>, name: string, point: XYPoint): vo
 }
 
 /** A row's paired Δ vs the baseline as the table prints it (AP in percent), with its 95 % interval as the whisker. */
-function deltaBar(r: ResultRow, state: SweepState, label: string): Bar {
+function deltaBar(r: ResultRow, state: SweepState, label: string, colorIndex: number): Bar {
   const k = scale(state);
   const test = r.paired!.test;
-  return { label, value: r.paired!.mean! * k, err: test === undefined ? 0 : (test.high - test.mean) * k, highlight: significant(r.paired!), note: cellText(r, state).delta };
+  return { label, value: r.paired!.mean! * k, err: test === undefined ? 0 : (test.high - test.mean) * k, colorIndex, open: !significant(r.paired!), note: cellText(r, state).delta };
 }
 
 /** The rows compared with the baseline on at least one seed. */
@@ -67,8 +64,8 @@ function sweptValueCharts(state: SweepState, rows: ResultRow[], keys: string[]):
       const name = [...(r.variant === null ? [] : [r.variant]), ...rest].join(' ') || state.metric;
       if (r.mean !== undefined) addPoint(metric, name, { x, y: r.mean * k, err: r.std! * k });
       if (r.paired?.mean !== undefined) {
-        const bar = deltaBar(r, state, name);
-        addPoint(delta, name, { x, y: bar.value, err: bar.err, open: !bar.highlight, note: bar.note });
+        const bar = deltaBar(r, state, name, 0);
+        addPoint(delta, name, { x, y: bar.value, err: bar.err, open: bar.open, note: bar.note });
       }
     }
     const names = [...metric.keys()];
@@ -80,31 +77,6 @@ function sweptValueCharts(state: SweepState, rows: ResultRow[], keys: string[]):
   return charts;
 }
 
-/** A trial's [step, value] points of `metric`: from its metrics.jsonl when this machine has it, else from `remote`. */
-function trialCurve(t: TrialRecord, metric: string, remote: Curves): Array<{ step: number; value: number | undefined }> {
-  const file = t.runDir === undefined ? undefined : join(t.runDir, 'metrics.jsonl');
-  if (file !== undefined && existsSync(file)) return readMetricsLines(file).map((line) => ({ step: line.step, value: line.metrics[metric] }));
-  return remote.get(t.id) ?? [];
-}
-
-/** Mean training loss over the seeds of each row, by step. */
-function curveSeries(rows: ResultRow[], keys: string[], metric: string, remote: Curves): Series[] {
-  const out: Series[] = [];
-  for (const row of rows) {
-    const bySteps = new Map<number, number[]>();
-    for (const t of row.trials) {
-      for (const { step, value } of trialCurve(t, metric, remote)) {
-        if (value === undefined || !Number.isFinite(value)) continue;
-        if (!bySteps.has(step)) bySteps.set(step, []);
-        bySteps.get(step)!.push(value);
-      }
-    }
-    const points = [...bySteps.entries()].sort(([a], [b]) => a - b).map(([x, ys]) => ({ x, y: mean(ys) }));
-    if (points.length > 1) out.push({ name: rowLabel(row, keys), points });
-  }
-  return out;
-}
-
 /** `remote`: training-loss curves of trials whose metrics.jsonl is not on this machine. */
 export function reportHtml(state: SweepState, remote: Curves = new Map()): string {
   const rows = resultRows(state);
@@ -112,26 +84,27 @@ export function reportHtml(state: SweepState, remote: Curves = new Map()): strin
   const k = scale(state);
   const hasVariants = rows.some((r) => r.variant !== null);
   const hasDelta = state.baseline !== '';
-  const head = [...(hasVariants ? ['variant'] : []), ...keys, 'seeds', metricHeading(state), ...(hasDelta ? [`Δ vs ${state.baseline}`] : [])];
-  const body = rows.map((r) => {
-    const { metric, delta } = cellText(r, state);
+  const columns = metricColumns(state);
+  const head = [...(hasVariants ? ['variant'] : []), ...keys, 'seeds', ...columns.map((c) => c.heading), ...(hasDelta ? [`Δ ${state.metric} vs ${state.baseline}`] : [])];
+  const body = rows.map((r, i) => {
+    const { delta } = cellText(r, state);
     const cells = [...(hasVariants ? [r.variant ?? ''] : []), ...keys.map((key) => formatValue(r.params[key])), `${r.values.length}/${r.trials.length}`];
+    const metrics = columns.map((c) => `<td data-metric="${escapeXml(c.metric)}">${c.cells[i].best ? `<b>${escapeXml(c.cells[i].text)}</b>` : escapeXml(c.cells[i].text)}</td>`);
     const deltaCell = `<td${r.paired !== undefined && significant(r.paired) ? ' class="significant"' : ''}>${escapeXml(delta)}</td>`;
-    return `<tr${r.best ? ' class="best"' : ''}>${cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}<td>${r.best ? `<b>${escapeXml(metric)}</b>` : escapeXml(metric)}</td>${hasDelta ? deltaCell : ''}</tr>`;
+    return `<tr${r.best ? ' class="best"' : ''}>${cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}${metrics.join('')}${hasDelta ? deltaCell : ''}</tr>`;
   });
   const charts = sweptValueCharts(state, rows, keys);
   const scored = rows.filter((r) => r.mean !== undefined);
   if (scored.length > 1 && (hasVariants || charts.length === 0)) {
     const what = hasVariants ? 'variant' : 'trial group';
-    charts.push(barChart(scored.map((r) => ({ label: rowLabel(r, keys), value: r.mean! * k, err: r.std! * k, highlight: r.best })), { title: `${state.metric} per ${what}`, yLabel: metricHeading(state) }));
+    const bars = scored.map((r) => ({ label: rowLabel(r, keys), value: r.mean! * k, err: r.std! * k, colorIndex: rows.indexOf(r), bold: r.best }));
+    charts.push(barChart(bars, { title: `${state.metric} per ${what}`, yLabel: metricHeading(state) }));
     const paired = pairedRows(rows);
-    if (paired.length > 0) charts.push(barChart(paired.map((r) => deltaBar(r, state, rowLabel(r, keys))), { title: deltaTitle(state, `per ${what}`), yLabel: `Δ ${metricHeading(state)}`, zeroLine: true }));
+    if (paired.length > 0) charts.push(barChart(paired.map((r) => deltaBar(r, state, rowLabel(r, keys), rows.indexOf(r))), { title: deltaTitle(state, `per ${what}`), yLabel: `Δ ${metricHeading(state)}`, zeroLine: true }));
   }
-  const curves = curveSeries(rows, keys, 'loss', remote);
-  if (curves.length > 0) charts.push(lineChart(curves, { title: 'training loss (mean over seeds)', xLabel: 'iteration', yLabel: 'loss' }));
   const failed = state.trials.filter((t) => t.status !== 'finished');
   const legend = hasDelta
-    ? `<p class="legend">${escapeXml(deltaLegend(state))} In the Δ plots the whiskers are the 95 % intervals, the dashed line is Δ = 0, and filled points and red bars are the differences with p &lt; ${ALPHA}.</p>\n`
+    ? `<p class="legend">${escapeXml(deltaLegend(state))} In the Δ plots the whiskers are the 95 % intervals, the dashed line is Δ = 0, and filled points and bars are the differences with p &lt; ${ALPHA} (open ones are not). A colour stands for one row of the table in every chart.</p>\n`
     : '';
   const problems = failed.length === 0 ? '' : `<h2>Unfinished trials</h2><ul>${failed.map((t) => `<li><code>${t.id}</code> ${escapeXml(t.status)}${t.error === undefined ? '' : `: ${escapeXml(t.error)}`}</li>`).join('')}</ul>`;
   return `<!DOCTYPE html>
@@ -140,7 +113,8 @@ export function reportHtml(state: SweepState, remote: Curves = new Map()): strin
 <body><h1>${escapeXml(state.name)}</h1>
 <p>${state.trials.length} trials; ${state.metric}, ${state.mode === 'max' ? 'higher' : 'lower'} is better; mean ± sample std over seeds.</p>
 <table><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>
-${legend}<div class="charts">${charts.join('\n')}</div>${problems}
+${legend}<div class="charts">${charts.join('\n')}</div>
+${curvePanels(rows, keys, remote)}${problems}
 </body></html>
 `;
 }

@@ -2,9 +2,9 @@
  * Results of a sweep grouped the way papers print them: one row per variant
  * and swept value, the metric's mean ± sample std over seeds, the seed-paired
  * Δ against the baseline variant at the same swept values (with its t-test),
- * the best row marked.
+ * the best row marked (none on a tie, none with a single row).
  */
-import { canonicalJson } from './trial.js';
+import { canonicalJson, formatValue } from './trial.js';
 import type { SweepState, TrialRecord } from './state.js';
 import { ALPHA, mean, std, tTest, type TTest } from './stats.js';
 
@@ -35,10 +35,34 @@ export interface ResultRow {
   best: boolean;
 }
 
+/** The columns of a detection paper's table (AP, AP50, AP75, APs, APm, APl, AR100), by detlab metric name. */
+export const TABLE_METRICS: Readonly<Record<string, string>> = {
+  bbox_mAP: 'AP',
+  bbox_mAP_50: 'AP50',
+  bbox_mAP_75: 'AP75',
+  bbox_mAP_s: 'APs',
+  bbox_mAP_m: 'APm',
+  bbox_mAP_l: 'APl',
+  bbox_AR_100: 'AR100',
+};
+
+/** The metrics a report tabulates: the spec's metric, then the paper's columns some trial reported (the spec's metric in its paper place when it is one). */
+export function reportedMetrics(state: SweepState): string[] {
+  const logged = new Set(reportedTrials(state).flatMap((t) => Object.keys(t.metrics ?? {})));
+  const table = Object.keys(TABLE_METRICS).filter((m) => m === state.metric || logged.has(m));
+  return table.includes(state.metric) ? table : [state.metric, ...table];
+}
+
 /** The trials a report is about: those of the last stage (earlier stages only feed it). */
 export function reportedTrials(state: SweepState): TrialRecord[] {
   const last = state.trials.at(-1)?.stage ?? '';
   return state.trials.filter((t) => t.stage === last);
+}
+
+/** A row's name: its variant and swept values, e.g. `shared loss_weight=0.5`. */
+export function rowLabel(row: Pick<ResultRow, 'variant' | 'params'>, keys: string[]): string {
+  const parts = [...(row.variant === null ? [] : [row.variant]), ...keys.map((k) => `${k.split('.').at(-1)}=${formatValue(row.params[k])}`)];
+  return parts.join(' ') || 'base';
 }
 
 export function paramKeys(state: SweepState): string[] {
@@ -85,10 +109,12 @@ export function resultRows(state: SweepState): ResultRow[] {
     }
   }
   const scored = list.filter((r) => r.mean !== undefined);
-  if (scored.length > 0) {
+  if (scored.length > 1) {
     const sign = state.mode === 'max' ? 1 : -1;
     const top = Math.max(...scored.map((r) => sign * r.mean!));
-    for (const r of scored) r.best = sign * r.mean! === top;
+    const winners = scored.filter((r) => sign * r.mean! === top);
+    // A tie has no best row.
+    if (winners.length === 1) winners[0].best = true;
   }
   return list;
 }

@@ -15,6 +15,7 @@ import { newRunId } from '../train/work_dir.js';
 import { openRun, type RunTracker } from '../track/tracker.js';
 import type { Executor } from './executor.js';
 import { confirmedByTrial } from './metric_names.js';
+import { parentMetrics } from './parent_metrics.js';
 import { planSweep, trialDifferences, type SweepPlan } from './plan.js';
 import { remoteCurves } from './remote_curves.js';
 import { writeReport } from './report.js';
@@ -141,7 +142,7 @@ async function runPlanned(plan: SweepPlan, sweepDir: string, o: SweepRunOptions,
       handleSignals: false,
       log: print,
       tags: { 'detlab.sweep': spec.name, 'detlab.sweep_dir': sweepDir },
-      note: spec.description,
+      note: spec.description !== '' ? spec.description : typeof plan.base.description === 'string' && plan.base.description !== '' ? plan.base.description : undefined,
     });
     tracker.logParams({ spec: basename(plan.loaded.file), trials: plan.trials.length, executor: executor.name, metric: spec.metric, mode: spec.mode });
     tracker.logArtifact(join(sweepDir, 'spec.yaml'));
@@ -234,6 +235,7 @@ async function runPlanned(plan: SweepPlan, sweepDir: string, o: SweepRunOptions,
   if (remote.problem !== undefined) print(remote.problem);
   const files = writeReport(sweepDir, state, remote.curves);
   if (tracker !== undefined) {
+    tracker.logMetrics(0, parentMetrics(state));
     for (const f of files) tracker.logArtifact(f, 'report');
     tracker.logArtifact(join(sweepDir, STATE_FILE));
     await tracker.finish(interrupted ? 'KILLED' : failures > 0 || metricProblem !== undefined ? 'FAILED' : 'FINISHED');

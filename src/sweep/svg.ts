@@ -22,6 +22,8 @@ export interface Series {
   points: XYPoint[];
   /** Place in the palette (default: the series' index), so that a series keeps its colour across charts. */
   colorIndex?: number;
+  /** Drawn thin and translucent, without a legend entry: the raw curve behind a smoothed one. */
+  faint?: boolean;
 }
 
 export interface ChartOptions {
@@ -70,7 +72,8 @@ function logLabel(x: number): string {
 function extent(values: number[]): [number, number] {
   let lo = Math.min(...values);
   let hi = Math.max(...values);
-  if (lo === hi) {
+  // Equal up to rounding (a smoothed constant): a range that narrow has no ticks to step through.
+  if (hi - lo <= 1e-9 * Math.max(Math.abs(lo), Math.abs(hi))) {
     lo -= Math.abs(lo) * 0.1 || 1;
     hi += Math.abs(hi) * 0.1 || 1;
   }
@@ -105,11 +108,17 @@ export function lineChart(series: Series[], o: ChartOptions): string {
   }
   parts.push(`<text class="axis-title" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="13">${escapeXml(o.yLabel)}</text></g>`);
   if (o.zeroLine) parts.push(zeroLine(py(0), M.left, W - M.right));
+  let legend = 0;
   series.forEach((s, i) => {
-    const color = COLORS[(s.colorIndex ?? i) % COLORS.length];
+    const color = paletteColor(s.colorIndex ?? i);
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
+    const line = sorted.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
+    if (s.faint) {
+      parts.push(`<g class="series raw" data-name="${escapeXml(s.name)}"><polyline fill="none" stroke="${color}" stroke-width="1" stroke-opacity="0.25" points="${line}"/></g>`);
+      return;
+    }
     parts.push(`<g class="series" data-name="${escapeXml(s.name)}">`);
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${o.markers ? 2 : 1.5}" points="${sorted.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${o.markers ? 2 : 1.5}" points="${line}"/>`);
     if (o.markers) {
       for (const p of sorted) {
         const X = px(p.x).toFixed(1);
@@ -122,7 +131,7 @@ export function lineChart(series: Series[], o: ChartOptions): string {
         parts.push(`<circle class="point${p.open ? ' open' : ''}" cx="${X}" cy="${py(p.y).toFixed(1)}" r="4" ${fill}><title>${escapeXml(`${s.name} ${fmt(p.x)}: ${p.y.toFixed(4)}${p.err ? ` ± ${p.err.toFixed(4)}` : ''}${p.note ? `, ${p.note}` : ''}`)}</title></circle>`);
       }
     }
-    parts.push(`<text x="${W - M.right + 10}" y="${M.top + 16 * i + 8}" font-size="12" fill="${color}">${escapeXml(s.name)}</text></g>`);
+    parts.push(`<text x="${W - M.right + 10}" y="${M.top + 16 * legend++ + 8}" font-size="12" fill="${color}">${escapeXml(s.name)}</text></g>`);
   });
   return svg(o.title, parts);
 }
@@ -132,8 +141,12 @@ export interface Bar {
   value: number;
   /** Half-length of the error bar; 0 draws none. */
   err: number;
-  /** Drawn in red with a bold label (the best row, or a significant difference). */
-  highlight: boolean;
+  /** Place in the palette: the row's colour, the same in every chart. */
+  colorIndex: number;
+  /** Outlined instead of filled: a difference whose interval includes 0 (as open markers in line charts). */
+  open?: boolean;
+  /** A bold label: the best row. */
+  bold?: boolean;
   /** Appended to the bar's tooltip. */
   note?: string;
 }
@@ -157,14 +170,24 @@ export function barChart(bars: Bar[], o: Pick<ChartOptions, 'title' | 'yLabel' |
     const w = slot * 0.7;
     const top = py(Math.max(b.value, 0));
     const h = Math.abs(py(b.value) - py(0));
-    parts.push(`<rect class="bar" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="${b.highlight ? '#d62728' : '#1f77b4'}"><title>${escapeXml(`${b.label}: ${b.value.toFixed(4)} ± ${b.err.toFixed(4)}${b.note ? `, ${b.note}` : ''}`)}</title></rect>`);
+    parts.push(`<rect class="bar" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" ${barFill(b)}><title>${escapeXml(`${b.label}: ${b.value.toFixed(4)} ± ${b.err.toFixed(4)}${b.note ? `, ${b.note}` : ''}`)}</title></rect>`);
     const cx = (x + w / 2).toFixed(1);
     if (b.err > 0) parts.push(`<path class="errorbar" d="M${cx} ${py(b.value - b.err).toFixed(1)}V${py(b.value + b.err).toFixed(1)}" stroke="#000" fill="none"/>`);
     const ly = H - B + 14;
-    parts.push(`<text class="tick-label" x="${cx}" y="${ly}" transform="rotate(-25 ${cx} ${ly})" text-anchor="end" font-size="10"${b.highlight ? ' font-weight="bold"' : ''}>${escapeXml(b.label)}</text>`);
+    parts.push(`<text class="tick-label" x="${cx}" y="${ly}" transform="rotate(-25 ${cx} ${ly})" text-anchor="end" font-size="10"${b.bold ? ' font-weight="bold"' : ''}>${escapeXml(b.label)}</text>`);
   });
   if (o.zeroLine) parts.push(zeroLine(py(0), M.left, W - 20));
   return svg(o.title, parts);
+}
+
+function barFill(b: Bar): string {
+  const color = paletteColor(b.colorIndex);
+  return b.open ? `fill="#fff" stroke="${color}" stroke-width="2"` : `fill="${color}"`;
+}
+
+/** The colour of palette place `i`: a row's (or series') identity, never a judgement. */
+export function paletteColor(i: number): string {
+  return COLORS[i % COLORS.length];
 }
 
 function zeroLine(y: number, x0: number, x1: number): string {

@@ -3,7 +3,7 @@
  * Δ of each row against the baseline, with its t-test) and results.md (the paper-style table).
  */
 import { formatValue } from './trial.js';
-import { paramKeys, reportedTrials, resultRows, significant, type ResultRow } from './results.js';
+import { paramKeys, reportedMetrics, reportedTrials, resultRows, significant, TABLE_METRICS, type ResultRow } from './results.js';
 import type { SweepState } from './state.js';
 import { ALPHA } from './stats.js';
 
@@ -98,16 +98,35 @@ export function deltaLegend(state: SweepState): string {
   );
 }
 
+/** One metric column of the results table: its heading and, per row (in resultRows order), the cell and whether it is the best. */
+export interface MetricColumn {
+  metric: string;
+  heading: string;
+  cells: Array<{ text: string; best: boolean }>;
+}
+
+/** The spec's metric and the paper's columns (AP, AP50, AP75, APs, APm, APl, AR100) the trials reported, each as mean ± std over seeds. */
+export function metricColumns(state: SweepState): MetricColumn[] {
+  return reportedMetrics(state).map((metric) => {
+    const at = { ...state, metric };
+    const heading = TABLE_METRICS[metric] === undefined ? metricHeading(at) : `${TABLE_METRICS[metric]}${scale(at) === 100 ? ' (%)' : ''}`;
+    // Only the spec's metric ranks rows.
+    return { metric, heading, cells: resultRows(at).map((r) => ({ text: cellText(r, at).metric, best: metric === state.metric && r.best })) };
+  });
+}
+
 export function resultsMarkdown(state: SweepState): string {
   const rows = resultRows(state);
   const keys = paramKeys(state);
+  const columns = metricColumns(state);
   const hasVariants = rows.some((r) => r.variant !== null);
   const hasDelta = state.baseline !== '';
-  const header = [...(hasVariants ? ['variant'] : []), ...keys.map(mdCell), 'seeds', metricHeading(state), ...(hasDelta ? [`Δ vs ${mdCell(state.baseline)}`] : [])];
-  const lines = rows.map((r) => {
-    const { metric, delta } = cellText(r, state);
+  const header = [...(hasVariants ? ['variant'] : []), ...keys.map(mdCell), 'seeds', ...columns.map((c) => c.heading), ...(hasDelta ? [`Δ ${state.metric} vs ${mdCell(state.baseline)}`] : [])];
+  const lines = rows.map((r, i) => {
+    const { delta } = cellText(r, state);
     const seeds = `${r.values.length}/${r.trials.length}`;
-    const cells = [...(hasVariants ? [mdCell(r.variant ?? '')] : []), ...keys.map((k) => mdCell(formatValue(r.params[k]))), seeds, r.best ? `**${metric}**` : metric, ...(hasDelta ? [delta] : [])];
+    const metrics = columns.map((c) => (c.cells[i].best ? `**${c.cells[i].text}**` : c.cells[i].text));
+    const cells = [...(hasVariants ? [mdCell(r.variant ?? '')] : []), ...keys.map((k) => mdCell(formatValue(r.params[k]))), seeds, ...metrics, ...(hasDelta ? [delta] : [])];
     return `| ${cells.join(' | ')} |`;
   });
   const title = `${state.name}: ${state.metric} (${state.mode === 'max' ? 'higher' : 'lower'} is better), mean ± std over seeds`;

@@ -14,7 +14,8 @@ import type { ConfigMap } from '../config/tree.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import { readMetricsLines } from '../train/metrics_log.js';
 import { GRANTS_ACCEPTED, THREAD_GRANT, type ThreadGrant } from '../train/thread_grant.js';
-import { STAGE_MARKER, type Trial } from './trial.js';
+import { TRIAL_ENV, trialIdentity } from '../track/trial_identity.js';
+import { STAGE_MARKER, trialLabel, type Trial } from './trial.js';
 
 /** What an executor hands the runner: the trial and where its upstream outputs are. */
 export interface TrialJob {
@@ -161,6 +162,7 @@ export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<Tr
     OMP_NUM_THREADS: threads,
     OPENBLAS_NUM_THREADS: threads,
     DETLAB_TRIAL_ID: job.trial.id,
+    [TRIAL_ENV]: JSON.stringify(trialIdentity({ ...job.trial, sweep: job.sweepName, label: trialLabel(job.trial) })),
     ...(opts.parentRunId === undefined ? {} : { DETLAB_PARENT_RUN_ID: opts.parentRunId }),
   };
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((done) => {

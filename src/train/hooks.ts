@@ -10,10 +10,14 @@
  */
 import { ComponentError } from '../config/errors.js';
 import type { IterationInfo } from '../detection/types.js';
+import type { Tensor } from '../engine/tf.js';
 import type { Module } from '../nn/module.js';
 import type { MetricsRecord } from './metrics_log.js';
 import type { Rng } from './rng.js';
 import type { StepResult } from './train_step.js';
+
+/** Prefix of hook tensors in a checkpoint's tensors.safetensors. */
+export const HOOK_TENSORS = 'hook/';
 
 export const PRIORITY = { highest: 0, high: 10, normal: 50, low: 90, lowest: 100 } as const;
 
@@ -60,6 +64,10 @@ export interface Hook {
   afterRun?(run: RunControl, outcome: RunOutcome): void | Promise<void>;
   stateDict?(): unknown;
   loadStateDict?(state: unknown): void;
+  /** Tensors to checkpoint beside the weights (an EMA of them), saved as `hook/<name>/<key>`; the runner disposes nothing it gets here. */
+  tensorState?(): ReadonlyMap<string, Tensor>;
+  /** Copies the tensors saved by `tensorState` (the caller disposes them after the call). */
+  loadTensorState?(tensors: ReadonlyMap<string, Tensor>): void;
 }
 
 type Point = 'beforeRun' | 'beforeStep' | 'beforeTrainStep' | 'afterStep' | 'afterEval' | 'afterCheckpoint' | 'afterRun';
@@ -99,6 +107,23 @@ export class HookList {
   loadStates(states: Record<string, unknown>): void {
     for (const h of this.hooks) {
       if (h.loadStateDict !== undefined && h.name in states) h.loadStateDict(states[h.name]);
+    }
+  }
+
+  /** Every hook's checkpoint tensors, keyed `hook/<name>/<key>`. */
+  tensors(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const h of this.hooks) for (const [k, t] of h.tensorState?.() ?? []) out.set(`${HOOK_TENSORS}${h.name}/${k}`, t);
+    return out;
+  }
+
+  /** Gives each hook with tensor state its saved tensors (a hook without any in the checkpoint gets none and starts fresh). */
+  loadTensors(tensors: ReadonlyMap<string, Tensor>): void {
+    for (const h of this.hooks) {
+      if (h.loadTensorState === undefined) continue;
+      const prefix = `${HOOK_TENSORS}${h.name}/`;
+      const own = new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+      if (own.size > 0) h.loadTensorState(own);
     }
   }
 }

@@ -33,6 +33,8 @@ export interface RunnerOptions<B> {
   print?: (line: string) => void;
   /** A checkpoint directory to continue from. */
   resumeFrom?: string;
+  /** The checkpoint's max_iters when the resumed run is being extended to `maxIters` (extend_run.ts). */
+  extendedFrom?: number;
 }
 
 export class Runner<B> implements RunControl {
@@ -139,6 +141,7 @@ export class Runner<B> implements RunControl {
   async saveCheckpoint(tag?: string): Promise<string> {
     const tensors = new Map<string, Tensor>();
     for (const [k, v] of this.model.stateDict()) tensors.set(`model/${k}`, v);
+    for (const [k, v] of this.hooks.tensors()) tensors.set(k, v);
     const optimizers: CheckpointState['optimizers'] = {};
     const schedules: CheckpointState['schedules'] = {};
     for (const e of this.o.optimizers) {
@@ -166,7 +169,7 @@ export class Runner<B> implements RunControl {
     const ckpt = loadCheckpoint(dir);
     try {
       const s = ckpt.state;
-      if (s.maxIters !== this.maxIters) {
+      if (s.maxIters !== this.maxIters && s.maxIters !== this.o.extendedFrom) {
         throw new Error(`${dir}: the checkpoint belongs to a run of ${s.maxIters} iterations, this one has ${this.maxIters}; schedules would not match`);
       }
       this.model.loadStateDict(withPrefix(ckpt.tensors, 'model/'));
@@ -179,6 +182,7 @@ export class Runner<B> implements RunControl {
       this.rng.setState(s.rng);
       this.o.data.loadState(s.loader);
       this.hooks.loadStates(s.hooks);
+      this.hooks.loadTensors(ckpt.tensors);
       this.iter = s.iter;
     } finally {
       for (const t of ckpt.tensors.values()) t.dispose();

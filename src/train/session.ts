@@ -12,6 +12,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { UserError } from '../config/errors.js';
 import { onInterrupt } from './interrupt.js';
 import { seedInitialisers } from '../nn/init.js';
+import { formatOrigin, nearestOrigin } from '../config/origin.js';
 import { dumpYaml } from '../config/dump.js';
 import type { ConfigMap } from '../config/tree.js';
 import { trainLoader, valLoader, type DataSplitConfig } from '../data/build.js';
@@ -23,14 +24,19 @@ import { jsonReport } from '../eval/index.js';
 import { build, placeError, type BuildOptions } from '../registry/build.js';
 import { loadValidatedConfig, type ValidatedConfig } from '../registry/load_validated.js';
 import { openRun, TRAINING_CONNECT_WAIT_MS, type RunTracker } from '../track/tracker.js';
+import { identityFromEnv } from '../track/trial_identity.js';
 import { buildOptimizers, buildPhasePlan } from './build.js';
 import { latestCheckpoint, removeUnfinishedSaves } from './checkpoint.js';
 import { lockDir, type DirLock } from './dir_lock.js';
 import { evaluateDetector, type DetectorEvaluation } from './evaluate.js';
 import type { Hook, RunOutcome } from './hooks.js';
+import type { EmaSection } from './ema.section.js';
+import { describeExtension, extendedFrom, recordExtension } from './extend_run.js';
 import { CheckpointHook } from './hooks/checkpoint_hook.js';
+import { EmaHook } from './hooks/ema_hook.js';
 import { EvalHook } from './hooks/eval_hook.js';
 import { LoggerHook } from './hooks/logger_hook.js';
+import { loadFrom } from './load_from.js';
 import { ThreadsHook } from './hooks/threads_hook.js';
 import { VisualizationHook } from './hooks/visualization_hook.js';
 import type { ScheduleFactory } from './lr_schedules.js';
@@ -75,6 +81,12 @@ export interface TrainReport {
   trackingLocation: string;
   trackingRunId?: string;
   experimentName: string;
+}
+
+/** Where a config key was set, for messages: `file:line`, `--set ...`, or the config file. */
+function configPlace(v: ValidatedConfig, path: string[]): string {
+  const origin = nearestOrigin(v.origins, path);
+  return origin === undefined ? v.file : formatOrigin(origin);
 }
 
 /** The config's name: `name:` or the file name without extension. */
@@ -199,6 +211,7 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
   const loader = await trainLoader(v.registry, data.train, seed, 0, { origins: v.origins });
   const dataset = loader.dataset;
   const model = build<Detector>('detector', cfg.model, opts('model', { numClasses: dataset.classes.length, rng }));
+  if (checkpoint === undefined && typeof cfg.load_from === 'string') print(loadFrom(model, cfg.load_from, configPlace(v, ['load_from'])));
   const extra: DeclaredOptimizer[] = Object.entries(t.optimizers).map(([n, e]) => ({
     name: n,
     params: e.params,
@@ -218,11 +231,14 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
   };
   const optimizers = placed(() => buildOptimizers(model, main, extra, t.max_iters));
   const phases = placed(() => buildPhasePlan(model, t.phases as unknown as PhaseSpec[], t.max_iters));
+  const extending = checkpoint === undefined ? undefined : extendedFrom(checkpoint, t.max_iters);
 
   let evaluation: DetectorEvaluation | undefined;
   const evalCfg = (cfg.evaluation ?? { interval: 0, save_best: null, teacher: true }) as { interval: number; save_best: string | null; teacher: boolean };
   const valData = data.val;
-  const evaluate = async (): Promise<Record<string, number>> => {
+  const ema = cfg.ema === undefined ? undefined : (cfg.ema as EmaSection);
+  const emaHook = ema === undefined ? undefined : new EmaHook(ema);
+  const evaluateWeights = async (): Promise<Record<string, number>> => {
     const val = await valLoader(v.registry, valData!, seed, { origins: v.origins });
     try {
       evaluation = await evaluateDetector(model, val as AsyncIterable<Batch>, val.dataset, { teachers: evalCfg.teacher });
@@ -231,25 +247,38 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
     }
     mkdirSync(join(runDir, 'eval'), { recursive: true });
     writeFileSync(join(runDir, 'eval', `iter_${String(runner.iter).padStart(6, '0')}.json`), `${JSON.stringify(jsonReport(evaluation.result))}\n`);
-    return evaluation.metrics;
+    // pycocotools' −1 means "no ground truth of that kind" (no large objects): not a value to plot or average.
+    return Object.fromEntries(Object.entries(evaluation.metrics).filter(([, value]) => value !== -1));
   };
+  const evaluate = emaHook !== undefined && ema!.evaluate ? () => emaHook.withAveraged(model, evaluateWeights) : evaluateWeights;
 
   const tracking = (cfg.tracking ?? {}) as { uri?: string; experiment?: string };
   const experimentName = tracking.experiment === undefined || tracking.experiment === '' ? name : tracking.experiment;
+  // A sweep's trial is named and tagged after its variant, seed and swept values (src/track/trial_identity.ts).
+  const trial = identityFromEnv();
   const tracker: RunTracker = await openRun({
     uri: tracking.uri === '' ? undefined : tracking.uri,
     experimentName,
-    runName: runId,
+    runName: trial?.name ?? runId,
     workDir: runDir,
     handleSignals: false,
     connectWaitMs: TRAINING_CONNECT_WAIT_MS,
     log: print,
-    tags: { 'detlab.run_id': runId, 'detlab.config': v.file, ...(forkedFrom === undefined ? {} : { 'detlab.forked_from': forkedFrom }) },
+    tags: { 'detlab.run_id': runId, 'detlab.config': v.file, ...trial?.tags, ...(forkedFrom === undefined ? {} : { 'detlab.forked_from': forkedFrom }) },
+    note: typeof cfg.description === 'string' && cfg.description !== '' ? cfg.description : undefined,
     // Set by `detlab sweep` for its trials: the sweep's parent run and the trial's stable id.
     parentRunId: process.env.DETLAB_PARENT_RUN_ID || undefined,
     trialId: process.env.DETLAB_TRIAL_ID || undefined,
   });
-  if (checkpoint === undefined || forkedFrom !== undefined) tracker.logConfig(cfg, join(runDir, 'config.yaml'));
+  if (checkpoint === undefined || forkedFrom !== undefined) {
+    tracker.logConfig(cfg, join(runDir, 'config.yaml'));
+    if (trial !== undefined) tracker.logParams(trial.params);
+  }
+  if (extending !== undefined) {
+    const history = recordExtension(runDir, checkpoint!, t.max_iters, Object.fromEntries(optimizers.map((e) => [e.name, e.schedule.describe])));
+    print(`extending the run: ${describeExtension(history.at(-1)!)}`);
+    tracker.setTags({ 'detlab.max_iters': String(t.max_iters), 'detlab.extensions': history.map(describeExtension).join('\n') });
+  }
 
   const hooks: Hook[] = [new LoggerHook(t.log_interval, progress), new CheckpointHook(t.checkpoint.interval, t.checkpoint.max_keep)];
   if (valData !== undefined) hooks.push(new EvalHook(evalCfg.interval > 0 ? evalCfg.interval : t.max_iters, evalCfg.save_best ?? ''));
@@ -258,6 +287,7 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
   if (granted) hooks.push(new ThreadsHook());
   const diagnostics = diagnosticsHook(model, phases, t);
   if (diagnostics !== undefined) hooks.push(diagnostics);
+  if (emaHook !== undefined) hooks.push(emaHook);
   for (const line of phases.describe()) print(`phase ${line}`);
 
   const runner: Runner<Batch> = new Runner<Batch>({
@@ -273,6 +303,7 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
     metricsWriter: (step, metrics, ts) => tracker.logMetrics(step, metrics, ts),
     print,
     resumeFrom: checkpoint,
+    extendedFrom: extending,
   });
   const removeInterrupt = onInterrupt(() => runner.requestStop(), 'stopping after this iteration (a checkpoint is saved)', print);
   let outcome: RunOutcome['status'] = 'failed';
@@ -286,6 +317,7 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
     throw placeError(err, v.origins, '');
   } finally {
     removeInterrupt();
+    emaHook?.dispose();
     progress.finish();
     await loader.close();
     await tracker.finish(outcome === 'finished' ? 'FINISHED' : outcome === 'interrupted' ? 'KILLED' : 'FAILED');

@@ -44,3 +44,16 @@ export interface OptimizerProvider {
 export function hasOptimizers(x: unknown): x is OptimizerProvider {
   return typeof x === 'object' && x !== null && typeof (x as OptimizerProvider).trainingOptimizers === 'function';
 }
+
+/**
+ * Implemented by a model with auxiliary supervisors: which of its loss terms
+ * are theirs (by owner, e.g. `supervisors.0`); every other term is the
+ * model's own task loss, logged on its own as `loss_det`.
+ */
+export interface AuxiliaryTermOwners {
+  auxiliaryTermOwner(term: string): string | undefined;
+}
+
+export function hasAuxiliaryTerms(x: unknown): x is AuxiliaryTermOwners {
+  return typeof x === 'object' && x !== null && typeof (x as AuxiliaryTermOwners).auxiliaryTermOwner === 'function';
+}

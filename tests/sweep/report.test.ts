@@ -108,7 +108,9 @@ test('report.html in headless Chromium: the λ curve with error bars on a log ax
     const heights = await lambda.locator('path.errorbar').evaluateAll((els) => els.map((e) => (e as unknown as Graphic).getBBox().height));
     for (const h of heights) assert.ok(h > 1, `error bar height ${h}`);
     assert.equal(await page.locator('svg[aria-label="bbox_mAP per variant"] rect.bar').count(), 10);
-    assert.equal(await page.locator('svg[aria-label="training loss (mean over seeds)"] polyline').count(), 10);
+    const loss = page.locator('svg[aria-label="loss (mean over seeds, smoothed 0.8)"]');
+    assert.equal(await loss.locator('g.series:not(.raw) polyline').count(), 10, 'one smoothed curve per row');
+    assert.equal(await loss.locator('g.series.raw polyline[stroke-opacity="0.25"]').count(), 10, 'behind each, its raw curve, faint');
     assert.equal(await page.locator('tr.best').count(), 1);
   });
 });
@@ -187,7 +189,7 @@ test('paired.csv: one line per row compared with the baseline, in the metric uni
   }
 });
 
-test('report.html in headless Chromium: Δ panels with 95 % CI whiskers, a line at 0, significant differences filled or red', { skip: NO_CHROMIUM }, async () => {
+test('report.html in headless Chromium: Δ panels with 95 % CI whiskers, a line at 0, significant differences filled, the others open', { skip: NO_CHROMIUM }, async () => {
   await inReportPage(pairedSweep, 'detlab-sweep-report-paired.png', async (page) => {
     assert.equal(await page.locator('td.significant').count(), 3, 'a λ=1, b λ=1, b λ=2');
     assert.match(await page.locator('p.legend').innerText(), /two-sided paired t-test/);
@@ -204,7 +206,8 @@ test('report.html in headless Chromium: Δ panels with 95 % CI whiskers, a line 
     heights.forEach((h, i) => assert.ok(Math.abs(h / heights[0] - widths[i] / widths[0]) < 0.01, `whisker ${i}: ${h} px for a CI ${widths[i]} wide`));
     const bars = page.locator('svg[aria-label="Δ bbox_mAP vs baseline per variant (95 % CI)"]');
     assert.equal(await bars.locator('rect.bar').count(), 5);
-    assert.equal(await bars.locator('rect.bar[fill="#d62728"]').count(), 3);
+    assert.equal(await bars.locator('rect.bar:not([fill="#fff"])').count(), 3, 'filled: the significant differences');
+    assert.equal(await bars.locator('rect.bar[fill="#fff"]').count(), 2, 'open: a λ=2 and c λ=1');
     assert.equal(await bars.locator('path.errorbar').count(), 4);
     assert.equal(await bars.locator('line.zero-line').count(), 1);
   });

@@ -2,11 +2,28 @@
  * Writes each step's losses, learning rates and throughput to `metrics.jsonl`
  * (and so to the trackers), and drives the progress display. With
  * `interval > 1` only every interval-th step is logged, with that step's own
- * values.
+ * values. Names: `loss` (the total), each term under its own name, `loss_det`
+ * (the terms that are not a supervisor's) and each supervisor's terms again as
+ * `loss/<owner>/<term>`; `lr` for the first optimizer (the model's), `lr/<name>`
+ * for others; `grad_norm/<name>` when clipping by norm.
  */
 import { ComponentError } from '../../config/errors.js';
 import { PRIORITY, type Hook, type RunControl, type StepRecord } from '../hooks.js';
 import type { Progress } from '../progress.js';
+import { hasAuxiliaryTerms } from '../types.js';
+
+/** `loss_det` and `loss/<owner>/<term>` for each auxiliary term (see AuxiliaryTermOwners). */
+function ownLoss(model: unknown, terms: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  let own = 0;
+  for (const [name, v] of Object.entries(terms)) {
+    const owner = hasAuxiliaryTerms(model) ? model.auxiliaryTermOwner(name) : undefined;
+    if (owner === undefined) own += v;
+    else out[`loss/${owner}/${name}`] = v;
+  }
+  out.loss_det = own;
+  return out;
+}
 
 export class LoggerHook implements Hook {
   readonly name = 'logger';
@@ -22,8 +39,9 @@ export class LoggerHook implements Hook {
   afterStep(run: RunControl, s: StepRecord): void {
     const lrs = Object.entries(s.result.lr);
     if (s.step % this.interval === 0 || s.step === run.maxIters) {
-      const m: Record<string, number> = { loss: s.result.total, ...s.result.terms };
-      for (const [name, lr] of lrs) m[lrs.length === 1 ? 'lr' : `lr/${name}`] = lr;
+      const m: Record<string, number> = { loss: s.result.total, ...s.result.terms, ...ownLoss(run.model, s.result.terms) };
+      // The first optimizer is the model's own (the config's `optimizer:`): its LR is `lr` whatever others exist.
+      lrs.forEach(([name, lr], i) => (m[i === 0 ? 'lr' : `lr/${name}`] = lr));
       for (const [name, n] of Object.entries(s.result.gradNorm)) m[`grad_norm/${name}`] = n;
       m.step_time = s.seconds;
       m.images_per_s = s.images / Math.max(s.seconds, 1e-9);
