@@ -90,7 +90,9 @@ export function resultRows(state: SweepState): ResultRow[] {
     if (row === undefined) rows.set(key, (row = { variant: t.variant, params: t.params, trials: [], values: [], bySeed: new Map(), best: false }));
     row.trials.push(t);
     const v = t.status === 'finished' ? t.metrics?.[state.metric] : undefined;
-    if (v !== undefined && Number.isFinite(v)) {
+    // pycocotools' −1 means "no such object in the val set"; runs before detlab stopped logging it still hold it.
+    const noData = v === -1 && state.metric.startsWith('bbox_');
+    if (v !== undefined && Number.isFinite(v) && !noData) {
       row.values.push(v);
       row.bySeed.set(t.seed, v);
     }
