@@ -47,6 +47,24 @@ test('++a.b=v adds or changes', () => {
   assert.equal(load('++extra=1').config.extra, 1);
 });
 
+test('++list.N=v with N the list length appends; past the end, or without ++, it is out of range', () => {
+  const { config, origins } = load('++model.sizes.3=4');
+  assert.deepEqual((config.model as { sizes: number[] }).sizes, [1, 2, 3, 4]);
+  assert.deepEqual(origins.get('model.sizes.3'), { kind: 'set', text: '++model.sizes.3=4' });
+  assert.deepEqual((load('++model.sizes.0=0').config.model as { sizes: number[] }).sizes, [0, 2, 3]);
+  for (const text of ['++model.sizes.4=4', '++model.sizes.-1=4', '+model.sizes.3=4', 'model.sizes.3=4']) {
+    assert.throws(() => load(text), (err: Error) => {
+      assert.equal(err.message, `--set ${text}: ${text.replace(/^\+*/, '').split('=')[0]}: list index out of range (the list has 3 items)`);
+      return true;
+    });
+  }
+});
+
+test('~list.N deletes the item and closes the gap', () => {
+  assert.deepEqual((load('~model.sizes.0').config.model as { sizes: number[] }).sizes, [2, 3]);
+  assert.throws(() => load('~model.sizes.3'), /model\.sizes\.3: list index out of range \(the list has 3 items\)/);
+});
+
 test('~a.b deletes, a missing key is an error, and a deletion takes no value', () => {
   assert.deepEqual(load('~model.head', '~name').config, { model: { sizes: [1, 2, 3] } });
   assert.throws(() => load('~model.hed'), /no key model\.hed in the config \(did you mean 'model\.head'\?\)/);

@@ -21,6 +21,21 @@ test('MaxIoU assigner: thresholds 0.5 / 0.4 and a low-quality match', () => {
   assert.deepEqual([...assignMaxIoU(priors, new Float32Array(0), RETINANET_ASSIGNER).gtInds], [0, 0, 0, 0, 0]);
 });
 
+test('MaxIoU assigner: negatives lie strictly below neg_iou_thr, so a prior exactly at it is ignored', () => {
+  const gts = Float32Array.of(0, 0, 10, 10);
+  const priors = Float32Array.of(
+    0, 0, 10, 10, // IoU 1 → positive
+    0, 0, 4, 10, // IoU 0.4 exactly → ignored (−1), as in mmdet
+    0, 0, 3.9, 10, // IoU 0.39 → negative
+    0, 0, 5, 10, // IoU 0.5 exactly → positive
+  );
+  assert.deepEqual([...assignMaxIoU(priors, gts, RETINANET_ASSIGNER).gtInds], [1, -1, 0, 1]);
+  // 0.4 has no float32 value; at a threshold IoUs can hit exactly (3/8) the prior on it is still not a negative.
+  const eighths = assignMaxIoU(Float32Array.of(0, 0, 10, 10, 0, 0, 3.75, 10, 0, 0, 3.7, 10), gts, { ...RETINANET_ASSIGNER, negIouThr: 0.375 });
+  assert.deepEqual([...eighths.gtInds], [1, -1, 0]);
+  assert.equal(eighths.maxOverlaps[1], 0.375);
+});
+
 test('MaxIoU assigner ignores priors inside an ignore region', () => {
   const r = assignMaxIoU(Float32Array.of(0, 0, 10, 10, 100, 100, 110, 110), Float32Array.of(0, 0, 10, 10), { ...RETINANET_ASSIGNER, ignoreIofThr: 0.5 }, Float32Array.of(95, 95, 120, 120));
   assert.deepEqual([...r.gtInds], [1, -1]);
