@@ -41,7 +41,8 @@ for (const mod of selected) {
   await new Stryker({
     mutate: mod.mutate,
     testRunner: 'tap',
-    plugins: ['@stryker-mutator/tap-runner'],
+    plugins: ['@stryker-mutator/tap-runner', join(root, 'scripts', 'mutation', 'ignore_descriptions.mjs')],
+    ignorers: ['schema-descriptions'],
     tap: { testFiles: mod.tests.map((t) => `dist/tests/${t}.test.js`), forceBail: true },
     // The sandbox sits inside the project, so its compiled files resolve the project's node_modules.
     buildCommand: `node ${join(root, 'node_modules', 'typescript', 'bin', 'tsc')} -p tsconfig.json`,

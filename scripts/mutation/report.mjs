@@ -25,7 +25,7 @@ export function summarizeModule(reportFile) {
   const report = JSON.parse(readFileSync(reportFile, 'utf8'));
   const files = [];
   for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
-    const row = { file, killed: 0, survived: 0, equivalent: 0, errors: 0, survivors: [], equivalents: [] };
+    const row = { file, killed: 0, survived: 0, equivalent: 0, ignored: 0, errors: 0, survivors: [], equivalents: [] };
     const byPlace = (a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column;
     for (const m of [...mutants].sort(byPlace)) {
       const { text, line } = original(source, m.location);
@@ -40,11 +40,13 @@ export function summarizeModule(reportFile) {
           row.equivalent++;
           row.equivalents.push({ ...described, reason });
         }
-      } else row.errors++;
+      } else if (m.status === 'Ignored') row.ignored++;
+      else row.errors++;
     }
     files.push(row);
   }
-  const total = files.reduce((t, f) => ({ killed: t.killed + f.killed, survived: t.survived + f.survived, equivalent: t.equivalent + f.equivalent, errors: t.errors + f.errors }), { killed: 0, survived: 0, equivalent: 0, errors: 0 });
+  const counts = ['killed', 'survived', 'equivalent', 'ignored', 'errors'];
+  const total = Object.fromEntries(counts.map((k) => [k, files.reduce((n, f) => n + f[k], 0)]));
   return { files, total };
 }
 
@@ -64,7 +66,8 @@ const INTRO = `# Mutation testing of the core modules
 
 StrykerJS plants one small bug (a mutant) at a time in the core modules and runs the test files that cover the
 module; a mutant is killed when a test fails (or times out). The score is killed / (killed + survived), equivalent
-mutants (no input tells them apart from the original) counted apart; compile and runtime errors are left out.
+mutants (no input tells them apart from the original) counted apart; compile and runtime errors are left out,
+and so are the \`description:\` texts of option schemas (ignored: documentation, not behaviour).
 This file is written by \`npm run mutation\`; the equivalent mutants and their reasons are listed in
 \`scripts/mutation/equivalent.mjs\`, the modules and their test files in \`scripts/mutation/modules.mjs\`.
 
@@ -86,17 +89,17 @@ export function renderMarkdown(modules, runs) {
   const out = [];
   out.push(INTRO);
   out.push('## Scores', '');
-  out.push('| module | killed | survived | equivalent | score | run (UTC) | commit | minutes |');
-  out.push('| --- | ---: | ---: | ---: | ---: | --- | --- | ---: |');
+  out.push('| module | killed | survived | equivalent | ignored | score | run (UTC) | commit | minutes |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |');
   for (const { name, summary } of modules) {
     const run = runs[name];
     if (summary === undefined) {
-      out.push(`| ${name} | | | | not run | | | |`);
+      out.push(`| ${name} | | | | | not run | | | |`);
       continue;
     }
     const t = summary.total;
-    out.push(`| **${name}** | ${t.killed} | ${t.survived} | ${t.equivalent} | **${pct(t)}** | ${run?.date ?? ''} | ${run?.commit ?? ''} | ${run?.minutes ?? ''} |`);
-    for (const f of summary.files) out.push(`| ${f.file} | ${f.killed} | ${f.survived} | ${f.equivalent} | ${pct(f)} | | | |`);
+    out.push(`| **${name}** | ${t.killed} | ${t.survived} | ${t.equivalent} | ${t.ignored} | **${pct(t)}** | ${run?.date ?? ''} | ${run?.commit ?? ''} | ${run?.minutes ?? ''} |`);
+    for (const f of summary.files) out.push(`| ${f.file} | ${f.killed} | ${f.survived} | ${f.equivalent} | ${f.ignored} | ${pct(f)} | | | |`);
   }
   out.push('');
   out.push('## Surviving mutants', '');
