@@ -6,13 +6,19 @@
 /** @type {{ name: string, mutate: string[], tests: string[] }[]} */
 export const MODULES = [
   { name: 'config-merge', mutate: ['src/config/merge.ts', 'src/config/overrides.ts'], tests: ['config/merge', 'config/overrides', 'config/load'] },
-  { name: 'sweep', mutate: ['src/sweep/expand.ts', 'src/sweep/stats.ts'], tests: ['sweep/random', 'sweep/stats', 'sweep/expand'] },
-  { name: 'assigners', mutate: ['src/detection/assigners/**/*.ts'], tests: ['detection/assigners', 'detection/gmm'] },
+  { name: 'sweep-expand', mutate: ['src/sweep/expand.ts'], tests: ['sweep/random', 'sweep/expand'] },
+  { name: 'max-iou-assigner', mutate: ['src/detection/assigners/max_iou_assigner.ts', 'src/detection/assigners/assign_result.ts'], tests: ['detection/assigners'] },
   { name: 'track', mutate: ['src/track/sync.ts', 'src/track/metrics_log.ts'], tests: ['track/sync', 'track/metrics_log', 'train/metrics_log', 'track/file_store'] },
   { name: 'checkpoint', mutate: ['src/train/checkpoint.ts'], tests: ['train/checkpoint'] },
   { name: 'losses', mutate: ['src/detection/losses/**/*.ts', 'registry/losses/*.ts'], tests: ['detection/losses', 'detection/paa_box_loss'] },
   { name: 'eval-matching', mutate: ['src/eval/match_cell.ts', 'src/eval/stable_argsort.ts'], tests: ['eval/matching', 'eval/vector'] },
   { name: 'nms', mutate: ['src/detection/nms.ts'], tests: ['detection/nms_postprocess'] },
+  { name: 'sweep-stats', mutate: ['src/sweep/stats.ts'], tests: ['sweep/stats'] },
+  {
+    name: 'assigners',
+    mutate: ['src/detection/assigners/**/*.ts', '!src/detection/assigners/max_iou_assigner.ts', '!src/detection/assigners/assign_result.ts'],
+    tests: ['detection/assigners', 'detection/gmm'],
+  },
   {
     name: 'config',
     mutate: ['src/config/**/*.ts', '!src/config/merge.ts', '!src/config/overrides.ts'],

@@ -47,4 +47,6 @@ test('a _delete_ that is not a boolean is an error at its line', () => {
     assert.match(err.message, /leaf\.yaml:3: neck\._delete_ must be true or false, got "yes"/);
     return true;
   });
+  const inList = writeTree({ 'one.yaml': 'steps:\n  - {type: A}\n  - {_delete_: 1, type: B}\n' });
+  assert.throws(() => loadConfig(join(inList, 'one.yaml')), /one\.yaml:3: steps\.1\._delete_ must be true or false, got 1/);
 });
