@@ -1,13 +1,33 @@
 // Mutants that no test can kill because the mutated program behaves the same for every input it can get,
 // each with the reason. A mutant is named by its file, its mutator, the trimmed source line it sits on and
-// the replacement, so the entry survives edits elsewhere in the file. They count apart from the score.
+// the replacement (and the text it replaces, where one line holds several alike), so the entry survives
+// edits elsewhere in the file. They count apart from the score.
 
+const EXPAND = 'src/sweep/expand.ts';
+const EXPAND_PARAMS = "const params = Object.fromEntries(Object.entries(point).map(([k, v]) => [k.replace(/^\\+\\+?/, ''), v]));";
+const EXPAND_SOURCE = 'const at = i >= 0 && i < sources.length ? nearestOrigin(origins, sources[i].at) : undefined;';
 const NMS = 'src/detection/nms.ts';
 const NMS_INNER = 'for (let q = p + 1; q < n; q++) {';
 const NMS_SHIFT = 'for (let k = 0; k < 4; k++) shifted[4 * i + k] = boxes[4 * i + k] + off;';
 
-/** @type {{ file: string, mutator: string, line: string, replacement: string, reason: string }[]} */
+const OVERRIDES = 'src/config/overrides.ts';
+const INDEX_CHECK = "if (!Number.isInteger(index) || index < 0 || index > container.length - (op === 'force' ? 0 : 1)) {";
+
+/** @type {{ file: string, mutator: string, line: string, original?: string, replacement: string, reason: string }[]} */
 export const EQUIVALENT = [
+  { file: 'src/config/merge.ts', mutator: 'ConditionalExpression', line: 'if (origin !== undefined) origins.set(key, origin);', replacement: 'true', reason: 'origins are only read through get() (copies too), which answers undefined alike for a missing entry and one holding undefined' },
+  { file: OVERRIDES, mutator: 'EqualityOperator', line: "if (eq >= 0) fail('a deletion takes no value: write ~a.b');", replacement: 'eq > 0', reason: "eq = 0 leaves the key '', which the key-path check has refused already" },
+  { file: OVERRIDES, mutator: 'EqualityOperator', line: 'if (eq < 0) fail(`expected key=value, ~key, +key=value or ++key=value`);', replacement: 'eq <= 0', reason: "eq = 0 leaves the key '', which the key-path check has refused already" },
+  { file: OVERRIDES, mutator: 'ArrowFunction', line: 'value = parseYaml(source, () => origin, lineCounter).value;', replacement: '() => undefined', reason: 'only the parsed value is kept: --set origins are recorded by applyOne and a parse error is re-raised by fail() with its own origin' },
+  { file: OVERRIDES, mutator: 'ConditionalExpression', line: 'if (err instanceof ConfigError) fail(`the value is not valid YAML: ${err.issues[0].message}`);', replacement: 'true', reason: 'parseYaml reports every problem as a ConfigError' },
+  { file: OVERRIDES, mutator: 'ConditionalExpression', line: 'if (next !== undefined && (isMap(next) || Array.isArray(next))) {', replacement: 'true', reason: 'undefined is neither a map nor a list, so the rest of the condition decides alone' },
+  { file: OVERRIDES, mutator: 'ArithmeticOperator', line: INDEX_CHECK, replacement: "container.length + (op === 'force' ? 0 : 1)", reason: 'only ++ reaches this check with a missing index (the others fail just before), and for ++ the term is 0' },
+  { file: OVERRIDES, mutator: 'ConditionalExpression', line: INDEX_CHECK, replacement: 'true', reason: 'only ++ reaches this check with a missing index (the others fail just before), so the bound is the length for every op that gets here' },
+  { file: OVERRIDES, mutator: 'Regex', line: 'if (Array.isArray(container)) return /^\\d+$/.test(step) ? container[Number(step)] : undefined;', replacement: '/\\d+$/', reason: 'a step with a non-digit before its digits is NaN as a number, so it finds no item either way' },
+  { file: OVERRIDES, mutator: 'StringLiteral', line: "return value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value;", original: "'list'", replacement: '""', reason: "typeName is only asked about values that are neither maps nor lists, so 'list' is never returned" },
+  { file: EXPAND, mutator: 'Regex', line: EXPAND_PARAMS, replacement: '/\\+\\+?/', reason: 'a key path has no + past its prefix (parseOverride refuses it before any trial is planned)' },
+  { file: EXPAND, mutator: 'ConditionalExpression', line: EXPAND_SOURCE, original: 'i < sources.length', replacement: 'true', reason: 'the one override text without a spec source is ++seed=<int>, which always applies' },
+  { file: EXPAND, mutator: 'EqualityOperator', line: EXPAND_SOURCE, replacement: 'i <= sources.length', reason: 'the one override text without a spec source is ++seed=<int>, which always applies' },
   { file: NMS, mutator: 'ArithmeticOperator', line: NMS_INNER, replacement: 'p - 1', reason: 'the boxes before p are kept ones that did not suppress box p (IoU is symmetric), or suppressed already; box p itself is kept before its own pass' },
   { file: NMS, mutator: 'EqualityOperator', line: NMS_INNER, replacement: 'q <= n', reason: 'order[n] is undefined and suppressed[undefined] === 0 is false' },
   { file: NMS, mutator: 'ConditionalExpression', line: 'if (suppressed[j] === 0 && pairIoU(boxes, i, boxes, j, 0) > iouThr) suppressed[j] = 1;', replacement: 'true', reason: 'suppressing a suppressed box again changes nothing; the test only saves the IoU' },

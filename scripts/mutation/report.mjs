@@ -15,8 +15,10 @@ function original(source, { start, end }) {
   return { text, line: lines[start.line - 1].trim() };
 }
 
-function equivalentReason(file, mutant, line) {
-  return EQUIVALENT.find((e) => e.file === file && e.mutator === mutant.mutatorName && e.line === line && e.replacement === mutant.replacement)?.reason;
+function equivalentReason(file, mutant, line, text) {
+  return EQUIVALENT.find(
+    (e) => e.file === file && e.mutator === mutant.mutatorName && e.line === line && e.replacement === mutant.replacement && (e.original === undefined || e.original === text),
+  )?.reason;
 }
 
 /** Counts and survivors of one module's report, per file. */
@@ -32,7 +34,7 @@ export function summarizeModule(reportFile) {
       const described = { at: `${file}:${m.location.start.line}:${m.location.start.column}`, mutator: m.mutatorName, text, replacement: m.replacement, status: m.status };
       if (DETECTED.has(m.status)) row.killed++;
       else if (UNDETECTED.has(m.status)) {
-        const reason = equivalentReason(file, m, line);
+        const reason = equivalentReason(file, m, line, text);
         if (reason === undefined) {
           row.survived++;
           row.survivors.push(described);
