@@ -24,7 +24,8 @@ if (unknown.length > 0) {
   console.error(`unknown module ${unknown.join(', ')}; modules: ${MODULES.map((m) => m.name).join(', ')}`);
   process.exit(2);
 }
-const selected = names.length === 0 ? MODULES : MODULES.filter((m) => names.includes(m.name));
+// Modules run in the order given, so the ones that matter most finish first.
+const selected = names.length === 0 ? MODULES : names.map((n) => MODULES.find((m) => m.name === n));
 process.chdir(root);
 process.env.DETLAB_ENGINE_AUTO ??= 'wasm';
 mkdirSync(reports, { recursive: true });

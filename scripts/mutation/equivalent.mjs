@@ -6,6 +6,9 @@
 const EXPAND = 'src/sweep/expand.ts';
 const EXPAND_PARAMS = "const params = Object.fromEntries(Object.entries(point).map(([k, v]) => [k.replace(/^\\+\\+?/, ''), v]));";
 const EXPAND_SOURCE = 'const at = i >= 0 && i < sources.length ? nearestOrigin(origins, sources[i].at) : undefined;';
+const MAX_IOU = 'src/detection/assigners/max_iou_assigner.ts';
+const ASSIGN_RESULT = 'src/detection/assigners/assign_result.ts';
+const PAST_END = 'the extra pass touches index n of typed arrays (writes dropped, reads undefined, which compares false)';
 const NMS = 'src/detection/nms.ts';
 const NMS_INNER = 'for (let q = p + 1; q < n; q++) {';
 const NMS_SHIFT = 'for (let k = 0; k < 4; k++) shifted[4 * i + k] = boxes[4 * i + k] + off;';
@@ -28,6 +31,16 @@ export const EQUIVALENT = [
   { file: EXPAND, mutator: 'Regex', line: EXPAND_PARAMS, replacement: '/\\+\\+?/', reason: 'a key path has no + past its prefix (parseOverride refuses it before any trial is planned)' },
   { file: EXPAND, mutator: 'ConditionalExpression', line: EXPAND_SOURCE, original: 'i < sources.length', replacement: 'true', reason: 'the one override text without a spec source is ++seed=<int>, which always applies' },
   { file: EXPAND, mutator: 'EqualityOperator', line: EXPAND_SOURCE, replacement: 'i <= sources.length', reason: 'the one override text without a spec source is ++seed=<int>, which always applies' },
+  { file: MAX_IOU, mutator: 'UnaryOperator', line: 'export const RETINANET_ASSIGNER: MaxIoUAssignerOptions = { posIouThr: 0.5, negIouThr: 0.4, minPosIou: 0, matchLowQuality: true, ignoreIofThr: -1 };', replacement: '+1', reason: 'an IoF never exceeds 1, so a threshold of 1 ignores nothing either' },
+  { file: MAX_IOU, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) {', replacement: 'i <= n', reason: PAST_END },
+  { file: MAX_IOU, mutator: 'EqualityOperator', line: 'for (let g = 0; g < m; g++) {', replacement: 'g <= m', reason: 'row m of the overlaps is undefined: it never beats the best, and its NaN maximum claims no prior' },
+  { file: MAX_IOU, mutator: 'ConditionalExpression', line: 'if (best >= 0 && best < opts.negIouThr) gtInds[i] = 0;', replacement: 'true', original: 'best >= 0', reason: 'with at least one gt the best IoU is at least 0' },
+  { file: MAX_IOU, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) if (ov[g * n + i] === gtMax) gtInds[i] = g + 1;', replacement: 'i <= n', reason: PAST_END },
+  { file: MAX_IOU, mutator: 'ConditionalExpression', line: 'if (ignore !== undefined && ignore.length > 0) {', original: 'ignore.length > 0', replacement: 'true', reason: 'applyIgnore returns at once without ignore boxes' },
+  { file: MAX_IOU, mutator: 'EqualityOperator', line: 'if (ignore !== undefined && ignore.length > 0) {', replacement: 'ignore.length >= 0', reason: 'applyIgnore returns at once without ignore boxes' },
+  { file: ASSIGN_RESULT, mutator: 'ConditionalExpression', line: 'if (thr < 0 || numIgnore === 0) return;', original: 'numIgnore === 0', replacement: 'false', reason: 'the loop over zero ignore boxes marks nothing' },
+  { file: ASSIGN_RESULT, mutator: 'ArithmeticOperator', line: 'const n = priors.length / 4;', replacement: 'priors.length * 4', reason: 'rows past the priors read undefined, which compares false' },
+  { file: ASSIGN_RESULT, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) {', replacement: 'i <= n', reason: PAST_END },
   { file: NMS, mutator: 'ArithmeticOperator', line: NMS_INNER, replacement: 'p - 1', reason: 'the boxes before p are kept ones that did not suppress box p (IoU is symmetric), or suppressed already; box p itself is kept before its own pass' },
   { file: NMS, mutator: 'EqualityOperator', line: NMS_INNER, replacement: 'q <= n', reason: 'order[n] is undefined and suppressed[undefined] === 0 is false' },
   { file: NMS, mutator: 'ConditionalExpression', line: 'if (suppressed[j] === 0 && pairIoU(boxes, i, boxes, j, 0) > iouThr) suppressed[j] = 1;', replacement: 'true', reason: 'suppressing a suppressed box again changes nothing; the test only saves the IoU' },
