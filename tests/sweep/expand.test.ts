@@ -22,6 +22,18 @@ function withSpec<T>(text: string, fn: (file: string) => T): T {
 
 const expand = (text: string) => withSpec(text, (file) => expandSpec(loadSpec(file)));
 
+/** The ConfigError expanding the spec raises, its file written SPEC. */
+const message = (text: string): string =>
+  withSpec(text, (file) => {
+    try {
+      expandSpec(loadSpec(file));
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.message.replace(file, 'SPEC');
+    }
+    return assert.fail('no error');
+  });
+
 test('value helpers: log2, log10, range, linspace', () => {
   assert.deepEqual(expandValues({ log2: [-2, 2] }), [0.25, 0.5, 1, 2, 4]);
   assert.deepEqual(expandValues({ log10: [-3, -1] }), [0.001, 0.01, 0.1]);
@@ -115,16 +127,6 @@ seeds: [0, 1]
 });
 
 test('spec errors name file:line', () => {
-  const message = (text: string): string =>
-    withSpec(text, (file) => {
-      try {
-        expandSpec(loadSpec(file));
-      } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.message.replace(file, 'SPEC');
-      }
-      return assert.fail('no error');
-    });
   assert.match(message('grid:\n  optimizer.lr: 0.01\n'), /^SPEC:3: grid\.optimizer\.lr: expected a list of values, or a helper/);
   assert.match(message('mode: biggest\n'), /^SPEC:2: mode: must be equal to one of the allowed values/);
   assert.match(message("name: '..'\n"), /^SPEC:2: name: must match pattern/, 'a name that would put the sweep outside sweeps/');
@@ -142,16 +144,6 @@ test('set: deletes a key written ~a.b, adds one written +a.b', () => {
 });
 
 test('an override a trial config rejects is reported at the spec line that wrote it, wherever it was written', () => {
-  const message = (text: string): string =>
-    withSpec(text, (file) => {
-      try {
-        expandSpec(loadSpec(file));
-      } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.message.replace(file, 'SPEC');
-      }
-      return assert.fail('no error');
-    });
   const noKey = (line: number, key: string) => new RegExp(`^SPEC:${line}: ${key.replaceAll('.', '\\.')}: no key `);
   assert.match(message('set:\n  model.head.num_clases: 3\n'), noKey(3, 'model.head.num_clases'));
   assert.match(message('variants:\n  wide:\n    model.head.feat_chanels: 24\n'), noKey(4, 'model.head.feat_chanels'));
