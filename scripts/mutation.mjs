@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Mutation testing of the core modules with StrykerJS, module by module (see docs/mutation.md).
 //   node scripts/mutation.mjs [--force] [module ...]
+//   node scripts/mutation.mjs --report       (only rewrites docs/mutation.md, e.g. after editing equivalent.mjs)
 // Each module is mutated, built once in Stryker's sandbox and tested with its own test files only, one mutant
 // at a time (the machine is shared). Results are kept incrementally in reports/mutation/<module>.json; the
 // scores of every module's last run are written to docs/mutation.md and the survivors printed.
@@ -18,14 +19,15 @@ const runsFile = join(reports, 'runs.json');
 
 const args = process.argv.slice(2);
 const force = args.includes('--force');
-const names = args.filter((a) => a !== '--force');
+const reportOnly = args.includes('--report');
+const names = args.filter((a) => a !== '--force' && a !== '--report');
 const unknown = names.filter((n) => !MODULES.some((m) => m.name === n));
 if (unknown.length > 0) {
   console.error(`unknown module ${unknown.join(', ')}; modules: ${MODULES.map((m) => m.name).join(', ')}`);
   process.exit(2);
 }
 // Modules run in the order given, so the ones that matter most finish first.
-const selected = names.length === 0 ? MODULES : names.map((n) => MODULES.find((m) => m.name === n));
+const selected = reportOnly ? [] : names.length === 0 ? MODULES : names.map((n) => MODULES.find((m) => m.name === n));
 process.chdir(root);
 process.env.DETLAB_ENGINE_AUTO ??= 'wasm';
 mkdirSync(reports, { recursive: true });
@@ -67,7 +69,7 @@ for (const mod of selected) {
 const modules = MODULES.map((m) => ({ name: m.name, summary: summarizeModule(join(reports, `${m.name}.json`)) }));
 writeFileSync(join(root, 'docs', 'mutation.md'), renderMarkdown(modules, runs));
 for (const { name, summary } of modules) {
-  if (summary === undefined || !selected.some((m) => m.name === name)) continue;
+  if (summary === undefined || !(reportOnly || selected.some((m) => m.name === name))) continue;
   const t = summary.total;
   console.log(`\n${name}: ${score(t).toFixed(1)} % killed (${t.killed} killed, ${t.survived} survived, ${t.equivalent} equivalent)`);
   for (const f of summary.files) console.log(`  ${f.file}: ${score(f).toFixed(1)} % (${f.killed}/${f.killed + f.survived})`);

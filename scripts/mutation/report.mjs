@@ -79,6 +79,7 @@ This file is written by \`npm run mutation\`; the equivalent mutants and their r
 npm run mutation                      # every module, incremental: only mutants whose code or tests changed
 npm run mutation -- config sweep      # some modules
 npm run mutation -- --force eval      # rerun every mutant of a module
+npm run mutation -- --report          # only rewrite this file (after editing equivalent.mjs)
 \`\`\`
 
 It builds once per module in a sandbox (.stryker-tmp/), runs one mutant at a time under \`nice -n 15\`, and keeps
@@ -104,6 +105,12 @@ export function renderMarkdown(modules, runs) {
     for (const f of summary.files) out.push(`| ${f.file} | ${f.killed} | ${f.survived} | ${f.equivalent} | ${f.ignored} | ${pct(f)} | | | |`);
   }
   out.push('');
+  const notes = Object.entries(runs).filter(([, run]) => run.note !== undefined);
+  if (notes.length > 0) {
+    out.push('Notes:', '');
+    for (const [name, run] of notes) out.push(`- ${name}: ${run.note}`);
+    out.push('');
+  }
   out.push('## Surviving mutants', '');
   for (const { name, summary } of modules) {
     const survivors = summary?.files.flatMap((f) => f.survivors) ?? [];
