@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'work_dirs/', 'mlruns/', 'data/', '.venv/', 'native/build/', '.cache/'] },
+  { ignores: ['dist/', 'node_modules/', 'work_dirs/', 'mlruns/', 'data/', '.venv/', 'native/build/', '.cache/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -51,3 +51,19 @@ export function isUnder(key: string, prefix: string): boolean {
 export function dropOrigins(origins: OriginMap, prefix: string): void {
   for (const key of [...origins.keys()]) if (isUnder(key, prefix)) origins.delete(key);
 }
+
+/** After item `index` of the list at `list` is removed, the origins of the items behind it move down by one. */
+export function shiftListOrigins(origins: OriginMap, list: string, index: number): void {
+  const prefix = `${list}.`;
+  const moved: [string, Origin][] = [];
+  for (const [key, origin] of [...origins]) {
+    if (!key.startsWith(prefix)) continue;
+    const rest = key.slice(prefix.length);
+    const dot = rest.indexOf('.');
+    const item = Number(dot < 0 ? rest : rest.slice(0, dot));
+    if (item <= index) continue;
+    origins.delete(key);
+    moved.push([`${prefix}${item - 1}${dot < 0 ? '' : rest.slice(dot)}`, origin]);
+  }
+  for (const [key, origin] of moved) origins.set(key, origin);
+}

@@ -12,7 +12,7 @@ import { LineCounter } from 'yaml';
 import { closest } from './did_you_mean.js';
 import { ConfigError } from './errors.js';
 import type { Layer } from './merge.js';
-import { dropOrigins, pathKey, type Origin } from './origin.js';
+import { dropOrigins, pathKey, shiftListOrigins, type Origin } from './origin.js';
 import { parseYaml } from './parse_yaml.js';
 import { isMap, walkTree, type ConfigMap } from './tree.js';
 
@@ -101,8 +101,12 @@ function applyOne(layer: Layer, override: Override): void {
     if (!Number.isInteger(index) || index < 0 || index > container.length - (op === 'force' ? 0 : 1)) {
       fail(`${full}: list index out of range (the list has ${container.length} items)`);
     }
-    if (op === 'delete') container.splice(index, 1);
-    else container[index] = override.value;
+    if (op === 'delete') {
+      container.splice(index, 1);
+      shiftListOrigins(layer.origins, pathKey(path.slice(0, -1)), index);
+    } else {
+      container[index] = override.value;
+    }
   } else if (op === 'delete') {
     delete (container as ConfigMap)[last];
   } else {

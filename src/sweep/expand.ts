@@ -139,7 +139,7 @@ function* expansion(loaded: LoadedSpec, trials: Trial[]): Generator<void> {
     const stageSet = lastStage === '' ? [] : from(spec.stages[lastStage].set, ['stages', lastStage, 'set']);
     for (const [variant, overrides] of variants) {
       for (const point of points) {
-        const sources = [...common, ...stageSet, ...from(overrides, ['variants', variant ?? '']), ...Object.entries(point).map(([key, value]) => ({ key, value, at: [paramSection(spec, key), key] }))];
+        const sources = [...common, ...stageSet, ...from(overrides, ['variants', variant ?? '']), ...Object.entries(point).map(([key, value]) => ({ key, value, at: paramPath(spec, key) }))];
         // Params are named by their config path, without the override's +/++ prefix.
         const params = Object.fromEntries(Object.entries(point).map(([k, v]) => [k.replace(/^\+\+?/, ''), v]));
         make(lastStage, variant, params, seed, sources, upstream);
@@ -149,8 +149,10 @@ function* expansion(loaded: LoadedSpec, trials: Trial[]): Generator<void> {
   }
 }
 
-function paramSection(spec: LoadedSpec['spec'], key: string): string {
-  return Object.hasOwn(spec.grid, key) ? 'grid' : Object.hasOwn(spec.zip, key) ? 'zip' : 'random';
+/** Where the spec wrote a param (a random one sits under `random.params`). */
+function paramPath(spec: LoadedSpec['spec'], key: string): string[] {
+  if (Object.hasOwn(spec.grid, key)) return ['grid', key];
+  return Object.hasOwn(spec.zip, key) ? ['zip', key] : ['random', 'params', key];
 }
 
 /** The base config with the trial's overrides; an override the config rejects is reported at the spec line that wrote it. */

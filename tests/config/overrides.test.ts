@@ -47,6 +47,24 @@ test('++a.b=v adds or changes', () => {
   assert.equal(load('++extra=1').config.extra, 1);
 });
 
+test('++list.N=v with N the list length appends; past the end, or without ++, it is out of range', () => {
+  const { config, origins } = load('++model.sizes.3=4');
+  assert.deepEqual((config.model as { sizes: number[] }).sizes, [1, 2, 3, 4]);
+  assert.deepEqual(origins.get('model.sizes.3'), { kind: 'set', text: '++model.sizes.3=4' });
+  assert.deepEqual((load('++model.sizes.0=0').config.model as { sizes: number[] }).sizes, [0, 2, 3]);
+  for (const text of ['++model.sizes.4=4', '++model.sizes.-1=4', '+model.sizes.3=4', 'model.sizes.3=4']) {
+    assert.throws(() => load(text), (err: Error) => {
+      assert.equal(err.message, `--set ${text}: ${text.replace(/^\+*/, '').split('=')[0]}: list index out of range (the list has 3 items)`);
+      return true;
+    });
+  }
+});
+
+test('~list.N deletes the item and closes the gap', () => {
+  assert.deepEqual((load('~model.sizes.0').config.model as { sizes: number[] }).sizes, [2, 3]);
+  assert.throws(() => load('~model.sizes.3'), /model\.sizes\.3: list index out of range \(the list has 3 items\)/);
+});
+
 test('~a.b deletes, a missing key is an error, and a deletion takes no value', () => {
   assert.deepEqual(load('~model.head', '~name').config, { model: { sizes: [1, 2, 3] } });
   assert.throws(() => load('~model.hed'), /no key model\.hed in the config \(did you mean 'model\.head'\?\)/);
@@ -66,6 +84,48 @@ test('malformed overrides are clear errors', () => {
   assert.throws(() => parseOverride('a=[1, 2'), /the value is not valid YAML/);
   assert.throws(() => parseOverride('a=!tag 1'), /tag '!tag' is not allowed/);
   assert.throws(() => load('name.first=1'), /name is a string, not a map or list/);
+});
+
+test('messages name the full path where an override stops, and suggest only a near key', () => {
+  const { origins } = load('+model.neck.type=FPN');
+  assert.deepEqual(origins.get('model.neck'), { kind: 'set', text: '+model.neck.type=FPN' }, 'a map created on the way has the override as origin');
+  assert.deepEqual((load('++new.deep.key=1').config as { new: unknown }).new, { deep: { key: 1 } });
+  assert.throws(() => load('model.head.type.x=1'), /^ConfigError: --set model\.head\.type\.x=1: model\.head\.type is a string, not a map or list$/);
+  const nulled = writeTree({ 'n.yaml': 'x: null\ny: 1\n' });
+  assert.throws(() => loadConfig(join(nulled, 'n.yaml'), { overrides: ['x.y=1'] }), /x is a null, not a map or list$/);
+  assert.throws(() => load('~model.hed'), (err: Error) => {
+    assert.equal(err.message, "--set ~model.hed: no key model.hed in the config (did you mean 'model.head'?)");
+    return true;
+  });
+  assert.throws(() => load('zzzzzz=1'), (err: Error) => {
+    assert.equal(err.message, '--set zzzzzz=1: no key zzzzzz in the config; write +zzzzzz=1 to add a new key');
+    return true;
+  });
+});
+
+test('keys inherited from Object are not config keys, and an index is plain digits', () => {
+  assert.throws(() => load('model.constructor=1'), /no key model\.constructor in the config/);
+  assert.throws(() => load('model.toString.x=1'), /no key model\.toString in the config/);
+  const long = writeTree({ 'l.yaml': `sizes: [${Array.from({ length: 12 }, (_, i) => i).join(', ')}]\n` });
+  const loadLong = (o: string) => loadConfig(join(long, 'l.yaml'), { overrides: [o] }).config.sizes as number[];
+  assert.equal(loadLong('sizes.10=99')[10], 99);
+  assert.throws(() => loadLong('sizes.1e0=99'), /sizes\.1e0: list index out of range/);
+});
+
+test('a deleted key has no origin left; the items behind a deleted list item keep theirs', () => {
+  const before = load().origins;
+  const { config, origins } = load('~name', '~model.sizes.0');
+  assert.equal(config.name, undefined);
+  assert.equal(origins.get('name'), undefined);
+  assert.deepEqual([origins.get('model.sizes.0'), origins.get('model.sizes.1')], [before.get('model.sizes.1'), before.get('model.sizes.2')]);
+  assert.equal(origins.get('model.sizes.2'), undefined);
+  assert.deepEqual(origins.get('model.head.num_classes'), before.get('model.head.num_classes'));
+});
+
+test('parseOverride refuses __proto__ and an empty key', () => {
+  assert.throws(() => parseOverride('__proto__.polluted=1'), /^ConfigError: --set __proto__\.polluted=1: '__proto__' is not allowed as a key$/);
+  assert.throws(() => parseOverride('a.__proto__=1'), /'__proto__' is not allowed as a key/);
+  assert.throws(() => parseOverride('=1'), /^ConfigError: --set =1: '' is not a key path/);
 });
 
 test('parseOverride recognises the four forms', () => {

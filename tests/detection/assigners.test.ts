@@ -21,9 +21,57 @@ test('MaxIoU assigner: thresholds 0.5 / 0.4 and a low-quality match', () => {
   assert.deepEqual([...assignMaxIoU(priors, new Float32Array(0), RETINANET_ASSIGNER).gtInds], [0, 0, 0, 0, 0]);
 });
 
+test('MaxIoU assigner: negatives lie strictly below neg_iou_thr, so a prior exactly at it is ignored', () => {
+  const gts = Float32Array.of(0, 0, 10, 10);
+  const priors = Float32Array.of(
+    0, 0, 10, 10, // IoU 1 → positive
+    0, 0, 4, 10, // IoU 0.4 exactly → ignored (−1), as in mmdet
+    0, 0, 3.9, 10, // IoU 0.39 → negative
+    0, 0, 5, 10, // IoU 0.5 exactly → positive
+  );
+  assert.deepEqual([...assignMaxIoU(priors, gts, RETINANET_ASSIGNER).gtInds], [1, -1, 0, 1]);
+  // 0.4 has no float32 value; at a threshold IoUs can hit exactly (3/8) the prior on it is still not a negative.
+  const eighths = assignMaxIoU(Float32Array.of(0, 0, 10, 10, 0, 0, 3.75, 10, 0, 0, 3.7, 10), gts, { ...RETINANET_ASSIGNER, negIouThr: 0.375 });
+  assert.deepEqual([...eighths.gtInds], [1, -1, 0]);
+  assert.equal(eighths.maxOverlaps[1], 0.375);
+});
+
 test('MaxIoU assigner ignores priors inside an ignore region', () => {
   const r = assignMaxIoU(Float32Array.of(0, 0, 10, 10, 100, 100, 110, 110), Float32Array.of(0, 0, 10, 10), { ...RETINANET_ASSIGNER, ignoreIofThr: 0.5 }, Float32Array.of(95, 95, 120, 120));
   assert.deepEqual([...r.gtInds], [1, -1]);
+});
+
+test('MaxIoU assigner: ignore regions by IoF strictly above the threshold, for every ignore box, never a positive', () => {
+  const gts = Float32Array.of(0, 0, 10, 10);
+  const priors = Float32Array.of(
+    0, 0, 10, 10, // the gt itself → positive, though inside the first ignore box
+    300, 300, 310, 310, // outside both → negative
+    50, 50, 60, 60, // wholly inside the first ignore box (IoF 1, IoU 0.01) → ignored
+    100, 100, 110, 110, // half inside the second ignore box (IoF exactly 0.5) → stays negative
+    120, 200, 130, 210, // inside the second ignore box (IoF 1) → ignored
+    400, 400, 410, 410, // outside both → negative
+  );
+  const ignore = Float32Array.of(0, 0, 100, 100, 105, 100, 200, 300);
+  const r = assignMaxIoU(priors, gts, { ...RETINANET_ASSIGNER, ignoreIofThr: 0.5 }, ignore);
+  assert.deepEqual([...r.gtInds], [1, 0, -1, 0, -1, 0]);
+  assert.deepEqual([...assignMaxIoU(priors, gts, RETINANET_ASSIGNER, ignore).gtInds], [1, 0, 0, 0, 0, 0], 'ignore_iof_thr −1 disables ignoring');
+  assert.deepEqual([...assignMaxIoU(priors, gts, { ...RETINANET_ASSIGNER, ignoreIofThr: 0.5 }, new Float32Array(0)).gtInds], [1, 0, 0, 0, 0, 0]);
+});
+
+test('MaxIoU assigner: a prior tied between two gts goes to the first; min_pos_iou gates low-quality matches inclusively', () => {
+  const gts = Float32Array.of(0, 0, 10, 10, 5, 0, 15, 10);
+  // IoU 1/3 with each gt; without low-quality matching it is ignored, its best gt being the first.
+  const tied = Float32Array.of(0, 0, 15, 10, 100, 100, 110, 110);
+  const strict = assignMaxIoU(tied, gts, { ...RETINANET_ASSIGNER, negIouThr: 0.3, posIouThr: 0.3, matchLowQuality: false });
+  assert.deepEqual([...strict.gtInds], [1, 0]);
+  // A gt whose best IoU is 1/3 claims that prior at min_pos_iou 1/3 (float32 IoU) and not above it.
+  const lone = Float32Array.of(0, 0, 10, 10);
+  const third = Float32Array.of(0, 0, 30, 10);
+  const atMin = assignMaxIoU(third, lone, { ...RETINANET_ASSIGNER, minPosIou: Math.fround(1 / 3) });
+  assert.deepEqual([...atMin.gtInds], [1]);
+  assert.deepEqual([...assignMaxIoU(third, lone, { ...RETINANET_ASSIGNER, minPosIou: 0.34 }).gtInds], [0]);
+  assert.throws(() => assignMaxIoU(third.subarray(0, 3), lone, RETINANET_ASSIGNER), /^Error: assignMaxIoU priors: length 3 is not a multiple of 4$/);
+  assert.throws(() => assignMaxIoU(third, lone.subarray(0, 2), RETINANET_ASSIGNER), /^Error: assignMaxIoU gts: length 2 is not a multiple of 4$/);
 });
 
 test('ATSS assigner: top-k per level, mean + std threshold, centre inside', () => {

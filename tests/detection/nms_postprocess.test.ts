@@ -21,6 +21,27 @@ test('batched NMS never suppresses across classes', () => {
   assert.deepEqual(batchedNms(boxes, Float32Array.of(0.5, 0.8, 0.7, 0.6), Int32Array.of(0, 1, 0, 0), 0.5), [1, 2, 3]);
 });
 
+test('NMS keeps equal scores in index order; batched NMS of nothing keeps nothing', () => {
+  const tied = Float32Array.of(0.5, 0.5, 0.5, 0.5);
+  assert.deepEqual(nms(boxes, tied, 0.5), [0, 3]);
+  assert.deepEqual(nms(boxes, tied, 0.9), [0, 1, 2, 3]);
+  assert.deepEqual(nms(new Float32Array(0), new Float32Array(0), 0.5), []);
+  assert.deepEqual(batchedNms(new Float32Array(0), new Float32Array(0), new Int32Array(0), 0.5), []);
+});
+
+test('batched NMS keeps classes apart even at IoU threshold 0 and for boxes touching the largest coordinate', () => {
+  const same = Float32Array.of(0, 0, 10, 10, 0, 0, 10, 10, 0.5, 0.5, 10, 10);
+  assert.deepEqual(batchedNms(same, Float32Array.of(0.9, 0.8, 0.7), Int32Array.of(0, 1, 2), 0), [0, 1, 2]);
+  assert.deepEqual(batchedNms(same, Float32Array.of(0.9, 0.8, 0.7), Int32Array.of(0, 1, 1), 0), [0, 1]);
+});
+
+test('NMS inputs of mismatched lengths are errors naming both lengths', () => {
+  assert.throws(() => nms(boxes, Float32Array.of(0.9), 0.5), /^Error: nms: 4 boxes but 1 scores$/);
+  assert.throws(() => nms(boxes.subarray(0, 6), scores, 0.5), /^Error: nms boxes: length 6 is not a multiple of 4$/);
+  assert.throws(() => batchedNms(boxes, scores, Int32Array.of(0, 1), 0.5), /^Error: batchedNms: 4 boxes but 2 labels$/);
+  assert.throws(() => batchedNms(boxes.subarray(0, 5), scores, Int32Array.of(0), 0.5), /^Error: batchedNms boxes: length 5 is not a multiple of 4$/);
+});
+
 const meta: ImageMeta = {
   imageId: 7, fileName: 'x.png', originalShape: [100, 200], imgShape: [50, 100], padShape: [64, 128], scaleFactor: [0.5, 0.5], flip: false,
 };

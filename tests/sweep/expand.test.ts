@@ -22,6 +22,18 @@ function withSpec<T>(text: string, fn: (file: string) => T): T {
 
 const expand = (text: string) => withSpec(text, (file) => expandSpec(loadSpec(file)));
 
+/** The ConfigError expanding the spec raises, its file written SPEC. */
+const message = (text: string): string =>
+  withSpec(text, (file) => {
+    try {
+      expandSpec(loadSpec(file));
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.message.replace(file, 'SPEC');
+    }
+    return assert.fail('no error');
+  });
+
 test('value helpers: log2, log10, range, linspace', () => {
   assert.deepEqual(expandValues({ log2: [-2, 2] }), [0.25, 0.5, 1, 2, 4]);
   assert.deepEqual(expandValues({ log10: [-3, -1] }), [0.001, 0.01, 0.1]);
@@ -115,16 +127,6 @@ seeds: [0, 1]
 });
 
 test('spec errors name file:line', () => {
-  const message = (text: string): string =>
-    withSpec(text, (file) => {
-      try {
-        expandSpec(loadSpec(file));
-      } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.message.replace(file, 'SPEC');
-      }
-      return assert.fail('no error');
-    });
   assert.match(message('grid:\n  optimizer.lr: 0.01\n'), /^SPEC:3: grid\.optimizer\.lr: expected a list of values, or a helper/);
   assert.match(message('mode: biggest\n'), /^SPEC:2: mode: must be equal to one of the allowed values/);
   assert.match(message("name: '..'\n"), /^SPEC:2: name: must match pattern/, 'a name that would put the sweep outside sweeps/');
@@ -139,4 +141,39 @@ test('set: deletes a key written ~a.b, adds one written +a.b', () => {
   assert.equal((trial.config.data as Record<string, unknown>).val, undefined);
   assert.ok((trial.config.data as Record<string, unknown>).train !== undefined);
   assert.deepEqual((trial.config.model as { backbone: { init: unknown } }).backbone.init, { checkpoint: 'w.safetensors' });
+});
+
+test('an override a trial config rejects is reported at the spec line that wrote it, wherever it was written', () => {
+  const noKey = (line: number, key: string) => new RegExp(`^SPEC:${line}: ${key.replaceAll('.', '\\.')}: no key `);
+  assert.match(message('set:\n  model.head.num_clases: 3\n'), noKey(3, 'model.head.num_clases'));
+  assert.match(message('variants:\n  wide:\n    model.head.feat_chanels: 24\n'), noKey(4, 'model.head.feat_chanels'));
+  assert.match(message('zip:\n  optimizer.lrr: [0.1, 0.2]\n'), noKey(3, 'optimizer.lrr'));
+  assert.match(message('random:\n  trials: 2\n  seed: 1\n  params:\n    optimizer.lrr: { uniform: [0.1, 0.2] }\n'), noKey(6, 'optimizer.lrr'));
+  assert.match(message('stages:\n  a:\n    set:\n      train.max_iter: 2\n  b: {}\n'), noKey(5, 'train.max_iter'));
+  assert.match(message('stages:\n  a: {}\n  b: {}\n  c:\n    set:\n      train.max_iter: 2\n'), noKey(7, 'train.max_iter'));
+});
+
+test('three stages chain per seed; a reference inside a list is replaced; variants giving one config are one trial', () => {
+  const trials = expand(`stages:
+  a: { set: { train.max_iters: 2 } }
+  b: { set: { train.max_iters: 3, +refs: ['\${stages.a.checkpoint}', plain] } }
+  c: { set: { +from_b: '\${stages.b.checkpoint}' } }
+variants:
+  base: {}
+  same: { optimizer.lr: 0.01 }
+seeds: [0]
+`);
+  assert.deepEqual(trials.map((t) => t.stage), ['a', 'b', 'c']);
+  const [a, b, c] = trials;
+  assert.deepEqual(b.needs, { a: a.id });
+  assert.deepEqual(b.config.refs, [`@stage:${a.id}:checkpoint@`, 'plain']);
+  assert.deepEqual(c.needs, { b: b.id });
+  assert.equal(c.config.from_b, `@stage:${b.id}:checkpoint@`);
+  assert.equal(c.variant, 'base', 'the variant that sets the base value again is the same trial');
+});
+
+test('params are named by their config path, without the + or ++ of the override', () => {
+  const trials = expand('grid:\n  +model.extra: [1, 2]\n  ++optimizer.lr: [0.5]\n');
+  assert.deepEqual(trials.map((t) => t.params), [{ 'model.extra': 1, 'optimizer.lr': 0.5 }, { 'model.extra': 2, 'optimizer.lr': 0.5 }]);
+  assert.deepEqual(trials.map((t) => (t.config.model as { extra: number }).extra), [1, 2]);
 });

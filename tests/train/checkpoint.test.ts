@@ -48,3 +48,44 @@ test('checkpoints round-trip tensors and state; half-written ones are never list
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('pruning: keep 0 keeps every checkpoint, keep k the newest k; best and half-written ones are never pruned', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-ckpt-'));
+  try {
+    const w = tf.tensor1d([1, 2]);
+    for (const iter of [5, 10, 15, 20]) saveCheckpoint(dir, `iter_${String(iter).padStart(6, '0')}`, new Map([['model/w', w]]), state(iter));
+    saveCheckpoint(dir, 'best', new Map([['model/w', w]]), state(10));
+    mkdirSync(join(dir, 'iter_000025'));
+    const names = () => readdirSync(dir).sort();
+    const all = ['best', 'iter_000005', 'iter_000010', 'iter_000015', 'iter_000020', 'iter_000025'];
+    assert.deepEqual(pruneCheckpoints(dir, 0), []);
+    assert.deepEqual(names(), all);
+    assert.deepEqual(pruneCheckpoints(dir, 4), []);
+    assert.deepEqual(pruneCheckpoints(dir, 9), []);
+    assert.deepEqual(names(), all);
+    assert.deepEqual(pruneCheckpoints(dir, 3), ['iter_000005']);
+    assert.deepEqual(pruneCheckpoints(dir, 1), ['iter_000010', 'iter_000015']);
+    assert.deepEqual(names(), ['best', 'iter_000020', 'iter_000025']);
+    assert.equal(latestCheckpoint(dir), join(dir, 'iter_000020'));
+    assert.deepEqual(pruneCheckpoints(join(dir, 'missing'), 1), []);
+    tf.dispose(w);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint of another format is refused with its path and both formats', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-ckpt-'));
+  try {
+    const w = tf.tensor1d([1]);
+    const saved = saveCheckpoint(dir, 'iter_000001', new Map([['model/w', w]]), { ...state(1), format: 'detlab-checkpoint/0' as typeof CHECKPOINT_FORMAT });
+    assert.throws(() => loadCheckpoint(saved), (err: Error) => {
+      assert.equal(err.message, `${join(saved, 'state.json')}: format 'detlab-checkpoint/0', expected 'detlab-checkpoint/1'`);
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir), ['iter_000001'], 'no temporary directory is left behind');
+    tf.dispose(w);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

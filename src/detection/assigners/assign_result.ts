@@ -9,13 +9,6 @@ export interface AssignResult {
   maxOverlaps: Float32Array;
 }
 
-/** Indices of positive priors. */
-export function positiveIndices(result: AssignResult): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < result.gtInds.length; i++) if (result.gtInds[i] > 0) out.push(i);
-  return out;
-}
-
 /**
  * Marks priors whose intersection-over-own-area with an ignore box exceeds
  * `thr` as ignored (mmdet's `ignore_iof_thr`); only touches non-positives.
