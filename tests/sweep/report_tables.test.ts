@@ -103,3 +103,20 @@ test('parent run metrics: <row>/<metric>/{mean, std, n, delta, ci_low, ci_high, 
   assert.equal(Object.keys(m).filter((k) => k.startsWith('baseline/')).length, 7 * 3, 'the baseline: mean, std and n only');
   assert.equal(Object.keys(m).filter((k) => k.startsWith('lgd/')).length, 7 * 7);
 });
+
+test("a stat pycocotools reports as −1 (no such objects in the val set) is a blank cell, not −100 %", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'detlab-report-nodata-'));
+  try {
+    const state = sweep(dir, 0.05);
+    for (const t of state.trials) t.metrics!.bbox_mAP_l = -1;
+    const lines = resultsMarkdown(state).split('\n').filter((l) => l.startsWith('| baseline') || l.startsWith('| lgd'));
+    assert.equal(lines.length, 2);
+    for (const line of lines) {
+      const cells = line.split('|').map((c) => c.trim());
+      assert.equal(cells[8], '—', line);
+      assert.ok(!line.includes('-100'), line);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
