@@ -76,8 +76,10 @@ describe('sweep report with the trials on other machines', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /note:/);
     const html = readFileSync(join(sweepDir, 'report.html'), 'utf8');
-    const chart = /<svg[^>]*aria-label="training loss \(mean over seeds\)"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
-    assert.equal(chart.match(/<polyline/g)?.length, 2, 'one curve per learning rate');
+    const chart = /<svg[^>]*aria-label="loss \(mean over seeds[^"]*"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    // Each learning rate: its smoothed curve, and the raw mean faint behind it.
+    assert.equal(chart.match(/<g class="series raw"/g)?.length, 2, 'one raw curve per learning rate');
+    assert.equal(chart.match(/<polyline/g)?.length, 4, 'and one smoothed curve each');
     assert.match(readFileSync(join(sweepDir, 'results.md'), 'utf8'), /\| 0\.02 \| 2\/2 \|/);
   });
 
