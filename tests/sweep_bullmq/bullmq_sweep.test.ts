@@ -155,7 +155,7 @@ describe('sweep run --executor bullmq', { timeout: 290_000 }, () => {
     // draws the training curves from the trials' MLflow runs, and comes out as the sweep wrote it.
     const sweepDir = join(root, 'queued');
     const written = readFileSync(join(sweepDir, 'report.html'), 'utf8');
-    assert.match(written, /aria-label="training loss \(mean over seeds\)"/);
+    assert.match(written, /aria-label="loss(_det)? \(mean over seeds, smoothed/);
     renameSync(join(sweepDir, 'trials'), join(root, 'queued-trials-elsewhere'));
     const report = startDetlab(['sweep', 'report', sweepDir], { cwd: root, env: { MLFLOW_TRACKING_URI: join(root, 'nowhere') }, log: join(root, 'queued-report.log') });
     assert.equal(await exitWithin(report, 30_000), 0, readLog(report.log));

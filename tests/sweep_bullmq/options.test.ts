@@ -50,7 +50,7 @@ describe('bullmq executor options', () => {
     assert.equal(queueExecutor(undefined, undefined, SPEC), undefined);
     assert.equal(queueExecutor('local', undefined, SPEC), undefined);
     assert.equal(queueExecutor('bullmq', 'redis://127.0.0.1:6379', SPEC)?.name, 'bullmq');
-    assert.throws(() => queueExecutor('bullmq', undefined, SPEC), /needs --redis/);
+    assert.throws(() => queueExecutor('bullmq', undefined, SPEC), /needs the Redis server the workers listen to: set REDIS_URL=redis:\/\/HOST:PORT \(kept off the command line\) or pass --redis/);
     assert.throws(() => queueExecutor(undefined, 'redis://h:1', SPEC), /--redis goes with --executor bullmq/);
     assert.throws(() => queueExecutor('celery', 'redis://h:1', SPEC), /expected one of local, bullmq, got 'celery'/);
   });
