@@ -29,9 +29,9 @@ export interface ResolvedRun {
   forkedFrom?: string;
 }
 
-/** What a resume may change and still continue the same run: a longer schedule (train.max_iters raised). */
+/** What a resume may change and still continue the same run: the schedule's length (extend_run.ts extends it, and refuses a shorter one with its own message). */
 function resumable(d: ConfigDifference): boolean {
-  return d.path === 'train.max_iters' && typeof d.a === 'number' && typeof d.b === 'number' && d.b > d.a;
+  return d.path === 'train.max_iters' && typeof d.a === 'number' && typeof d.b === 'number';
 }
 
 /** The differences between a run's recorded config and the config it is resumed with that a resume cannot honour. */
