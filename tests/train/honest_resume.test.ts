@@ -51,11 +51,11 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test('resumeChanges lets only a raised train.max_iters through', () => {
+test('resumeChanges lets only train.max_iters through (extend_run extends it or refuses a shorter one)', () => {
   const recorded = { train: { max_iters: 6, log_interval: 1 }, optimizer: { lr: 0.01 } };
   assert.deepEqual(resumeChanges(recorded, { train: { max_iters: 12, log_interval: 1 }, optimizer: { lr: 0.01 } }), []);
-  assert.deepEqual(resumeChanges(recorded, { train: { max_iters: 4, log_interval: 1 }, optimizer: { lr: 0.5 } }), [
-    { path: 'train.max_iters', a: 6, b: 4 },
+  assert.deepEqual(resumeChanges(recorded, { train: { max_iters: 4, log_interval: 2 }, optimizer: { lr: 0.5 } }), [
+    { path: 'train.log_interval', a: 1, b: 2 },
     { path: 'optimizer.lr', a: 0.01, b: 0.5 },
   ]);
 });
