@@ -38,6 +38,8 @@ export interface TeacherScoring {
   hasTeacher(): boolean;
   /** Each teacher's detections on a batch (its ground truth included), by metric prefix. */
   predictTeachers(batch: Batch): Record<string, DetectionResult[]>;
+  /** `predict` and `predictTeachers` on a batch, sharing one backbone and neck pass. */
+  predictWithTeachers(batch: Batch): { student: DetectionResult[]; teachers: Record<string, DetectionResult[]> };
 }
 
 export function scoresTeachers(model: unknown): model is TeacherScoring {

@@ -1,16 +1,28 @@
-/** A checkpoint named on the command line (a checkpoint directory or a .safetensors file) loaded into a detector. */
+/** A checkpoint named by the user (a checkpoint directory or a .safetensors file) read for its model weights. */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../config/errors.js';
+import type { Tensor } from '../engine/tf.js';
 import type { Module } from './module.js';
 import { readSafetensors } from './safetensors.js';
-import { loadModelTensors } from './model_weights.js';
+import { loadModelTensors, modelState } from './model_weights.js';
 
-/** The weights file of `checkpoint`: its tensors.safetensors for a directory, else the file itself. */
-export function checkpointFile(checkpoint: string): string {
+/** The weights file of `checkpoint`: its tensors.safetensors for a directory, else the file itself; `what` names the option in the error. */
+export function checkpointFile(checkpoint: string, what = '--checkpoint'): string {
   const file = existsSync(checkpoint) && statSync(checkpoint).isDirectory() ? join(checkpoint, 'tensors.safetensors') : checkpoint;
-  if (!existsSync(file)) throw new UserError(`--checkpoint ${checkpoint}: no such checkpoint (expected a checkpoint directory or a .safetensors file)`);
+  if (!existsSync(file)) throw new UserError(`${what} ${checkpoint}: no such checkpoint (expected a checkpoint directory or a .safetensors file)`);
   return file;
+}
+
+/** Calls `use` with the model tensors of `checkpoint` (keys without the `model/` prefix) and the file read; disposes them after. */
+export function withModelWeights<T>(checkpoint: string, what: string, use: (state: Map<string, Tensor>, file: string) => T): T {
+  const file = checkpointFile(checkpoint, what);
+  const { tensors } = readSafetensors(file);
+  try {
+    return use(modelState(tensors), file);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
 }
 
 /** Loads the model weights of `checkpoint` into `model`; returns the file read. */

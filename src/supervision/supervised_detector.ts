@@ -6,54 +6,42 @@
  */
 import type { Batch } from '../data/types.js';
 import type { DenseHead } from '../detection/heads/dense_head.js';
-import { groundTruth, SingleStageDetector } from '../detection/single_stage_detector.js';
+import { groundTruth, SingleStageDetector, type DetectorFeatures } from '../detection/single_stage_detector.js';
 import type { DetectionResult, IterationInfo, LossTerms, TeacherScoring } from '../detection/types.js';
 import type { Backbone, Neck } from '../nn/backbone.js';
-import { Module } from '../nn/module.js';
 import type { PhaseSpec } from '../train/phases.js';
 import type { DeclaredOptimizer } from '../train/types.js';
 import type { Supervisor, SupervisorFactory } from './supervisor.js';
-import { SupervisorTerms } from './supervisor_terms.js';
-
-class SupervisorModules extends Module {
-  add(name: string, m: Module): void {
-    this.child(name, m);
-  }
-}
+import { SupervisorModules } from './supervisor_modules.js';
 
 export class SupervisedDetector extends SingleStageDetector implements TeacherScoring {
   readonly supervisors: Supervisor[];
+  private readonly held: SupervisorModules<Supervisor>;
 
   constructor(backbone: Backbone, neck: Neck | undefined, head: DenseHead, factories: readonly SupervisorFactory[], where = 'model') {
     super(backbone, neck, head, where);
-    const holder = this.child('supervisors', new SupervisorModules());
-    this.supervisors = factories.map((f, i) => {
-      const s = f.attach({ backbone, neck, head, prefix: `supervisors.${i}`, where: `${where}.supervisors[${i}]` });
-      holder.add(String(i), s.module);
-      return s;
-    });
+    this.held = this.child('supervisors', new SupervisorModules(factories.length, (i) => factories[i].attach({ backbone, neck, head, prefix: `supervisors.${i}`, where: `${where}.supervisors[${i}]` })));
+    this.supervisors = this.held.list;
   }
-
-  private readonly terms = new SupervisorTerms();
 
   override forwardTrain(batch: Batch, info: IterationInfo): LossTerms {
     const { losses, features, headOutputs } = this.forwardTrainDetailed(batch);
     const out: LossTerms = { ...losses };
     const gt = groundTruth(batch);
-    this.supervisors.forEach((s, i) => this.terms.add(out, s.losses({ batch, gt, info, features, headOutputs, head: this.head }), i));
+    this.supervisors.forEach((s, i) => this.held.addTerms(out, s.losses({ batch, gt, info, features, headOutputs, head: this.head }), i));
     return out;
   }
 
   auxiliaryTermOwner(term: string): string | undefined {
-    return this.terms.owner(term);
+    return this.held.owner(term);
   }
 
   trainingPhases(): PhaseSpec[] {
-    return this.supervisors.flatMap((s) => s.trainingPhases());
+    return this.held.phases();
   }
 
   trainingOptimizers(): DeclaredOptimizer[] {
-    return this.supervisors.flatMap((s) => s.trainingOptimizers());
+    return this.held.optimizers();
   }
 
   /** Whether some supervisor has a teacher whose detections can be scored. */
@@ -66,9 +54,17 @@ export class SupervisedDetector extends SingleStageDetector implements TeacherSc
    * prefix: `teacher` when one supervisor has a teacher, else `teacher_<label>`.
    */
   predictTeachers(batch: Batch): Record<string, DetectionResult[]> {
-    const withTeacher = this.supervisors.filter((s) => s.teacherPredict !== undefined);
-    if (withTeacher.length === 0) return {};
+    return this.teachersOn(batch, this.extractFeatures(batch.images));
+  }
+
+  /** The student's detections and the teachers', from one backbone and neck pass. */
+  predictWithTeachers(batch: Batch): { student: DetectionResult[]; teachers: Record<string, DetectionResult[]> } {
     const features = this.extractFeatures(batch.images);
+    return { student: this.head.predict(this.head.forwardFeatures(features), batch.metas), teachers: this.teachersOn(batch, features) };
+  }
+
+  private teachersOn(batch: Batch, features: DetectorFeatures): Record<string, DetectionResult[]> {
+    const withTeacher = this.supervisors.filter((s) => s.teacherPredict !== undefined);
     const gt = groundTruth(batch);
     const out: Record<string, DetectionResult[]> = {};
     for (const s of withTeacher) out[withTeacher.length === 1 ? 'teacher' : `teacher_${s.label}`] = s.teacherPredict!(batch, gt, features);

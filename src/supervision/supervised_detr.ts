@@ -15,7 +15,7 @@ import type { Backbone, Neck } from '../nn/backbone.js';
 import { Module } from '../nn/module.js';
 import type { PhaseSpec } from '../train/phases.js';
 import type { DeclaredOptimizer } from '../train/types.js';
-import { SupervisorTerms } from './supervisor_terms.js';
+import { SupervisorModules } from './supervisor_modules.js';
 
 export interface FeatureSupervisorHost {
   readonly backbone: Backbone;
@@ -45,43 +45,32 @@ export function isFeatureSupervisorFactory(x: unknown): x is FeatureSupervisorFa
   return typeof x === 'object' && x !== null && typeof (x as FeatureSupervisorFactory).attachToFeatures === 'function';
 }
 
-class SupervisorModules extends Module {
-  add(name: string, m: Module): void {
-    this.child(name, m);
-  }
-}
-
 export class SupervisedDETR extends DETR {
   readonly supervisors: FeatureSupervisor[];
+  private readonly held: SupervisorModules<FeatureSupervisor>;
 
   constructor(backbone: Backbone, neck: Neck, head: DETRHead, factories: readonly FeatureSupervisorFactory[], where = 'model') {
     super(backbone, neck, head, where);
-    const holder = this.child('supervisors', new SupervisorModules());
-    this.supervisors = factories.map((f, i) => {
-      const s = f.attachToFeatures({ backbone, neck, prefix: `supervisors.${i}`, where: `${where}.supervisors[${i}]` });
-      holder.add(String(i), s.module);
-      return s;
-    });
+    this.held = this.child('supervisors', new SupervisorModules(factories.length, (i) => factories[i].attachToFeatures({ backbone, neck, prefix: `supervisors.${i}`, where: `${where}.supervisors[${i}]` })));
+    this.supervisors = this.held.list;
   }
-
-  private readonly terms = new SupervisorTerms();
 
   override forwardTrain(batch: Batch, info: IterationInfo): LossTerms {
     const { losses, features } = this.forwardTrainDetailed(batch);
     const out: LossTerms = { ...losses };
-    this.supervisors.forEach((s, i) => this.terms.add(out, s.losses({ batch, info, features }), i));
+    this.supervisors.forEach((s, i) => this.held.addTerms(out, s.losses({ batch, info, features }), i));
     return out;
   }
 
   auxiliaryTermOwner(term: string): string | undefined {
-    return this.terms.owner(term);
+    return this.held.owner(term);
   }
 
   trainingPhases(): PhaseSpec[] {
-    return this.supervisors.flatMap((s) => s.trainingPhases());
+    return this.held.phases();
   }
 
   trainingOptimizers(): DeclaredOptimizer[] {
-    return this.supervisors.flatMap((s) => s.trainingOptimizers());
+    return this.held.optimizers();
   }
 }

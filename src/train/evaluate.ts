@@ -48,7 +48,7 @@ export async function evaluateDetector(model: Detector, batches: AsyncIterable<B
   const detections: CocoResult[] = [];
   const progress = new CountProgress('eval', dataset.length, options.progressOut);
   const teacherDetections = new Map<string, CocoResult[]>();
-  const scoreTeachers = options.teachers === true && scoresTeachers(model);
+  const withTeachers = options.teachers === true && scoresTeachers(model) ? model : undefined;
   const collect = (into: CocoResult[], results: readonly DetectionResult[]): void => {
     for (const r of results) {
       for (let i = 0; i < r.scores.length; i++) {
@@ -60,9 +60,12 @@ export async function evaluateDetector(model: Detector, batches: AsyncIterable<B
   for await (const batch of batches) {
     await yieldToEventLoop();
     try {
-      collect(detections, inScope(() => model.predict(batch.images, batch.metas)));
-      if (scoreTeachers) {
-        for (const [prefix, results] of Object.entries(inScope(() => model.predictTeachers(batch)))) {
+      if (withTeachers === undefined) {
+        collect(detections, inScope(() => model.predict(batch.images, batch.metas)));
+      } else {
+        const { student, teachers } = inScope(() => withTeachers.predictWithTeachers(batch));
+        collect(detections, student);
+        for (const [prefix, results] of Object.entries(teachers)) {
           if (!teacherDetections.has(prefix)) teacherDetections.set(prefix, []);
           collect(teacherDetections.get(prefix)!, results);
         }

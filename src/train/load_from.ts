@@ -8,7 +8,7 @@
  */
 import { UserError } from '../config/errors.js';
 import type { Module } from '../nn/module.js';
-import { withModelWeights } from './model_weights.js';
+import { withModelWeights } from '../nn/checkpoint_weights.js';
 
 /** Loads the weights; `where` names the config place (file:line) in messages. Returns a one-line summary. */
 export function loadFrom(model: Module, path: string, where: string): string {

@@ -78,15 +78,15 @@ export class Runner<B> implements RunControl {
         const info = { iter: this.iter, maxIters: this.maxIters };
         for (const line of this.o.phases.changesAt(info.iter)) this.print(`iteration ${info.iter + 1}: ${line}`);
         await this.hooks.call('beforeStep', this, info);
-        const loadStart = performance.now();
+        const t0 = performance.now();
         const batch = await this.o.data.next();
-        const loadMs = performance.now() - loadStart;
         let result;
-        let t0 = performance.now();
+        // A hook's own work on the batch (diagnostics) is not the step's time.
+        let hookMs = 0;
         try {
+          const h0 = performance.now();
           await this.hooks.call('beforeTrainStep', this, info, batch);
-          // A hook's own work (diagnostics) is not the step's time.
-          t0 = performance.now() - loadMs;
+          hookMs = performance.now() - h0;
           result = trainStep(this.model, batch, info, this.trainable, this.o.optimizers, this.o.phases);
         } finally {
           disposeTensorsIn(batch);
@@ -96,7 +96,7 @@ export class Runner<B> implements RunControl {
           checkedTerms = true;
         }
         this.iter += 1;
-        const seconds = (performance.now() - t0) / 1000;
+        const seconds = (performance.now() - t0 - hookMs) / 1000;
         await this.hooks.call('afterStep', this, { step: this.iter, result, seconds, images: this.o.data.batchSize });
       }
       if (this.stopRequested && this.iter < this.maxIters) {

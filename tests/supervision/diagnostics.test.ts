@@ -121,7 +121,7 @@ test('teacher scoring: a teacher fed the ground truth scores AP 1 beside an untr
   const batch = drawnBatch();
   const asDetections = (b: Batch): DetectionResult[] => b.boxes.map((boxes, i) => ({ imageId: b.metas[i].imageId, boxes, scores: new Float32Array(b.labels[i].length).fill(1), labels: b.labels[i] }));
   const farOff = (b: Batch): DetectionResult[] => b.metas.map((m) => ({ imageId: m.imageId, boxes: Float32Array.of(0, 0, 4, 4), scores: Float32Array.of(0.9), labels: Int32Array.of(0) }));
-  const model = { predict: (_: unknown, metas: unknown[]) => farOff({ ...batch, metas } as Batch), hasTeacher: () => true, predictTeachers: (b: Batch) => ({ teacher: asDetections(b) }) } as unknown as Detector;
+  const model = { predict: (_: unknown, metas: unknown[]) => farOff({ ...batch, metas } as Batch), hasTeacher: () => true, predictTeachers: (b: Batch) => ({ teacher: asDetections(b) }), predictWithTeachers: (b: Batch) => ({ student: farOff(b), teachers: { teacher: asDetections(b) } }) } as unknown as Detector;
   const images = batch.metas.map((m) => ({ id: m.imageId, file_name: m.fileName, width: 64, height: 64 }));
   const annotations = batch.boxes.flatMap((bs, i) => Array.from(batch.labels[i]).map((l, k) => {
     const [x1, y1, x2, y2] = bs.subarray(4 * k, 4 * k + 4);

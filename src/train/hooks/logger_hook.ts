@@ -15,9 +15,10 @@ import { hasAuxiliaryTerms } from '../types.js';
 /** `loss_det` and `loss/<owner>/<term>` for each auxiliary term (see AuxiliaryTermOwners). */
 function ownLoss(model: unknown, terms: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
+  const owners = hasAuxiliaryTerms(model) ? model : undefined;
   let own = 0;
   for (const [name, v] of Object.entries(terms)) {
-    const owner = hasAuxiliaryTerms(model) ? model.auxiliaryTermOwner(name) : undefined;
+    const owner = owners?.auxiliaryTermOwner(name);
     if (owner === undefined) own += v;
     else out[`loss/${owner}/${name}`] = v;
   }
