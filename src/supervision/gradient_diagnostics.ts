@@ -20,6 +20,7 @@ import type { DenseHead } from '../detection/heads/dense_head.js';
 import type { Neck } from '../nn/backbone.js';
 import type { DiagnosticTap } from '../train/train.section.js';
 import type { Supervisor } from './supervisor.js';
+import { uniqueLabels } from './supervisor_modules.js';
 
 /** What the diagnostics read of a supervised detector (SupervisedDetector is one). */
 export interface DiagnosedModel {
@@ -86,12 +87,4 @@ function norm(levels: Tensor[]): number {
 
 function dot(a: Tensor[], b: Tensor[]): number {
   return tf.addN(a.map((t, i) => tf.sum(tf.mul(t, b[i])))).dataSync()[0];
-}
-
-/** Labels as given, numbered (`lgd`, `lgd_1`) only where two supervisors share one. */
-export function uniqueLabels(labels: readonly string[]): string[] {
-  return labels.map((l, i) => {
-    const before = labels.slice(0, i).filter((x) => x === l).length;
-    return before === 0 ? l : `${l}_${before}`;
-  });
 }

@@ -31,6 +31,7 @@ export interface FeatureTrainingContext {
 }
 
 export interface FeatureSupervisor {
+  readonly label: string;
   readonly module: Module;
   losses(ctx: FeatureTrainingContext): LossTerms;
   trainingPhases(): PhaseSpec[];

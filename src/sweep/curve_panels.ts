@@ -1,7 +1,7 @@
 /**
  * The training-curve panels of the sweep report, one per quantity so that
  * each keeps its own scale: the detection loss (`loss_det`; `loss` for runs
- * logged before it existed), each auxiliary loss (`loss/<owner>/<term>`),
+ * logged before it existed), each auxiliary loss (`loss_aux/<owner>/<term>`),
  * then, per family of other namespaced metrics the trials logged (`teacher/…`,
  * `diag/…`), one panel per metric. Nothing is listed by name beyond the
  * losses: a family appears when some trial logged it. Bookkeeping families
@@ -12,7 +12,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMetricsLines } from '../train/metrics_log.js';
-import type { Curves } from './remote_curves.js';
 import { rowLabel, type ResultRow } from './results.js';
 import { mean } from './stats.js';
 import { escapeXml } from '../vis/svg_text.js';
@@ -34,20 +33,25 @@ export function smooth(ys: readonly number[], weight = SMOOTHING): number[] {
   });
 }
 
-type Points = Map<string, Array<{ step: number; value: number }>>;
+/** A run's [step, value] points, by metric. */
+export type Points = Map<string, Array<{ step: number; value: number }>>;
 
-/** Each trial's points by metric: from its metrics.jsonl when this machine has it, else its remote loss curve. */
+/** Per trial id, the points of every metric the report draws. */
+export type Curves = Map<string, Points>;
+
+/** Whether a metric can be drawn as a training curve: the losses and namespaced families other than bookkeeping. */
+export function drawnMetric(m: string): boolean {
+  return m === 'loss' || m === 'loss_det' || (m.includes('/') && !NOT_DRAWN.has(m.split('/')[0]));
+}
+
+/** Each trial's points by metric: from its metrics.jsonl when this machine has it, else its MLflow run's (`remote`). */
 function trialPoints(t: TrialRecord, remote: Curves): Points {
   const out: Points = new Map();
   const file = t.runDir === undefined ? undefined : join(t.runDir, 'metrics.jsonl');
-  if (file === undefined || !existsSync(file)) {
-    const loss = remote.get(t.id);
-    if (loss !== undefined) out.set('loss', loss);
-    return out;
-  }
+  if (file === undefined || !existsSync(file)) return remote.get(t.id) ?? out;
   for (const line of readMetricsLines(file)) {
     for (const [metric, value] of Object.entries(line.metrics)) {
-      if (!Number.isFinite(value)) continue;
+      if (!Number.isFinite(value) || !drawnMetric(metric)) continue;
       if (!out.has(metric)) out.set(metric, []);
       out.get(metric)!.push({ step: line.step, value });
     }
@@ -57,11 +61,11 @@ function trialPoints(t: TrialRecord, remote: Curves): Points {
 
 /** The panels' metrics in display order, from what the trials logged. */
 export function panelMetrics(logged: ReadonlySet<string>): { losses: string[]; families: Map<string, string[]> } {
-  const losses = [logged.has('loss_det') ? 'loss_det' : 'loss', ...[...logged].filter((m) => m.startsWith('loss/')).sort()];
+  const losses = [logged.has('loss_det') ? 'loss_det' : 'loss', ...[...logged].filter((m) => m.startsWith('loss_aux/')).sort()];
   const families = new Map<string, string[]>();
   for (const m of [...logged].sort()) {
     const family = m.split('/')[0];
-    if (!m.includes('/') || family === 'loss' || NOT_DRAWN.has(family)) continue;
+    if (!m.includes('/') || family === 'loss_aux' || NOT_DRAWN.has(family)) continue;
     if (!families.has(family)) families.set(family, []);
     families.get(family)!.push(m);
   }
@@ -88,7 +92,7 @@ function panel(rows: ResultRow[], keys: string[], points: Map<string, Points>, m
   return lineChart(series, { title: `${metric} (mean over seeds, smoothed ${SMOOTHING})`, xLabel: 'iteration', yLabel: metric });
 }
 
-/** The report's curve sections: `<h2>` headed groups of panels. `remote`: loss curves of trials whose metrics.jsonl is elsewhere. */
+/** The report's curve sections: `<h2>` headed groups of panels. `remote`: curves of trials whose metrics.jsonl is elsewhere. */
 export function curvePanels(rows: ResultRow[], keys: string[], remote: Curves): string {
   const points = new Map<string, Points>();
   for (const t of rows.flatMap((r) => r.trials)) points.set(t.id, trialPoints(t, remote));

@@ -9,7 +9,7 @@ import { didYouMean } from '../config/did_you_mean.js';
 import { BBOX_METRICS } from '../train/evaluate.js';
 
 const STEP_METRICS = ['loss', 'loss_det', 'lr', 'step_time', 'images_per_s', 'engine/threads'];
-const STEP_PREFIXES = ['loss_', 'loss/', 'lr/', 'grad_norm/'];
+const STEP_PREFIXES = ['loss_', 'lr_', 'grad_norm/'];
 
 /** A name only a finished trial can confirm (a loss term, an optimizer's lr or grad norm). */
 export function confirmedByTrial(metric: string): boolean {
@@ -24,5 +24,5 @@ export function unknownMetric(metric: string, evaluates: boolean): string | unde
     return evaluates ? undefined : `metric '${metric}' comes from the evaluation, and the trials' config has no data.val to evaluate on`;
   }
   const known = [...(evaluates ? evaluation : []), ...STEP_METRICS];
-  return `metric '${metric}' is not one the trials report${didYouMean(metric, known)}; they report ${known.join(', ')}, and loss_<term>, loss/<supervisor>/<term>, lr/<optimizer>, grad_norm/<optimizer>`;
+  return `metric '${metric}' is not one the trials report${didYouMean(metric, known)}; they report ${known.join(', ')}, and loss_<term>, loss_aux/<supervisor>/<term>, lr_<optimizer>, grad_norm/<optimizer>`;
 }

@@ -12,9 +12,8 @@ import type { MetricPoint } from '../track/metrics_log.js';
 import { readRunState } from '../track/run_state.js';
 import { PARENT_TAG, TRIAL_TAG, storeFor } from '../track/sync.js';
 import type { SweepState } from './state.js';
+import { drawnMetric, type Curves, type Points } from './curve_panels.js';
 
-/** Per trial id, the [step, value] points of one metric. */
-export type Curves = Map<string, Array<{ step: number; value: number }>>;
 
 export interface RemoteCurves {
   curves: Curves;
@@ -37,7 +36,7 @@ function byStep(points: MetricPoint[]): Array<{ step: number; value: number }> {
 
 const trials = (n: number): string => `${n} trial${n === 1 ? '' : 's'}`;
 
-export async function remoteCurves(sweepDir: string, state: SweepState, metric = 'loss'): Promise<RemoteCurves> {
+export async function remoteCurves(sweepDir: string, state: SweepState): Promise<RemoteCurves> {
   const curves: Curves = new Map();
   const ids = missingHere(state);
   if (ids.length === 0) return { curves };
@@ -51,7 +50,10 @@ export async function remoteCurves(sweepDir: string, state: SweepState, metric =
     const experiment = parent.experimentId ?? (await store.getOrCreateExperiment(parent.experimentName));
     for (const id of ids) {
       const run = (await store.findRunsByTag(experiment, TRIAL_TAG, id)).find((r) => r.tags[PARENT_TAG] === parentRunId);
-      if (run !== undefined) curves.set(id, byStep(await store.getMetricHistory(run.runId, metric)));
+      if (run === undefined) continue;
+      const points: Points = new Map();
+      for (const key of run.metricKeys.filter(drawnMetric).sort()) points.set(key, byStep(await store.getMetricHistory(run.runId, key)));
+      curves.set(id, points);
     }
   } catch (err) {
     return { curves, problem: `training curves of ${trials(ids.length - curves.size)} not drawn: MLflow at ${parent.trackingUri}: ${String((err as Error).message).split('\n')[0]}` };

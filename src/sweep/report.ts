@@ -11,7 +11,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curvePanels } from './curve_panels.js';
-import type { Curves } from './remote_curves.js';
+import type { Curves } from './curve_panels.js';
 import { paramKeys, resultRows, rowLabel, significant, type ResultRow } from './results.js';
 import type { SweepState } from './state.js';
 import { ALPHA } from './stats.js';
@@ -77,7 +77,7 @@ function sweptValueCharts(state: SweepState, rows: ResultRow[], keys: string[]):
   return charts;
 }
 
-/** `remote`: training-loss curves of trials whose metrics.jsonl is not on this machine. */
+/** `remote`: training curves of trials whose metrics.jsonl is not on this machine. */
 export function reportHtml(state: SweepState, remote: Curves = new Map()): string {
   const rows = resultRows(state);
   const keys = paramKeys(state);

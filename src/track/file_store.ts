@@ -61,6 +61,21 @@ function parseMetricLine(line: string, key: string): MetricPoint {
   return { key, timestamp: Number(ts), value: Number(value), step: step === undefined ? 0 : Number(step) };
 }
 
+/** The first [leaf, nested] pair of keys (`lr`, `lr/x`) among `keys` and those already under `root`. */
+function keyPathClash(root: string, keys: string[]): [string, string] | undefined {
+  const isFile = (key: string): boolean => existsSync(join(root, key)) && statSync(join(root, key)).isFile();
+  const batch = new Set(keys);
+  for (const key of keys) {
+    if (existsSync(join(root, key)) && !isFile(key)) return [key, `${key}/…`];
+    const parts = key.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/');
+      if (batch.has(folder) || isFile(folder)) return [folder, key];
+    }
+  }
+  return undefined;
+}
+
 export class FileStore implements TrackingStore {
   readonly location: string;
   /** Run folders found so far (runs never move between experiments). */
@@ -190,7 +205,7 @@ export class FileStore implements TrackingStore {
       }),
       dir,
     );
-    return { runId, experimentId: req.experimentId, runName: req.runName, status: 'RUNNING', startTime: req.startTime, artifactUri, tags };
+    return { runId, experimentId: req.experimentId, runName: req.runName, status: 'RUNNING', startTime: req.startTime, artifactUri, tags, metricKeys: [] };
   }
 
   private async writeTag(runDir: string, key: string, value: string): Promise<void> {
@@ -200,15 +215,16 @@ export class FileStore implements TrackingStore {
     await writeAtomic(file, value, runDir);
   }
 
-  private readKeyedFiles(dir: string, prefix = ''): Record<string, string> {
-    const out: Record<string, string> = {};
-    if (!existsSync(dir)) return out;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const key = prefix + entry.name;
-      if (entry.isDirectory()) Object.assign(out, this.readKeyedFiles(join(dir, entry.name), `${key}/`));
-      else out[key] = readFileSync(join(dir, entry.name), 'utf8');
-    }
-    return out;
+  /** The keys under a run's `tags/`, `params/` or `metrics/` folder: a key with slashes is a nested path. */
+  private keysUnder(dir: string, prefix = ''): string[] {
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? this.keysUnder(join(dir, entry.name), `${prefix}${entry.name}/`) : [prefix + entry.name],
+    );
+  }
+
+  private readKeyedFiles(dir: string): Record<string, string> {
+    return Object.fromEntries(this.keysUnder(dir).map((key) => [key, readFileSync(join(dir, key), 'utf8')]));
   }
 
   private readRun(dir: string): RunInfo {
@@ -222,6 +238,7 @@ export class FileStore implements TrackingStore {
       endTime: meta.end_time === null || meta.end_time === undefined ? undefined : Number(meta.end_time),
       artifactUri: String(meta.artifact_uri),
       tags: this.readKeyedFiles(join(dir, 'tags')),
+      metricKeys: this.keysUnder(join(dir, 'metrics')),
     };
   }
 
@@ -252,6 +269,10 @@ export class FileStore implements TrackingStore {
       const lines = byKey.get(p.key) ?? [];
       lines.push(formatMetricLine(p));
       byKey.set(p.key, lines);
+    }
+    const clash = keyPathClash(join(dir, 'metrics'), [...byKey.keys()]);
+    if (clash !== undefined) {
+      throw new Error(`${join(dir, 'metrics')}: metrics '${clash[0]}' and '${clash[1]}' cannot both be stored: MLflow's file store keeps a metric in a file at its key's path, so one key cannot also be the folder of another; rename one`);
     }
     for (const [key, lines] of byKey) {
       const file = join(dir, 'metrics', key);

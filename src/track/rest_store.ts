@@ -17,7 +17,7 @@ interface KeyValue {
 }
 interface ApiRun {
   info: { run_id: string; experiment_id: string; run_name?: string; status: RunStatus; start_time?: number; end_time?: number; artifact_uri?: string };
-  data?: { tags?: KeyValue[] };
+  data?: { tags?: KeyValue[]; metrics?: Array<{ key: string }> };
 }
 interface ApiExperiment {
   experiment_id: string;
@@ -54,6 +54,7 @@ function toRunInfo(run: ApiRun): RunInfo {
     endTime: run.info.end_time === undefined ? undefined : Number(run.info.end_time),
     artifactUri: run.info.artifact_uri ?? '',
     tags,
+    metricKeys: (run.data?.metrics ?? []).map((m) => m.key),
   };
 }
 

@@ -16,6 +16,8 @@ export interface RunInfo {
   endTime?: number;
   artifactUri: string;
   tags: Record<string, string>;
+  /** The keys of the metrics the run has logged. */
+  metricKeys: string[];
 }
 
 export interface CreateRunRequest {

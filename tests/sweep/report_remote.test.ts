@@ -50,7 +50,7 @@ describe('sweep report with the trials on other machines', () => {
       const runDir = join(dir, 'worker-disk', id, 'run');
       for (const [p, value] of [[parent, 0], [other, 100]] as const) {
         const run = await open(join(dir, p === parent ? 'worker-disk' : 'other-disk', id, 'run'), `trial ${id}`, { parentRunId: p.runId, trialId: id });
-        for (const step of STEPS) run.logMetrics(step, { loss: loss(i, step) + value, lr });
+        for (const step of STEPS) run.logMetrics(step, { loss: loss(i, step) + value, 'loss_aux/lgd/loss_distill': loss(i, step) / 2 + value, lr });
         await run.finish('FINISHED');
       }
       trials.push({ id, stage: '', variant: null, params: { 'optimizer.lr': lr }, seed, needs: {}, status: 'finished', attempts: 1, runDir, metrics: { loss: loss(i, 5) }, seconds: 1 });
@@ -64,11 +64,17 @@ describe('sweep report with the trials on other machines', () => {
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads each trial\'s loss curve from its run under the sweep\'s parent run', async () => {
+  it('reads each trial\'s drawn curves (losses, not the learning rate) from its run under the sweep\'s parent run', async () => {
     const { curves, problem } = await remoteCurves(sweepDir, state);
     assert.equal(problem, undefined);
     assert.deepEqual([...curves.keys()], state.trials.map((t) => t.id));
-    state.trials.forEach((t, i) => assert.deepEqual(curves.get(t.id), STEPS.map((step) => ({ step, value: loss(i, step) })), `trial ${t.id}`));
+    state.trials.forEach((t, i) => {
+      const want = new Map([
+        ['loss', STEPS.map((step) => ({ step, value: loss(i, step) }))],
+        ['loss_aux/lgd/loss_distill', STEPS.map((step) => ({ step, value: loss(i, step) / 2 }))],
+      ]);
+      assert.deepEqual(curves.get(t.id), want, `trial ${t.id}`);
+    });
   });
 
   it('detlab sweep report draws the curves from the store the sweep used, whatever MLFLOW_TRACKING_URI says now', () => {

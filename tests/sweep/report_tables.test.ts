@@ -24,8 +24,8 @@ function sweep(dir: string, gain: number, curves = false): SweepState {
       if (curves) {
         mkdirSync(runDir, { recursive: true });
         const lines = Array.from({ length: 10 }, (_, i) => {
-          const m: Record<string, number> = { loss: 3 - i / 10, loss_det: 1.3 - i / 20, lr: 0.01, 'lr/teacher': 0.001, 'engine/threads': 1 };
-          if (variant === 'lgd') Object.assign(m, { 'loss/supervisors.0/loss_distill': 1.7 - i / 20, 'diag/lgd/grad_norm': 2 + i, 'diag/lgd/grad_ratio': 0.5 });
+          const m: Record<string, number> = { loss: 3 - i / 10, loss_det: 1.3 - i / 20, lr: 0.01, lr_teacher: 0.001, 'engine/threads': 1 };
+          if (variant === 'lgd') Object.assign(m, { 'loss_aux/lgd/loss_distill': 1.7 - i / 20, 'diag/lgd/grad_norm': 2 + i, 'diag/lgd/grad_ratio': 0.5 });
           if (variant === 'lgd' && i % 5 === 4) m['teacher/bbox_mAP'] = 0.2 + i / 100;
           return JSON.stringify({ step: i + 1, ts: 0, metrics: m });
         });
@@ -72,7 +72,7 @@ test('curve panels: the detection loss and each auxiliary loss apart, smoothed w
   try {
     const html = reportHtml(sweep(dir, 0.02, true));
     const titles = [...html.matchAll(/aria-label="([^"]+) \(mean over seeds, smoothed 0\.8\)"/g)].map((m) => m[1]);
-    assert.deepEqual(titles, ['loss_det', 'loss/supervisors.0/loss_distill', 'diag/lgd/grad_norm', 'diag/lgd/grad_ratio', 'teacher/bbox_mAP']);
+    assert.deepEqual(titles, ['loss_det', 'loss_aux/lgd/loss_distill', 'diag/lgd/grad_norm', 'diag/lgd/grad_ratio', 'teacher/bbox_mAP']);
     assert.match(html, /<h2>Training losses<\/h2>/);
     assert.match(html, /<h2>diag\/…<\/h2>/);
     const det = html.slice(html.indexOf('aria-label="loss_det'));

@@ -115,6 +115,23 @@ test('MLflow reads our FileStore: runs, params, tags, statuses and full metric h
   assert.deepEqual(sortHist(migrated.history), sortHist(expectedHistory(points, true)));
 });
 
+test('a metric key that is also the folder of another (lr beside lr/x) is refused whole, naming both, before anything is written', async () => {
+  const store = new FileStore(join(tmp, 'clash'));
+  const run = await store.createRun({ experimentId: await store.getOrCreateExperiment('clash'), runName: 'r', startTime: 1, tags: {} });
+  const point = (key: string, value: number): MetricPoint => ({ key, value, timestamp: 1, step: 1 });
+  await store.logBatch(run.runId, { metrics: [point('lr', 0.1), point('diag/lgd/grad_norm', 2)], params: {}, tags: {} });
+  const refused = async (keys: string[], message: RegExp): Promise<void> => {
+    await assert.rejects(store.logBatch(run.runId, { metrics: keys.map((k) => point(k, 3)), params: {}, tags: {} }), message);
+  };
+  await refused(['loss', 'lr/teacher'], /metrics 'lr' and 'lr\/teacher' cannot both be stored: MLflow's file store keeps a metric in a file at its key's path/);
+  await refused(['diag'], /metrics 'diag' and 'diag\/…' cannot both be stored/);
+  await refused(['a', 'a/b/c'], /metrics 'a' and 'a\/b\/c' cannot both be stored/);
+  // Nothing of a refused batch was written; the names detlab's logger uses side by side are stored.
+  assert.deepEqual((await store.getRun(run.runId)).metricKeys.sort(), ['diag/lgd/grad_norm', 'lr']);
+  await store.logBatch(run.runId, { metrics: ['loss', 'loss_det', 'loss_aux/lgd/loss_distill', 'lr_lgd_teacher', 'diag/lgd/loss_distill/grad_norm'].map((k) => point(k, 1)), params: {}, tags: {} });
+  assert.equal((await store.getRun(run.runId)).metricKeys.length, 7);
+});
+
 test('several processes creating one experiment at once share one experiment folder', async () => {
   const root = join(tmp, 'race');
   const script = join(tmp, 'race.mjs');

@@ -4,15 +4,17 @@
  * `interval > 1` only every interval-th step is logged, with that step's own
  * values. Names: `loss` (the total), each term under its own name, `loss_det`
  * (the terms that are not a supervisor's) and each supervisor's terms again as
- * `loss/<owner>/<term>`; `lr` for the first optimizer (the model's), `lr/<name>`
- * for others; `grad_norm/<name>` when clipping by norm.
+ * `loss_aux/<owner>/<term>`; `lr` for the first optimizer (the model's),
+ * `lr_<name>` for others; `grad_norm/<name>` when clipping by norm. No name is
+ * both a metric and the folder of others (`lr` beside `lr/x`): MLflow's file
+ * store keeps a metric in a file at its name's path.
  */
 import { ComponentError } from '../../config/errors.js';
 import { PRIORITY, type Hook, type RunControl, type StepRecord } from '../hooks.js';
 import type { Progress } from '../progress.js';
 import { hasAuxiliaryTerms } from '../types.js';
 
-/** `loss_det` and `loss/<owner>/<term>` for each auxiliary term (see AuxiliaryTermOwners). */
+/** `loss_det` and `loss_aux/<owner>/<term>` for each auxiliary term (see AuxiliaryTermOwners). */
 function ownLoss(model: unknown, terms: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   const owners = hasAuxiliaryTerms(model) ? model : undefined;
@@ -20,7 +22,7 @@ function ownLoss(model: unknown, terms: Record<string, number>): Record<string, 
   for (const [name, v] of Object.entries(terms)) {
     const owner = owners?.auxiliaryTermOwner(name);
     if (owner === undefined) own += v;
-    else out[`loss/${owner}/${name}`] = v;
+    else out[`loss_aux/${owner}/${name}`] = v;
   }
   out.loss_det = own;
   return out;
@@ -42,7 +44,7 @@ export class LoggerHook implements Hook {
     if (s.step % this.interval === 0 || s.step === run.maxIters) {
       const m: Record<string, number> = { loss: s.result.total, ...s.result.terms, ...ownLoss(run.model, s.result.terms) };
       // The first optimizer is the model's own (the config's `optimizer:`): its LR is `lr` whatever others exist.
-      lrs.forEach(([name, lr], i) => (m[i === 0 ? 'lr' : `lr/${name}`] = lr));
+      lrs.forEach(([name, lr], i) => (m[i === 0 ? 'lr' : `lr_${name}`] = lr));
       for (const [name, n] of Object.entries(s.result.gradNorm)) m[`grad_norm/${name}`] = n;
       m.step_time = s.seconds;
       m.images_per_s = s.images / Math.max(s.seconds, 1e-9);
