@@ -15,6 +15,11 @@ export const tracking = defineSection({
         default: '',
         description: 'http(s):// of an MLflow server, or a file: URI or path of a FileStore; MLFLOW_TRACKING_URI overrides it; empty means ./mlruns',
       },
+      log_checkpoints: {
+        type: 'boolean',
+        default: false,
+        description: 'upload the final and best checkpoints as artifacts (their paths are always tags: detlab.checkpoint.final, detlab.checkpoint.best)',
+      },
     },
   },
 });

@@ -56,6 +56,7 @@ import type { TrainSection } from './train.section.js';
 import type { DeclaredOptimizer } from './types.js';
 import type { VisualizationSection } from './visualization.section.js';
 import { checkResume, missingLoggedSteps, prepareFork, resolveRun } from './resume.js';
+import { recordCheckpoints } from './run_artifacts.js';
 
 export interface TrainOptions {
   configFile: string;
@@ -246,13 +247,15 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
       await val.close();
     }
     mkdirSync(join(runDir, 'eval'), { recursive: true });
-    writeFileSync(join(runDir, 'eval', `iter_${String(runner.iter).padStart(6, '0')}.json`), `${JSON.stringify(jsonReport(evaluation.result))}\n`);
+    const report = join(runDir, 'eval', `iter_${String(runner.iter).padStart(6, '0')}.json`);
+    writeFileSync(report, `${JSON.stringify(jsonReport(evaluation.result))}\n`);
+    tracker.logArtifact(report, 'eval');
     // pycocotools' −1 means "no ground truth of that kind" (no large objects): not a value to plot or average.
     return Object.fromEntries(Object.entries(evaluation.metrics).filter(([, value]) => value !== -1));
   };
   const evaluate = emaHook !== undefined && ema!.evaluate ? () => emaHook.withAveraged(model, evaluateWeights) : evaluateWeights;
 
-  const tracking = (cfg.tracking ?? {}) as { uri?: string; experiment?: string };
+  const tracking = (cfg.tracking ?? {}) as { uri?: string; experiment?: string; log_checkpoints?: boolean };
   const experimentName = tracking.experiment === undefined || tracking.experiment === '' ? name : tracking.experiment;
   // A sweep's trial is named and tagged after its variant, seed and swept values (src/track/trial_identity.ts).
   const trial = identityFromEnv();
@@ -320,6 +323,7 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
     emaHook?.dispose();
     progress.finish();
     await loader.close();
+    recordCheckpoints(tracker, runDir, tracking.log_checkpoints === true);
     await tracker.finish(outcome === 'finished' ? 'FINISHED' : outcome === 'interrupted' ? 'KILLED' : 'FAILED');
   }
   return {

@@ -3,7 +3,7 @@
  * on an `mlflow server`, read back with MLflow's own Python client: trials
  * named after their variant and seed and tagged with them, the swept values
  * as params, the parent run's per-variant metrics, description and report
- * artifacts.
+ * artifacts; each trial's evaluation JSON and checkpoints.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ client = MlflowClient(tracking_uri=sys.argv[1])
 exp = client.get_experiment_by_name(sys.argv[2])
 runs = []
 for r in client.search_runs([exp.experiment_id]):
-    arts = [a.path for a in client.list_artifacts(r.info.run_id)] + [a.path for a in client.list_artifacts(r.info.run_id, 'report')]
+    arts = [a.path for d in ['', 'report', 'eval', 'checkpoints/best'] for a in client.list_artifacts(r.info.run_id, d or None)]
     runs.append({'id': r.info.run_id, 'name': r.info.run_name, 'status': r.info.status, 'tags': r.data.tags, 'params': r.data.params, 'metrics': r.data.metrics, 'artifacts': arts})
 print(json.dumps(runs))
 `;
@@ -56,7 +56,7 @@ async function tinySweep(dir: string, trackingUri: string): Promise<SweepRunRepo
     [
       `base: ${TINY_CONFIG}`,
       'description: Does a wider head help the tiny detector?',
-      `set: { train.max_iters: 2, data.train.dataset.root: ${join(dir, 'shapes')}, data.val.dataset.root: ${join(dir, 'shapes')}, +model.head.test_cfg.score_thr: 0 }`,
+      `set: { train.max_iters: 2, data.train.dataset.root: ${join(dir, 'shapes')}, data.val.dataset.root: ${join(dir, 'shapes')}, +model.head.test_cfg.score_thr: 0, tracking.log_checkpoints: true }`,
       'variants: { baseline: {}, wide: { model.head.feat_channels: 24 } }',
       'seeds: [0, 1]',
       'metric: bbox_mAP',
@@ -88,6 +88,9 @@ function checkSweep(runs: ClientRun[], report: SweepRunReport): void {
     );
     assert.equal(r.params['model.head.feat_channels'], variant === 'wide' ? '24' : '16');
     assert.equal(r.metrics.bbox_mAP, record.metrics!.bbox_mAP, 'the trial run holds the mAP the sweep recorded');
+    assert.equal(r.tags['detlab.checkpoint.final'], record.checkpoint);
+    assert.equal(r.tags['detlab.checkpoint.best'], join(record.runDir!, 'checkpoints', 'best'));
+    for (const a of ['eval/iter_000002.json', 'checkpoints/best/tensors.safetensors', 'checkpoints/best/state.json', 'config.yaml']) assert.ok(r.artifacts.includes(a), `${a} in ${r.artifacts.join(', ')}`);
   }
 
   assert.equal(parent.tags['mlflow.note.content'], 'Does a wider head help the tiny detector?');

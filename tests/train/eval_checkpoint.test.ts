@@ -1,10 +1,11 @@
-/** `detlab eval CONFIG --checkpoint CKPT [--set ...]`: the trained run's own numbers, overrides applied, bad input one line. */
+/** `detlab eval CONFIG --checkpoint CKPT [--set ...] [--out FILE]`: the trained run's own numbers, overrides applied, the detections written, bad input one line. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import fg from 'fast-glob';
 import { runTraining } from '../../src/train/session.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -26,7 +27,7 @@ function evalCli(args: string[]): { code: number; stdout: string; stderr: string
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('eval --checkpoint reproduces the run\'s final evaluation, applies --set, and rejects a bad key in one line', async () => {
+test('eval --checkpoint reproduces the run\'s final evaluation, applies --set, writes its detections with --out, and rejects a bad key in one line', async () => {
   const report = await runTraining({ configFile: CONFIG, overrides: SETS, workDir: join(dir, 'work'), out: sink });
   assert.equal(report.outcome, 'finished');
   const recorded = JSON.parse(readFileSync(join(report.runDir, 'eval', 'iter_000002.json'), 'utf8')) as { stats: Record<string, number> };
@@ -37,6 +38,18 @@ test('eval --checkpoint reproduces the run\'s final evaluation, applies --set, a
   const same = evalCli(['--checkpoint', report.lastCheckpoint!, ...sets]);
   assert.equal(same.code, 0, same.stderr);
   assert.deepEqual(stats(same.stdout), expected, 'the same weights and data give the numbers the run recorded');
+
+  // --out: the detections as a COCO results file, which scores the same against the val annotations.
+  const out = join(dir, 'out', 'detections.json');
+  const written = evalCli(['--checkpoint', report.lastCheckpoint!, ...sets, '--out', out]);
+  assert.equal(written.code, 0, written.stderr);
+  const detections = JSON.parse(readFileSync(out, 'utf8')) as Array<{ image_id: number; category_id: number; bbox: number[]; score: number }>;
+  assert.ok(detections.length > 0 && detections.every((d) => d.bbox.length === 4 && typeof d.score === 'number'));
+  const gt = fg.sync('**/annotations/val.json', { cwd: join(dir, 'shapes'), absolute: true });
+  assert.equal(gt.length, 1);
+  const rescored = spawnSync(process.execPath, [BIN, 'eval', '--gt', gt[0], '--dt', out], { encoding: 'utf8', cwd: dir });
+  assert.equal(rescored.status, 0, rescored.stderr);
+  assert.deepEqual(stats(rescored.stdout), expected);
 
   const capped = evalCli(['--checkpoint', report.lastCheckpoint!, ...sets, '--set', '+model.head.test_cfg.max_per_img=1']);
   assert.equal(capped.code, 0, capped.stderr);

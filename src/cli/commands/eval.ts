@@ -16,7 +16,7 @@ import { evaluateCocoFiles, formatPerClass, formatSummary, jsonReport, type Eval
 import { evaluateCheckpoint } from '../../train/evaluate_checkpoint.js';
 
 const usage = `Usage: detlab eval --gt GT.json --dt RESULTS.json [options]
-       detlab eval CONFIG --checkpoint CKPT [--set KEY=VALUE]... [--plugin DIR]... [--json FILE] [--per-class]
+       detlab eval CONFIG --checkpoint CKPT [--set KEY=VALUE]... [--plugin DIR]... [--json FILE] [--out FILE] [--per-class]
 
 Evaluates COCO-format bbox results against COCO ground truth and prints the
 12 stats in pycocotools' layout (the numbers equal pycocotools' bit for bit).
@@ -25,6 +25,7 @@ Options:
   --checkpoint CKPT      evaluate CONFIG's detector with these weights (a checkpoint directory or .safetensors) on its data.val
   --set KEY=VALUE        with --checkpoint: override a config value, e.g. model.head.test_cfg.score_thr=0.01 (repeatable)
   --plugin DIR           with --checkpoint: extra component folder (repeatable)
+  --out FILE             with --checkpoint: write the detections as a COCO results file (scorable again with --gt/--dt)
   --gt FILE              COCO ground truth (images, categories, annotations)
   --dt FILE              COCO results: [{image_id, category_id, bbox, score}, ...]
   --json FILE            also write stats, per-class figures and PR curves as JSON
@@ -102,6 +103,7 @@ const command: Command = {
           'honour-ignore': { type: 'boolean' },
           'ap-at-last-maxdets': { type: 'boolean' },
           checkpoint: { type: 'string' },
+          out: { type: 'string' },
           set: { type: 'string', multiple: true },
           plugin: { type: 'string', multiple: true },
           help: { type: 'boolean', short: 'h' },
@@ -115,8 +117,8 @@ const command: Command = {
       process.stdout.write(`${usage}\n`);
       return 0;
     }
-    if ((values.set !== undefined || values.plugin !== undefined) && typeof values.checkpoint !== 'string') {
-      throw new UserError('detlab eval: --set and --plugin apply to CONFIG --checkpoint CKPT (see detlab eval --help)');
+    if ((values.set !== undefined || values.plugin !== undefined || values.out !== undefined) && typeof values.checkpoint !== 'string') {
+      throw new UserError('detlab eval: --set, --plugin and --out apply to CONFIG --checkpoint CKPT (see detlab eval --help)');
     }
     if (typeof values.gt === 'string') {
       if (positionals.length > 0) throw new UserError(`detlab eval: unexpected argument "${positionals[0]}" with --gt/--dt`);
@@ -124,13 +126,22 @@ const command: Command = {
     }
     if (typeof values.checkpoint === 'string') {
       if (positionals.length !== 1) throw new UserError('detlab eval: --checkpoint needs the CONFIG the checkpoint was trained with (see detlab eval --help)');
-      const { result } = await evaluateCheckpoint({ configFile: positionals[0], checkpoint: values.checkpoint, overrides: values.set, plugins: values.plugin });
+      const { result, detections } = await evaluateCheckpoint({ configFile: positionals[0], checkpoint: values.checkpoint, overrides: values.set, plugins: values.plugin });
       const out = formatSummary(result);
       if (values['per-class']) out.push('', ...formatPerClass(result));
-      if (typeof values.json === 'string') {
-        await mkdir(dirname(values.json), { recursive: true });
-        await writeFile(values.json, `${JSON.stringify(jsonReport(result), null, 1)}\n`);
-        out.push(`wrote ${values.json}`);
+      const files: Array<[string | undefined, string, string]> = [
+        [values.json, JSON.stringify(jsonReport(result), null, 1), 'the JSON report'],
+        [values.out, JSON.stringify(detections), 'the detections'],
+      ];
+      for (const [path, text, what] of files) {
+        if (path === undefined) continue;
+        try {
+          await mkdir(dirname(path), { recursive: true });
+          await writeFile(path, `${text}\n`);
+        } catch (err) {
+          throw new UserError(`${path}: cannot write ${what} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+        }
+        out.push(`wrote ${path}`);
       }
       process.stdout.write(`${out.join('\n')}\n`);
       return 0;
