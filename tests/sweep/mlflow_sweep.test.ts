@@ -56,7 +56,7 @@ async function tinySweep(dir: string, trackingUri: string): Promise<SweepRunRepo
     [
       `base: ${TINY_CONFIG}`,
       'description: Does a wider head help the tiny detector?',
-      `set: { train.max_iters: 2, data.train.dataset.root: ${join(dir, 'shapes')}, data.val.dataset.root: ${join(dir, 'shapes')}, +model.head.test_cfg.score_thr: 0, tracking.log_checkpoints: true }`,
+      `set: { train.max_iters: 2, data.train.dataset.root: ${join(dir, 'shapes')}, data.val.dataset.root: ${join(dir, 'shapes')}, +model.head.test_cfg.score_thr: 0, +tracking.log_checkpoints: true }`,
       'variants: { baseline: {}, wide: { model.head.feat_channels: 24 } }',
       'seeds: [0, 1]',
       'metric: bbox_mAP',
