@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withModelWeights } from '../../src/nn/checkpoint_weights.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { EmaHook } from '../../src/train/hooks/ema_hook.js';
 import type { Hook } from '../../src/train/hooks.js';
@@ -78,7 +79,7 @@ test('the EMA is checkpointed (hook/ema/<param> and its update count) and a resu
     await b.runner.run();
     const ckpt = join(dirB, 'checkpoints', 'iter_000005');
     const saved = loadCheckpoint(ckpt);
-    assert.deepEqual(saved.state.hooks.ema, { updates: 5 });
+    assert.deepEqual(saved.state.hooks.ema, { updates: 5, evaluated: false });
     assert.deepEqual([...saved.tensors.keys()].filter((k) => k.startsWith('hook/ema/')).sort(), a.model.namedParameters().map(([n]) => `hook/ema/${n}`).sort());
     for (const t of saved.tensors.values()) t.dispose();
 
@@ -92,5 +93,28 @@ test('the EMA is checkpointed (hook/ema/<param> and its update count) and a resu
   } finally {
     rmSync(dirA, { recursive: true, force: true });
     rmSync(dirB, { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint is read for eval, infer, export and load_from with the weights its run evaluated: the average with ema.evaluate, else the trained ones', async () => {
+  for (const evaluate of [true, false]) {
+    const dir = mkdtempSync(join(tmpdir(), 'detlab-ema-read-'));
+    try {
+      const ema = new EmaHook({ momentum: MOMENTUM, warmup: WARMUP, evaluate });
+      const r = buildToyRun({ runDir: dir, maxIters: 6, checkpointInterval: 6, extraHooks: [ema] });
+      await r.runner.run();
+      const want = evaluate ? averages(ema) : snapshot(r);
+      const other = evaluate ? snapshot(r) : averages(ema);
+      withModelWeights(join(dir, 'checkpoints', 'iter_000006'), 'test', (state) => {
+        for (const [name, values] of want) {
+          assert.deepEqual(state.get(name)!.dataSync(), values, `evaluate: ${evaluate}: ${name}`);
+          assert.notDeepEqual(state.get(name)!.dataSync(), other.get(name), `evaluate: ${evaluate}: ${name} differs between the two`);
+        }
+      });
+      ema.dispose();
+      dispose(r);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 });

@@ -5,8 +5,10 @@
  * (BatchNorm statistics) are not averaged: evaluation on the average uses the
  * model's own, as MMDetection's EMA does by default. The average and the
  * update count are checkpointed (tensors as `hook/ema/<param>`), so a resumed
- * run continues it bit for bit. Runs after the logger and before evaluation
- * and checkpointing.
+ * run continues it bit for bit; so is whether evaluation ran on the average
+ * (`evaluated`), which tells a checkpoint's readers (eval, infer, export,
+ * load_from) to take the averaged weights: those that scored. Runs after the
+ * logger and before evaluation and checkpointing.
  */
 import { tf, type Tensor, type Variable } from '../../engine/tf.js';
 import type { Module } from '../../nn/module.js';
@@ -15,6 +17,8 @@ import type { Hook, RunControl } from '../hooks.js';
 export interface EmaOptions {
   momentum: number;
   warmup: number;
+  /** Evaluation runs on the average (see withAveraged); recorded in checkpoints. */
+  evaluate?: boolean;
 }
 
 export class EmaHook implements Hook {
@@ -66,7 +70,7 @@ export class EmaHook implements Hook {
   }
 
   stateDict(): unknown {
-    return { updates: this.updates };
+    return { updates: this.updates, evaluated: this.o.evaluate === true };
   }
 
   loadStateDict(state: unknown): void {
