@@ -15,7 +15,7 @@
  * while decoding; the loader skips those samples and reports them at epoch end.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ComponentConfig } from '../registry/component.js';
 import { readJsonFile, type CocoAnnotation, type CocoCategory, type CocoImage, type CocoJson } from './coco_json.js';
 import type { DetectionDataset, ImageRecord } from './dataset.js';
@@ -37,6 +37,14 @@ export interface CocoDatasetOptions {
 }
 
 /** Kinds of counted warnings, shared with the tests and reports. */
+/** COCO's polygons (lists of x, y numbers) or RLE ({counts, size: [h, w]}). */
+function isSegmentation(v: unknown): boolean {
+  if (Array.isArray(v)) return v.every((poly) => Array.isArray(poly) && poly.length >= 6 && poly.length % 2 === 0 && poly.every(isFiniteNumber));
+  if (!isObject(v)) return false;
+  const { counts, size } = v as { counts?: unknown; size?: unknown };
+  return (typeof counts === 'string' || (Array.isArray(counts) && counts.every(isFiniteNumber))) && Array.isArray(size) && size.length === 2 && size.every(isFiniteNumber);
+}
+
 export const W = {
   invalidImage: 'invalid image record (dropped)',
   unknownImage: 'annotation of an unknown image id (dropped)',
@@ -47,6 +55,9 @@ export const W = {
   boxDropped: 'box outside the image (dropped)',
   duplicateAnnotation: 'duplicate annotation id (later one dropped)',
   missingFile: 'missing image file (skipped)',
+  malformedCrowd: 'iscrowd neither 0 nor 1 (dropped)',
+  malformedSegmentation: 'segmentation neither polygons nor RLE (kept: boxes do not use it)',
+  outsidePrefix: 'image file_name leading out of img_prefix (skipped)',
   emptyFiltered: 'image without annotations (filtered: filter_empty_gt)',
 } as const;
 
@@ -144,12 +155,19 @@ export class CocoDataset implements DetectionDataset {
       }
       const image = images.get(a.image_id as number);
       if (image === undefined) {
-        this.report.add(W.unknownImage, `${where} image_id ${String(a.image_id)}`);
+        this.report.add(W.unknownImage, `${where} image_id ${JSON.stringify(a.image_id)}${typeof a.image_id === 'string' ? ' (a string; ids are JSON numbers)' : ''}`);
         continue;
       }
       if (!this.categoryToLabel.has(a.category_id as number)) {
-        this.report.add(W.unknownCategory, `${where} category_id ${String(a.category_id)}`);
+        this.report.add(W.unknownCategory, `${where} category_id ${JSON.stringify(a.category_id)}${typeof a.category_id === 'string' ? ' (a string; ids are JSON numbers)' : ''}`);
         continue;
+      }
+      if (a.iscrowd !== undefined && ![0, 1, true, false].includes(a.iscrowd as number | boolean)) {
+        this.report.add(W.malformedCrowd, `${where} iscrowd ${JSON.stringify(a.iscrowd)}`);
+        continue;
+      }
+      if (a.segmentation !== undefined && !isSegmentation(a.segmentation)) {
+        this.report.add(W.malformedSegmentation, `${where} segmentation ${JSON.stringify(a.segmentation).slice(0, 60)}`);
       }
       const bbox = a.bbox;
       if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every(isFiniteNumber)) {
@@ -202,6 +220,11 @@ export class CocoDataset implements DetectionDataset {
     for (const a of anns.values()) for (const ann of a) nextAnnId = Math.max(nextAnnId, ann.id + 1);
     for (const image of images.values()) {
       const path = isAbsolute(image.file_name) ? image.file_name : resolve(root, image.file_name);
+      const inPrefix = relative(resolve(root), path);
+      if (!isAbsolute(image.file_name) && (inPrefix === '..' || inPrefix.startsWith(`..${sep}`))) {
+        this.report.add(W.outsidePrefix, `image id ${image.id} file_name ${image.file_name}`);
+        continue;
+      }
       if (!existsSync(path)) {
         missingCount += 1;
         if (missing.length < EXAMPLES_KEPT) missing.push(path);

@@ -173,7 +173,8 @@ function convertError(error: AjvError, base: ValuePath, label: string, component
       return { path, message: `${where} is missing the required option '${String(params.missingProperty)}'` };
     case 'type':
       // ajv's number type excludes .inf and .nan, which YAML reads as numbers.
-      if (typeof error.data === 'number' && /number|integer/.test(String(params.type))) return { path, message: `${where} must be a finite number${got}` };
+      if (typeof error.data === 'number' && !Number.isFinite(error.data) && /number|integer/.test(String(params.type))) return { path, message: `${where} must be a finite number${got}` };
+      if (typeof error.data === 'number' && params.type === 'integer') return { path, message: `${where} must be a whole number${got}` };
       return { path, message: `${where} must be ${article(String(params.type))}${got}` };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));

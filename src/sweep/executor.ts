@@ -19,6 +19,8 @@ export interface ExecutorRunOptions {
   signal: AbortSignal;
   /** The sweep's MLflow parent run, passed to every trial. */
   parentRunId?: string;
+  /** The parent run's work dir, for trials on this machine while the parent is not in the store yet (a slow or hung server). */
+  parentWorkDir?: string;
 }
 
 export interface Executor {

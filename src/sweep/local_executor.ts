@@ -55,7 +55,7 @@ export class LocalExecutor implements Executor {
         };
         // The last trials start with the cores no other trial will claim.
         const threads = queue.length > 0 ? this.threads : cpuBudget(running.size + 1, this.cores).threads;
-        const outcome = await runTrial(job, { threads, signal: opts.signal, parentRunId: opts.parentRunId, command: this.opts.command, env: this.opts.env, onSpawn });
+        const outcome = await runTrial(job, { threads, signal: opts.signal, parentRunId: opts.parentRunId, parentWorkDir: opts.parentWorkDir, command: this.opts.command, env: this.opts.env, onSpawn });
         if (mine !== undefined) running.delete(mine);
         events.onEnd(job, outcome);
         shareIdleCores();

@@ -12,7 +12,7 @@ import { fileOrigin, UserError } from '../config/errors.js';
 import { formatOrigin, nearestOrigin } from '../config/origin.js';
 import { lockDir } from '../train/dir_lock.js';
 import { newRunId } from '../train/work_dir.js';
-import { openRun, type RunTracker } from '../track/tracker.js';
+import { openRun, TRAINING_CONNECT_WAIT_MS, type RunTracker } from '../track/tracker.js';
 import type { Executor } from './executor.js';
 import { confirmedByTrial } from './metric_names.js';
 import { parentMetrics } from './parent_metrics.js';
@@ -140,6 +140,9 @@ async function runPlanned(plan: SweepPlan, sweepDir: string, o: SweepRunOptions,
       runName: `sweep ${basename(sweepDir)}`,
       workDir: join(sweepDir, 'mlflow'),
       handleSignals: false,
+      // Local trials link to the parent through its work dir, so a slow server holds nothing; a queue's
+      // trials may run on machines without this disk, so the parent's id must travel with them.
+      connectWaitMs: executor.name === 'local' ? TRAINING_CONNECT_WAIT_MS : undefined,
       log: print,
       tags: { 'detlab.sweep': spec.name, 'detlab.sweep_dir': sweepDir },
       note: spec.description !== '' ? spec.description : typeof plan.base.description === 'string' && plan.base.description !== '' ? plan.base.description : undefined,
@@ -214,7 +217,7 @@ async function runPlanned(plan: SweepPlan, sweepDir: string, o: SweepRunOptions,
             print(`${outcome.status.padEnd(7)} ${job.trial.id}  ${describe(job.trial)}  ${spec.metric}=${value === undefined ? '-' : value.toFixed(4)}  (${outcome.seconds.toFixed(1)} s, ${done}/${total} done)`);
           }
         },
-      }, { signal: controller.signal, parentRunId: state.parentRunId });
+      }, { signal: controller.signal, parentRunId: state.parentRunId ?? tracker?.runId, parentWorkDir: tracker === undefined ? undefined : join(sweepDir, 'mlflow') });
     }
   } catch (err) {
     // The executor could not go on (e.g. its queue server is unreachable): what ran is resumable, and the parent run must not stay RUNNING.
@@ -231,6 +234,8 @@ async function runPlanned(plan: SweepPlan, sweepDir: string, o: SweepRunOptions,
     save();
   }
   const interrupted = controller.signal.aborted && !(o.failFast && failures > 0) && metricProblem === undefined;
+  // The parent run may have reached a slow store only while the trials ran.
+  if (state.parentRunId === undefined && tracker?.runId !== undefined) state.parentRunId = tracker.runId;
   const remote = await remoteCurves(sweepDir, state);
   if (remote.problem !== undefined) print(remote.problem);
   const files = writeReport(sweepDir, state, remote.curves);

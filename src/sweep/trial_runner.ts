@@ -38,6 +38,8 @@ export interface TrialRunOptions {
   signal?: AbortSignal;
   /** The MLflow parent run of the sweep. */
   parentRunId?: string;
+  /** The parent run's work dir when its id is not known yet (trials on the sweep's machine). */
+  parentWorkDir?: string;
   /** The command that starts detlab (default: this node and bin/detlab.js). */
   command?: readonly string[];
   env?: NodeJS.ProcessEnv;
@@ -164,6 +166,7 @@ export async function runTrial(job: TrialJob, opts: TrialRunOptions): Promise<Tr
     DETLAB_TRIAL_ID: job.trial.id,
     [TRIAL_ENV]: JSON.stringify(trialIdentity({ ...job.trial, sweep: job.sweepName, label: trialLabel(job.trial) })),
     ...(opts.parentRunId === undefined ? {} : { DETLAB_PARENT_RUN_ID: opts.parentRunId }),
+    ...(opts.parentRunId !== undefined || opts.parentWorkDir === undefined ? {} : { DETLAB_PARENT_WORK_DIR: opts.parentWorkDir }),
   };
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((done) => {
     // The IPC channel carries thread grants (src/train/thread_grant.ts).

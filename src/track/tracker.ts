@@ -61,6 +61,8 @@ export interface OpenRunOptions {
   parentRunId?: string;
   /** The parent run itself (instead of parentRunId): links the child even if the parent is not in the store yet. */
   parent?: RunTracker;
+  /** The parent run's work dir on this machine (a sweep's, for its trial processes): links the child once the parent is in the store. */
+  parentWorkDir?: string;
   /** Stable id of a sweep trial, so that a re-run continues the trial's run. */
   trialId?: string;
   /** The run's directory: metrics.jsonl, mlflow_run.json and mlflow_spool.jsonl live here. */
@@ -384,7 +386,8 @@ export async function openRun(opts: OpenRunOptions): Promise<RunTracker> {
     const clientRunId = randomUUID().replaceAll('-', '');
     const createTags: Record<string, string> = { ...systemTags({ runName: opts.runName, note: opts.note }), ...opts.tags, [CLIENT_RUN_TAG]: clientRunId };
     if (opts.trialId !== undefined) createTags[TRIAL_TAG] = opts.trialId;
-    const parentRunId = opts.parentRunId ?? opts.parent?.runId;
+    const parentWorkDir = opts.parent?.workDir ?? opts.parentWorkDir;
+    const parentRunId = opts.parentRunId ?? opts.parent?.runId ?? (parentWorkDir === undefined ? undefined : readRunState(parentWorkDir)?.runId);
     if (parentRunId !== undefined) createTags[PARENT_TAG] = parentRunId;
     state = {
       version: 1,
@@ -395,7 +398,7 @@ export async function openRun(opts: OpenRunOptions): Promise<RunTracker> {
       startTime: Date.now(),
       trialId: opts.trialId,
       parentRunId,
-      parentWorkDir: parentRunId === undefined ? opts.parent?.workDir : undefined,
+      parentWorkDir: parentRunId === undefined ? parentWorkDir : undefined,
       createTags,
       spoolDone: 0,
     };

@@ -271,6 +271,7 @@ async function train({ v, cfg, name, runDir, checkpoint, forkedFrom, t, progress
     note: typeof cfg.description === 'string' && cfg.description !== '' ? cfg.description : undefined,
     // Set by `detlab sweep` for its trials: the sweep's parent run and the trial's stable id.
     parentRunId: process.env.DETLAB_PARENT_RUN_ID || undefined,
+    parentWorkDir: process.env.DETLAB_PARENT_WORK_DIR || undefined,
     trialId: process.env.DETLAB_TRIAL_ID || undefined,
   });
   if (checkpoint === undefined || forkedFrom !== undefined) {

@@ -84,6 +84,31 @@ test('record-level defects are counted with examples, and only valid annotations
   assert.deepEqual(a.ignoreBoxes, [0, 0, 32, 24]);
 });
 
+test('fields a box detector does not read are still checked: iscrowd 2 dropped, malformed segmentation counted, string ids named as strings, a file_name out of img_prefix skipped', () => {
+  const file = variant((json) => {
+    json.annotations.push(
+      { id: 101, image_id: 1, category_id: 1, bbox: [1, 1, 4, 4], area: 16, iscrowd: 2 },
+      { id: 102, image_id: 1, category_id: 1, bbox: [3, 3, 4, 4], area: 16, iscrowd: 0, segmentation: 'garbage' },
+      { id: 103, image_id: 1, category_id: 1, bbox: [5, 5, 4, 4], area: 16, iscrowd: 0, segmentation: [[5, 5, 9, 5, 9, 9]] },
+      { id: 104, image_id: 1, category_id: 1, bbox: [6, 6, 4, 4], area: 16, iscrowd: 0, segmentation: { counts: 'abc', size: [24, 32] } },
+      { id: 105, image_id: '1', category_id: 1, bbox: [1, 1, 4, 4], area: 16, iscrowd: 0 },
+    );
+    json.images.push({ id: 8, file_name: '../../../../etc/passwd', width: 32, height: 24 });
+  });
+  const ds = open({ annFile: file });
+  const r = ds.report;
+  assert.equal(r.count(W.malformedCrowd), 1);
+  assert.match(r.entry(W.malformedCrowd)?.examples[0] ?? '', /iscrowd 2/);
+  assert.equal(r.count(W.malformedSegmentation), 1, 'polygons and RLE pass');
+  assert.match(r.entry(W.unknownImage)?.examples.join('\n') ?? '', /image_id "1" \(a string; ids are JSON numbers\)/);
+  assert.equal(r.count(W.outsidePrefix), 1);
+  assert.match(r.entry(W.outsidePrefix)?.examples[0] ?? '', /image id 8 file_name \.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd/);
+  // a.png keeps its boxes plus the three annotations with valid or malformed (unused) segmentation, not the iscrowd 2 one.
+  const a = ds.record(0);
+  assert.deepEqual(a.boxes, [2, 2, 12, 10, 20, 10, 32, 24, 3, 3, 7, 7, 5, 5, 9, 9, 6, 6, 10, 10]);
+  assert.ok(Array.from({ length: ds.length }, (_, i) => ds.record(i)).every((rec) => rec.imageId !== 8));
+});
+
 test('out-of-image boxes follow invalid_boxes: drop and error', () => {
   const dropped = open({ invalidBoxes: 'drop' });
   assert.equal(dropped.report.count(W.boxClipped), 0);

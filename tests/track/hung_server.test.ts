@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { UserError } from '../../src/cli/command.js';
 import { readMetricsLog } from '../../src/track/metrics_log.js';
 import { openRun, TRAINING_CONNECT_WAIT_MS } from '../../src/track/tracker.js';
+import { writeTree } from '../config/files.js';
+import { killAll, readLog, ROOT, startDetlab, waitFor } from '../helpers/processes.js';
+import { TINY_CONFIG } from '../sweep/paths.js';
 
 /** A TCP server that accepts connections and never answers: the worst tracking server. */
 async function hungServer(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -74,5 +77,24 @@ test('a port Node\'s fetch refuses is a user error with a hint, not a server tha
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+after(killAll);
+
+test('a sweep on the local executor starts its first trial within seconds when the tracking server never answers', async () => {
+  const server = await hungServer();
+  try {
+    const dir = writeTree({ 'spec.yaml': `base: ${TINY_CONFIG}\nset: { train.max_iters: 2 }\nseeds: [0]\nmetric: loss\nmode: min\n` });
+    const log = join(dir, 'sweep.log');
+    const t0 = performance.now();
+    startDetlab(['sweep', 'run', join(dir, 'spec.yaml'), '--sweep-dir', join(dir, 'sweep')], { cwd: ROOT, env: { MLFLOW_TRACKING_URI: server.url }, log });
+    await waitFor('the first trial to start', 25_000, () => /^start {3}[0-9a-f]{12}/m.test(readLog(log)));
+    const startMs = performance.now() - t0;
+    // Before, the parent run waited for the server (4 timeouts of 30 s at most) before any trial started.
+    assert.ok(startMs < 25_000, `the first trial started ${startMs.toFixed(0)} ms after the sweep`);
+    await killAll();
+  } finally {
+    await server.close();
   }
 });

@@ -14,6 +14,7 @@ import { redactUrl } from '../../config/secrets.js';
 import { cpuBudget } from '../local_executor.js';
 import { DEFAULT_COMMAND, runTrial, type TrialJob, type TrialOutcome } from '../trial_runner.js';
 import { redisConnection, SWEEP_QUEUE, TRIAL_QUEUE, type TrialJobData, type TrialProgress } from './queues.js';
+import { queueErrorText } from './queue_errors.js';
 
 export interface TrialWorkerOptions {
   redis: string;
@@ -85,7 +86,7 @@ export async function startWorker(o: TrialWorkerOptions): Promise<TrialWorker> {
     const values = (await bull.getChildrenValues()) as Record<string, TrialOutcome>;
     return { finished: Object.keys(values).length, failed: Object.keys(await bull.getIgnoredChildrenFailures()).length };
   }, workerOpts);
-  for (const w of [trials, sweeps]) w.on('error', (err) => log(`worker ${id}: ${err.message}`));
+  for (const w of [trials, sweeps]) w.on('error', (err) => log(`worker ${id}: ${queueErrorText(err.message)}`));
   await Promise.all([trials.waitUntilReady(), sweeps.waitUntilReady()]);
   log(`worker ${id}: ${parallel} trial${parallel === 1 ? '' : 's'} at once, ${threads} thread${threads === 1 ? '' : 's'} each, on ${redactUrl(o.redis)}`);
   return {
