@@ -11,8 +11,8 @@ import { tf, type Tensor } from '../engine/tf.js';
 import type { Batch } from '../data/types.js';
 import type { IterationInfo } from '../detection/types.js';
 import type { DiagnosticTap } from '../train/train.section.js';
-import { supervisionGradients } from './gradient_diagnostics.js';
-import type { SupervisedDetector } from './supervised_detector.js';
+import { supervisionGradients, type DiagnosedModel } from './gradient_diagnostics.js';
+import type { Module } from '../nn/module.js';
 import { PRIORITY, type Hook, type RunControl } from '../train/hooks.js';
 import type { PhasePlan } from '../train/phases.js';
 
@@ -21,7 +21,7 @@ export class SupervisionDiagnosticsHook implements Hook {
   readonly priority = PRIORITY.high;
 
   constructor(
-    private readonly model: SupervisedDetector,
+    private readonly model: DiagnosedModel & Module,
     private readonly phases: PhasePlan,
     /** Steps between measurements (the first at step `interval`). */
     private readonly interval: number,

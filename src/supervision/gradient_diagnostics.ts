@@ -14,20 +14,21 @@
  */
 import { tf, type Scalar, type Tensor, type Tensor4D } from '../engine/tf.js';
 import type { Batch } from '../data/types.js';
-import { groundTruth, type DetectorFeatures } from '../detection/single_stage_detector.js';
+import type { DetectorFeatures } from '../detection/single_stage_detector.js';
 import type { IterationInfo, LossTerms } from '../detection/types.js';
-import type { DenseHead } from '../detection/heads/dense_head.js';
 import type { Neck } from '../nn/backbone.js';
 import type { DiagnosticTap } from '../train/train.section.js';
-import type { Supervisor } from './supervisor.js';
 import { uniqueLabels } from './supervisor_modules.js';
 
-/** What the diagnostics read of a supervised detector (SupervisedDetector is one). */
+/** What the diagnostics read of a supervised detector (SupervisedDetector and SupervisedDETR are ones). */
 export interface DiagnosedModel {
   readonly neck: Neck | undefined;
-  readonly head: DenseHead;
-  readonly supervisors: readonly Pick<Supervisor, 'label' | 'losses'>[];
+  readonly supervisors: readonly { readonly label: string }[];
   extractFeatures(images: Tensor4D): DetectorFeatures;
+  /** The detector's own loss terms computed from these features. */
+  detectionLossFrom(features: DetectorFeatures, batch: Batch): LossTerms;
+  /** Supervisor `i`'s loss terms computed from these features. */
+  supervisorLossFrom(i: number, features: DetectorFeatures, batch: Batch, info: IterationInfo): LossTerms;
 }
 
 /** The factor each loss term carries at this iteration (the phases' loss weights). */
@@ -36,7 +37,6 @@ export type TermWeight = (term: string) => number;
 /** `diag/detection/grad_norm`, and per supervisor `diag/<label>/grad_norm`, `grad_ratio` (to the detection's) and `grad_cos`. */
 export function supervisionGradients(model: DiagnosedModel, batch: Batch, info: IterationInfo, weight: TermWeight, tap: DiagnosticTap): Record<string, number> {
   return tf.tidy(() => {
-    const gt = groundTruth(batch);
     const base = model.extractFeatures(batch.images);
     const inputs = tap === 'neck' ? base.neck : base.backbone;
     const featuresFrom = (levels: Tensor4D[]): DetectorFeatures => {
@@ -54,7 +54,7 @@ export function supervisionGradients(model: DiagnosedModel, batch: Batch, info: 
         return tf.addN([anchor, ...parts]);
       })(inputs);
 
-    const detection = gradientOf((f) => model.head.loss(model.head.forwardFeatures(f), gt));
+    const detection = gradientOf((f) => model.detectionLossFrom(f, batch));
     const detectionNorm = norm(detection);
     const out: Record<string, number> = { 'diag/detection/grad_norm': detectionNorm };
     const labels = uniqueLabels(model.supervisors.map((s) => s.label));
@@ -64,10 +64,10 @@ export function supervisionGradients(model: DiagnosedModel, batch: Batch, info: 
       out[`${key}/grad_ratio`] = detectionNorm > 0 ? n / detectionNorm : Number.NaN;
       out[`${key}/grad_cos`] = n > 0 && detectionNorm > 0 ? dot(g, detection) / (n * detectionNorm) : Number.NaN;
     };
-    model.supervisors.forEach((s, i) => {
+    model.supervisors.forEach((_, i) => {
       let returned: string[] = [];
       const terms = (features: DetectorFeatures): LossTerms => {
-        const t = s.losses({ batch, gt, info, features, headOutputs: model.head.forwardFeatures(features), head: model.head });
+        const t = model.supervisorLossFrom(i, features, batch, info);
         returned = Object.keys(t);
         return t;
       };

@@ -32,6 +32,16 @@ export class SupervisedDetector extends SingleStageDetector implements TeacherSc
     return out;
   }
 
+  /** The head's loss from these features (gradient diagnostics). */
+  detectionLossFrom(features: DetectorFeatures, batch: Batch): LossTerms {
+    return this.head.loss(this.head.forwardFeatures(features), groundTruth(batch));
+  }
+
+  /** Supervisor `i`'s terms from these features (gradient diagnostics). */
+  supervisorLossFrom(i: number, features: DetectorFeatures, batch: Batch, info: IterationInfo): LossTerms {
+    return this.supervisors[i].losses({ batch, gt: groundTruth(batch), info, features, headOutputs: this.head.forwardFeatures(features), head: this.head });
+  }
+
   auxiliaryTermOwner(term: string): string | undefined {
     return this.held.owner(term);
   }

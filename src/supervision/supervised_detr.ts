@@ -9,7 +9,7 @@
 import type { Batch } from '../data/types.js';
 import { DETR } from '../detection/detr/detr_detector.js';
 import type { DETRHead } from '../detection/detr/detr_head.js';
-import type { DetectorFeatures } from '../detection/single_stage_detector.js';
+import { groundTruth, type DetectorFeatures } from '../detection/single_stage_detector.js';
 import type { IterationInfo, LossTerms } from '../detection/types.js';
 import type { Backbone, Neck } from '../nn/backbone.js';
 import { Module } from '../nn/module.js';
@@ -61,6 +61,16 @@ export class SupervisedDETR extends DETR {
     const out: LossTerms = { ...losses };
     this.supervisors.forEach((s, i) => this.held.addTerms(out, s.losses({ batch, info, features }), i));
     return out;
+  }
+
+  /** The set-prediction loss from these features (gradient diagnostics). */
+  detectionLossFrom(features: DetectorFeatures, batch: Batch): LossTerms {
+    return this.head.loss(this.head.forward(features.neck[0]), groundTruth(batch), batch.metas);
+  }
+
+  /** Supervisor `i`'s terms from these features (gradient diagnostics). */
+  supervisorLossFrom(i: number, features: DetectorFeatures, batch: Batch, info: IterationInfo): LossTerms {
+    return this.supervisors[i].losses({ batch, info, features });
   }
 
   auxiliaryTermOwner(term: string): string | undefined {

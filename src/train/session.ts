@@ -48,6 +48,8 @@ import { resolvePoint } from './iter_point.js';
 import { SupervisionDiagnosticsHook } from '../supervision/diagnostics_hook.js';
 // upward: the same, to tell a detector with supervisors
 import { SupervisedDetector } from '../supervision/supervised_detector.js';
+// upward: the same, for DETR hosts
+import { SupervisedDETR } from '../supervision/supervised_detr.js';
 import { Progress } from './progress.js';
 import { Rng } from './rng.js';
 import { Runner } from './runner.js';
@@ -189,7 +191,7 @@ export async function startRun(o: TrainOptions, verb: string, check: (v: Validat
 
 /** Supervision diagnostics for a model with supervisors, unless `train.diagnostics.interval` is 0. */
 function diagnosticsHook(model: Detector, phases: PhasePlan, t: TrainSection): Hook | undefined {
-  if (!(model instanceof SupervisedDetector) || model.supervisors.length === 0) return undefined;
+  if (!(model instanceof SupervisedDetector || model instanceof SupervisedDETR) || model.supervisors.length === 0) return undefined;
   const interval = resolvePoint(t.diagnostics.interval, t.max_iters, 'train.diagnostics.interval');
   return interval === 0 ? undefined : new SupervisionDiagnosticsHook(model, phases, interval, t.diagnostics.tap);
 }

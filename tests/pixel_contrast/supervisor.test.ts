@@ -7,6 +7,8 @@ import type { SingleStageDetector } from '../../src/detection/single_stage_detec
 import { countFlops } from '../../src/nn/flops.js';
 import { seedInitialisers } from '../../src/nn/init.js';
 import type { SupervisedDetector } from '../../src/supervision/supervised_detector.js';
+import type { SupervisedDETR } from '../../src/supervision/supervised_detr.js';
+import { supervisionGradients } from '../../src/supervision/gradient_diagnostics.js';
 import { resnet } from '../../registry/backbones/resnet.js';
 import { DETR } from '../../registry/detectors/detr.js';
 import { RetinaNet } from '../../registry/detectors/single_stage.js';
@@ -191,6 +193,32 @@ test('on DETR: PixelContrast trains with the set loss (finite terms) and the dep
   assert.equal(model.inferenceModel().numParameters(), base.inferenceModel().numParameters());
   assert.ok(model.numParameters() > base.numParameters());
   tf.dispose([batch.images, batch.secondView!.images]);
+});
+
+test('on DETR: the gradient diagnostics measure the set loss and the contrast at the encoder; loss_weight 2 doubles the ratio exactly', () => {
+  const ratios = [1, 2].map((lossWeight) => {
+    seedInitialisers(3);
+    const model = buildComponent<SupervisedDETR>(DETR, {
+      backbone: { type: 'ResNet', depth: 18, out_indices: [3], frozen_stages: 4, norm: { type: 'BN' }, norm_eval: true },
+      neck: { type: 'TransformerEncoder', in_channels: [512], embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 1 },
+      head: { type: 'DETRHead', embed_dims: 32, num_heads: 4, ffn_dims: 64, num_layers: 2, num_queries: 6 },
+      supervisors: [{ type: 'PixelContrast', alpha: 0, beta: 1, loss_weight: lossWeight, threshold: { type: 'fixed', value: 0.7 } }],
+    }, { numClasses: 2 }, COMPONENTS);
+    const batch = twoViewBatch();
+    const m = supervisionGradients(model, batch, { iter: 0, maxIters: 1 }, () => 1, 'neck');
+    // The detection gradient is the set loss's (all decoder layers) on the encoder output, computed here directly.
+    const direct = tf.tidy(() => {
+      const encoded = model.extractFeatures(batch.images).neck[0];
+      const g = tf.grad((x) => tf.addN(Object.values(model.detectionLossFrom({ backbone: [], neck: [x as Tensor4D] }, batch))) as Scalar)(encoded);
+      return Math.sqrt(tf.sum(tf.square(g)).dataSync()[0]);
+    });
+    assert.ok(Math.abs(m['diag/detection/grad_norm'] - direct) <= 1e-4 * direct, `${m['diag/detection/grad_norm']} vs ${direct}`);
+    assert.ok(m['diag/pixel_contrast/grad_norm'] > 0);
+    tf.dispose([batch.images, batch.secondView!.images]);
+    model.dispose();
+    return m['diag/pixel_contrast/grad_ratio'];
+  });
+  assert.ok(Math.abs(ratios[1] - 2 * ratios[0]) <= 1e-4 * ratios[1], `${ratios}`);
 });
 
 test('on DETR: a supervisor that needs a dense head is refused with the config place', () => {

@@ -6,15 +6,15 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, type Scalar, type Tensor4D } from '../../src/engine/tf.js';
+import { tf, type Scalar } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/init.js';
 import { inScope } from '../../src/engine/step.js';
 import { seedInitialisers } from '../../src/nn/init.js';
 import type { Batch } from '../../src/data/types.js';
 import type { DetectionDataset } from '../../src/data/dataset.js';
-import type { DenseHead } from '../../src/detection/heads/dense_head.js';
 import type { DetectionResult, Detector } from '../../src/detection/types.js';
 import { supervisionGradients, type DiagnosedModel } from '../../src/supervision/gradient_diagnostics.js';
+import type { DetectorFeatures } from '../../src/detection/single_stage_detector.js';
 import { uniqueLabels } from '../../src/supervision/supervisor_modules.js';
 import { SupervisionDiagnosticsHook } from '../../src/supervision/diagnostics_hook.js';
 import type { SupervisedDetector } from '../../src/supervision/supervised_detector.js';
@@ -39,16 +39,13 @@ before(async () => {
  */
 function twoLossModel(x: number[], a: number, b: number): DiagnosedModel {
   const level = tf.tensor4d(x, [1, 1, x.length, 1]);
-  const sumOf = (f: { neck: Tensor4D[] }): Scalar => tf.sum(f.neck[0]);
-  const head = {
-    forwardFeatures: (f: { neck: Tensor4D[] }) => ({ cls: f.neck, reg: f.neck }),
-    loss: (outs: { cls: Tensor4D[] }) => ({ loss_cls: tf.mul(tf.sum(tf.square(outs.cls[0])), a) as Scalar }),
-  } as unknown as DenseHead;
+  const sumOf = (f: DetectorFeatures): Scalar => tf.sum(f.neck[0]);
   return {
     neck: undefined,
-    head,
-    supervisors: [{ label: 'toy', losses: (ctx) => ({ loss_toy: tf.mul(sumOf(ctx.features), b) as Scalar, loss_off: tf.mul(sumOf(ctx.features), 1000) as Scalar }) }],
+    supervisors: [{ label: 'toy' }],
     extractFeatures: () => ({ backbone: [level], neck: [level] }),
+    detectionLossFrom: (f) => ({ loss_cls: tf.mul(tf.sum(tf.square(f.neck[0])), a) as Scalar }),
+    supervisorLossFrom: (_, f) => ({ loss_toy: tf.mul(sumOf(f), b) as Scalar, loss_off: tf.mul(sumOf(f), 1000) as Scalar }),
   };
 }
 

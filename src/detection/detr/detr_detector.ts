@@ -49,6 +49,10 @@ export class DETR extends Module implements Detector {
     this.deployed = new DETRInferenceModel(backbone, neck, head);
   }
 
+  extractFeatures(images: Tensor4D): DetectorFeatures {
+    return this.deployed.extractFeatures(images);
+  }
+
   forwardTrainDetailed(batch: Batch): DETRTrainForward {
     const features = this.deployed.extractFeatures(batch.images);
     const predictions = this.head.forward(features.neck[0]);
