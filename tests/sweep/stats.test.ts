@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { incompleteBeta, logGamma, studentTCdf, studentTQuantile, tTest, twoSidedP } from '../../src/sweep/stats.js';
+import { incompleteBeta, logGamma, std, studentTCdf, studentTQuantile, tTest, twoSidedP } from '../../src/sweep/stats.js';
 
 function close(actual: number, expected: number, rel = 1e-10, what = ''): void {
   assert.ok(Math.abs(actual - expected) <= rel * Math.max(1, Math.abs(expected)), `${what} ${actual} ≠ ${expected}`);
@@ -66,4 +66,28 @@ test('t-test edge cases: fewer than two values, identical differences, all-zero 
   assert.deepEqual([same.sd, same.low, same.high, same.p], [0, 2, 2, 0]);
   const zero = tTest([0, 0, 0, 0])!;
   assert.deepEqual([zero.t, zero.low, zero.high, zero.p], [0, 0, 0, 1]);
+});
+
+test('two seeds are enough for a paired test: d = [1, 3] gives sd √2, t 2 on 1 df, p 0.29517 and the interval 2 ± 12.706', () => {
+  const r = tTest([1, 3])!;
+  assert.equal(r.df, 1);
+  close(r.sd, Math.SQRT2, 1e-15, 'sd');
+  close(r.t, 2, 1e-14, 't');
+  close(r.p, 0.2951672353008665, 1e-12, 'p');
+  close(r.low, 2 - 12.706204736174694, 1e-9, 'CI low');
+  close(r.high, 2 + 12.706204736174694, 1e-9, 'CI high');
+  assert.equal(std([1, 3]), Math.SQRT2);
+  assert.equal(std([5]), 0, 'one value has no spread (not 0/0)');
+});
+
+test('quantiles between 0.5 and 0.75 (solved on the central mass), log Γ below 1/2 (by reflection), and I_x outside [0, 1]', () => {
+  close(studentTQuantile(0.6, 10), 0.2601848294920803, 1e-9, 't_{0.6, 10}');
+  close(studentTQuantile(0.7, 3), 0.5843897274398182, 1e-9, 't_{0.7, 3}');
+  close(studentTQuantile(0.55, 1), 0.15838444032453658, 1e-9, 't_{0.55, 1}');
+  close(logGamma(0.25), 1.2880225246980772, 1e-13, 'ln Γ(1/4)');
+  close(logGamma(0.1), 2.2527126517342055, 1e-13, 'ln Γ(0.1)');
+  close(logGamma(-0.5), 1.265512123484645, 1e-13, 'ln |Γ(−1/2)|');
+  assert.equal(incompleteBeta(2, 3, -0.1), 0);
+  assert.equal(incompleteBeta(2, 3, 1.5), 1);
+  assert.throws(() => studentTQuantile(0, 3), /p must be in \(0, 1\), got 0$/);
 });
