@@ -56,7 +56,8 @@ test('cpu budget: parallel is capped at the cores and parallel × threads ≤ co
 });
 
 test('no oversubscription: at most `parallel` trials at once, each told to use cores / parallel threads', async () => {
-  const run = await sweep('grid: { optimizer.lr: [0.01, 0.02, 0.03, 0.04, 0.05] }\nset: { train.max_iters: 5 }\n', { parallel: 4, cores: 2 });
+  // 2 s a trial (40 ms an iteration), so that two trials overlap even when starting a process takes a loaded machine a second.
+  const run = await sweep('grid: { optimizer.lr: [0.01, 0.02, 0.03, 0.04, 0.05] }\nset: { train.max_iters: 50 }\n', { parallel: 4, cores: 2 });
   try {
     assert.equal(run.report.outcome, 'finished');
     assert.equal(run.events.filter((e) => e.event === 'start').length, 5);
