@@ -14,6 +14,10 @@ const NMS_INNER = 'for (let q = p + 1; q < n; q++) {';
 const NMS_SHIFT = 'for (let k = 0; k < 4; k++) shifted[4 * i + k] = boxes[4 * i + k] + off;';
 
 const OVERRIDES = 'src/config/overrides.ts';
+const CHECKPOINT = 'src/train/checkpoint.ts';
+const IOU_LOSS = 'src/detection/losses/iou_loss.ts';
+const BOXES_2D = 'the IoU losses take [N, 4] boxes (their contract, and every caller passes them), whose axis 1 is the last axis';
+const FSYNC = 'an fsync only matters when the machine loses power before the data reaches the disk, which no test process can bring about';
 const INDEX_CHECK = "if (!Number.isInteger(index) || index < 0 || index > container.length - (op === 'force' ? 0 : 1)) {";
 
 /** @type {{ file: string, mutator: string, line: string, original?: string, replacement: string, reason: string }[]} */
@@ -48,4 +52,10 @@ export const EQUIVALENT = [
   { file: NMS, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) {', replacement: 'i <= n', reason: 'row n is past the end: typed-array writes there are dropped' },
   { file: NMS, mutator: 'EqualityOperator', line: NMS_SHIFT, replacement: 'k <= 4', reason: "k = 4 writes the next box's x1, which that box's own k = 0 then overwrites (past the end it is dropped)" },
   { file: NMS, mutator: 'ArithmeticOperator', line: NMS_SHIFT, replacement: 'boxes[4 * i + k] - off', reason: 'boxes reach batchedNms clipped to the image (non-negative), so shifting classes down separates them as well as shifting up' },
+  { file: CHECKPOINT, mutator: 'BlockStatement', line: 'function fsyncDir(dir: string): void {', replacement: '{}', reason: FSYNC },
+  { file: CHECKPOINT, mutator: 'BlockStatement', line: 'try {', original: '{\n    fsyncSync(fd);\n  }', replacement: '{}', reason: FSYNC },
+  { file: IOU_LOSS, mutator: 'UnaryOperator', line: 'const [px1, py1, px2, py2] = tf.split(pred, 4, -1);', replacement: '+1', reason: BOXES_2D },
+  { file: IOU_LOSS, mutator: 'UnaryOperator', line: 'const [tx1, ty1, tx2, ty2] = tf.split(target, 4, -1);', replacement: '+1', reason: BOXES_2D },
+  { file: IOU_LOSS, mutator: 'StringLiteral', line: "export function iouLoss(pred: Tensor, target: Tensor, mode: IoULossMode = 'log', eps = 1e-6): Tensor {", replacement: '""', reason: "any mode other than 'linear' and 'square' takes the log branch, so an empty default is the log loss too" },
+  { file: 'src/detection/losses/focal_loss.ts', mutator: 'ConditionalExpression', line: 'const focal = gamma === 2 ? tf.square(pt) : tf.pow(pt, gamma);', replacement: 'false', reason: 'pow(p_t, 2) equals square(p_t) in value and in gradient (2 p_t); the branch only saves a kernel' },
 ];

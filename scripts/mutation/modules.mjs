@@ -10,7 +10,7 @@ export const MODULES = [
   { name: 'sweep-expand', mutate: ['src/sweep/expand.ts'], tests: ['sweep/random', 'sweep/expand'] },
   { name: 'max-iou-assigner', mutate: ['src/detection/assigners/max_iou_assigner.ts', 'src/detection/assigners/assign_result.ts'], tests: ['detection/assigners'] },
   { name: 'track', mutate: ['src/track/sync.ts', 'src/track/metrics_log.ts'], tests: ['track/sync', 'track/metrics_log', 'train/metrics_log'] },
-  { name: 'checkpoint', mutate: ['src/train/checkpoint.ts'], tests: ['train/checkpoint'] },
+  { name: 'checkpoint', mutate: ['src/train/checkpoint.ts'], tests: ['train/checkpoint', 'train/checkpoint_integrity'] },
   { name: 'losses', mutate: ['src/detection/losses/**/*.ts', 'registry/losses/focal_loss.ts'], tests: ['detection/losses', 'detection/paa_box_loss'] },
   { name: 'eval-matching', mutate: ['src/eval/match_cell.ts', 'src/eval/stable_argsort.ts'], tests: ['eval/matching', 'eval/vector'] },
   { name: 'nms', mutate: ['src/detection/nms.ts'], tests: ['detection/nms_postprocess'] },

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/config/errors.js';
-import { expandSpec } from '../../src/sweep/expand.js';
+import { ConfigError, UserError } from '../../src/config/errors.js';
+import { expandSpec, expandSpecInTurns, planningTurns } from '../../src/sweep/expand.js';
 import { loadSpec } from '../../src/sweep/spec.js';
 import { expandValues } from '../../src/sweep/values.js';
 import { TINY_CONFIG } from './paths.js';
@@ -176,4 +176,34 @@ test('params are named by their config path, without the + or ++ of the override
   const trials = expand('grid:\n  +model.extra: [1, 2]\n  ++optimizer.lr: [0.5]\n');
   assert.deepEqual(trials.map((t) => t.params), [{ 'model.extra': 1, 'optimizer.lr': 0.5 }, { 'model.extra': 2, 'optimizer.lr': 0.5 }]);
   assert.deepEqual(trials.map((t) => (t.config.model as { extra: number }).extra), [1, 2]);
+});
+
+test('planning in turns: the event loop is given a turn every 100 trials, and an abort stops planning with exit code 130', async () => {
+  let turns = 0;
+  const waiting = (): void => {
+    setImmediate(() => turns++);
+  };
+  const turn = planningTurns(undefined);
+  waiting();
+  for (let i = 0; i < 99; i++) await turn();
+  assert.equal(turns, 0, 'no turn before the 100th trial');
+  await turn();
+  assert.equal(turns, 1, 'the 100th trial gives the loop a turn');
+  const stop = new AbortController();
+  const stopping = planningTurns(stop.signal);
+  for (let i = 0; i < 100; i++) await stopping();
+  stop.abort();
+  for (let i = 0; i < 99; i++) await stopping();
+  await assert.rejects(stopping(), (err: UserError) => err.message === 'stopped while planning the sweep; nothing was started' && err.exitCode === 130);
+});
+
+test('expanding in turns plans the same trials as at once, and an aborted signal stops it', async () => {
+  const text = 'grid:\n  optimizer.lr: { linspace: [0.001, 0.1, 120] }\nseeds: [0, 1]\n';
+  const [loaded, direct] = withSpec(text, (file) => [loadSpec(file), expandSpec(loadSpec(file))] as const);
+  const inTurns = await expandSpecInTurns(loaded);
+  assert.equal(inTurns.length, 240);
+  assert.deepEqual(inTurns.map((t) => t.id), direct.map((t) => t.id));
+  const stop = new AbortController();
+  stop.abort();
+  await assert.rejects(expandSpecInTurns(loaded, stop.signal), /stopped while planning the sweep/);
 });
