@@ -15,6 +15,17 @@ const NMS_SHIFT = 'for (let k = 0; k < 4; k++) shifted[4 * i + k] = boxes[4 * i 
 
 const OVERRIDES = 'src/config/overrides.ts';
 const CHECKPOINT = 'src/train/checkpoint.ts';
+const FORCE = 'the path was just made or listed, so it exists, and force (no error for a missing path) changes nothing';
+const MATCH = 'src/eval/match_cell.ts';
+const MATCH_PAST_END = "the extra pass reads one entry past the cell and writes a scratch buffer's spare room (or an entry the next pass overwrites), never read";
+const EXTRA_AREAS = 'the passes past the last area range write past the codes and npig of the bucket (spare room, never read) and record no matches (a ≠ 0)';
+const EMPTY_MATCHES = 'without detectionMatches the match arrays are empty, and writes to an empty typed array are dropped';
+const NO_PAIRS = 'with no detections or no GT the matching loop finds no match, and records what the branch without IoUs records';
+const ARGSORT = 'src/eval/stable_argsort.ts';
+const TWO_STABLE_SORTS = 'both branches sort stably by descending score, and a stable order is unique; the size only picks the faster';
+const METRICS_LOG = 'src/track/metrics_log.ts';
+const APPEND = "appendFileSync's flag defaults to 'a', and an empty flag falls back to that default too";
+const IDENTITY_CODE = 'the code only has to differ from every other value\'s: no number prints as "", and both sides of a comparison use the same code';
 const IOU_LOSS = 'src/detection/losses/iou_loss.ts';
 const BOXES_2D = 'the IoU losses take [N, 4] boxes (their contract, and every caller passes them), whose axis 1 is the last axis';
 const FSYNC = 'an fsync only matters when the machine loses power before the data reaches the disk, which no test process can bring about';
@@ -58,4 +69,40 @@ export const EQUIVALENT = [
   { file: IOU_LOSS, mutator: 'UnaryOperator', line: 'const [tx1, ty1, tx2, ty2] = tf.split(target, 4, -1);', replacement: '+1', reason: BOXES_2D },
   { file: IOU_LOSS, mutator: 'StringLiteral', line: "export function iouLoss(pred: Tensor, target: Tensor, mode: IoULossMode = 'log', eps = 1e-6): Tensor {", replacement: '""', reason: "any mode other than 'linear' and 'square' takes the log branch, so an empty default is the log loss too" },
   { file: 'src/detection/losses/focal_loss.ts', mutator: 'ConditionalExpression', line: 'const focal = gamma === 2 ? tf.square(pt) : tf.pow(pt, gamma);', replacement: 'false', reason: 'pow(p_t, 2) equals square(p_t) in value and in gradient (2 p_t); the branch only saves a kernel' },
+  { file: CHECKPOINT, mutator: 'BooleanLiteral', line: 'rmSync(old, { recursive: true, force: true });', original: 'true', replacement: 'false', reason: FORCE },
+  { file: CHECKPOINT, mutator: 'BooleanLiteral', line: 'rmSync(tmp, { recursive: true, force: true });', original: 'true', replacement: 'false', reason: FORCE },
+  { file: CHECKPOINT, mutator: 'BooleanLiteral', line: 'rmSync(path, { recursive: true, force: true });', original: 'true', replacement: 'false', reason: FORCE },
+  { file: CHECKPOINT, mutator: 'BooleanLiteral', line: 'for (const d of doomed) rmSync(d, { recursive: true, force: true });', original: 'true', replacement: 'false', reason: FORCE },
+  { file: CHECKPOINT, mutator: 'MethodExpression', line: 'return readdirSync(checkpointsDir)', replacement: "readdirSync(checkpointsDir).filter(n => /^iter_\\d+$/.test(n) && existsSync(join(checkpointsDir, n, 'state.json')))", reason: "Node's readdirSync returns the names sorted on Linux and macOS (libuv's scandir sorts them), so the sort only matters on Windows, where no test runs" },
+  { file: EXPAND, mutator: 'UpdateOperator', line: 'if (++calls % TRIALS_PER_TURN !== 0) return;', replacement: '--calls', reason: 'counting down, the count is a multiple of 100 (−100, −200, …) at the same calls as counting up' },
+  { file: EXPAND, mutator: 'StringLiteral', line: "const sources = [...common, ...stageSet, ...from(overrides, ['variants', variant ?? '']), ...Object.entries(point).map(([key, value]) => ({ key, value, at: paramPath(spec, key) }))];", replacement: '"Stryker was here!"', reason: 'the variant is null only for a spec without variants, whose one variant has no overrides, so the path is never used' },
+  { file: MATCH, mutator: 'ArithmeticOperator', line: 'const MAX_IOU_THRESHOLD = 1 - 1e-10;', replacement: '1 + 1e-10', reason: "the IoU thresholds are pycocotools' fixed 0.50:0.05:0.95 (not an option), and none reaches the cap" },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let d = 0; d < nd; d++) {', replacement: 'd <= nd', reason: MATCH_PAST_END },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let g = 0; g < ng; g++) {', replacement: 'g <= ng', reason: "the extra column writes the next row's first IoU, which that row then overwrites (past the last row the buffer's spare room is never read)" },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let g = 0, j = nRegular; g < ng; g++) if (ign[g]) gtOrder[j++] = g;', replacement: 'g <= ng', reason: MATCH_PAST_END },
+  { file: MATCH, mutator: 'ArithmeticOperator', line: 'const A = areaRanges.length / 2;', replacement: 'areaRanges.length * 2', reason: EXTRA_AREAS },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let a = 0; a < A; a++) {', replacement: 'a <= A', reason: EXTRA_AREAS },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let t = 0; t < T; t++) {', replacement: 't <= T', reason: "the extra threshold writes the next area's codes for threshold 0, which that area's own pass then overwrites (after the last area, the buffer's spare room); its recorded match lands past the match arrays" },
+  { file: MATCH, mutator: 'ConditionalExpression', line: 'const record = data.matchGtId.length > 0;', replacement: 'true', reason: EMPTY_MATCHES },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'const record = data.matchGtId.length > 0;', replacement: 'data.matchGtId.length >= 0', reason: EMPTY_MATCHES },
+  ...['true', 'nd > 0 || ng > 0', 'nd >= 0', 'ng >= 0'].map((replacement) => ({ file: MATCH, mutator: replacement.includes('||') ? 'LogicalOperator' : replacement === 'true' ? 'ConditionalExpression' : 'EqualityOperator', line: 'if (nd > 0 && ng > 0) {', replacement, reason: NO_PAIRS })),
+  { file: MATCH, mutator: 'StringLiteral', line: "iou = c.scratch.get('iou', Float64Array, nd * ng);", replacement: '""', reason: 'the buffer is found by its name, and no other buffer of the scratch is named "" either' },
+  { file: MATCH, mutator: 'ConditionalExpression', line: 'if (iou === undefined) {', replacement: 'false', reason: NO_PAIRS },
+  { file: MATCH, mutator: 'BlockStatement', line: 'if (iou === undefined) {', replacement: '{}', reason: NO_PAIRS },
+  { file: ARGSORT, mutator: 'EqualityOperator', line: 'for (let i = 0; i < count; i++) out[i] = i;', replacement: 'i <= count', reason: "out[count] is past the detections sorted, and never read" },
+  ...['true', 'false', 'count < 32', 'count > 32'].map((replacement) => ({ file: ARGSORT, mutator: replacement.includes('count') ? 'EqualityOperator' : 'ConditionalExpression', line: 'if (count <= 32) {', replacement, reason: TWO_STABLE_SORTS })),
+  { file: ARGSORT, mutator: 'BlockStatement', line: 'if (count <= 32) {', replacement: '{}', reason: TWO_STABLE_SORTS },
+  { file: ARGSORT, mutator: 'ConditionalExpression', line: 'while (j >= 0 && score[from + out[j]] < s) {', original: 'j >= 0', replacement: 'true', reason: 'at j = −1, out[−1] is undefined and score[undefined] < s is false, so the loop stops where it did' },
+  { file: METRICS_LOG, mutator: 'ObjectLiteral', line: "appendFileSync(file, formatMetricsLine(step, ts, metrics), { flag: 'a' });", replacement: '{}', reason: APPEND },
+  { file: METRICS_LOG, mutator: 'StringLiteral', line: "appendFileSync(file, formatMetricsLine(step, ts, metrics), { flag: 'a' });", replacement: '""', reason: APPEND },
+  ...[
+    ['ConditionalExpression', 'false', undefined],
+    ['LogicalOperator', 'text.length === 0 && text[text.length - 1] === 0x0a', undefined],
+    ['ConditionalExpression', 'false', 'text.length === 0'],
+    ['ConditionalExpression', 'false', 'text[text.length - 1] === 0x0a'],
+    ['ArithmeticOperator', 'text.length + 1', undefined],
+  ].map(([mutator, replacement, original]) => ({ file: METRICS_LOG, mutator, line: 'if (text.length === 0 || text[text.length - 1] === 0x0a) return;', ...(original === undefined ? {} : { original }), replacement, reason: 'cutting after the last newline leaves an empty file, or one that ends in a newline, as it is' })),
+  { file: METRICS_LOG, mutator: 'ConditionalExpression', line: 'if (Number.isNaN(p.value)) v = \'NaN\';', replacement: 'false', reason: "String(NaN) is 'NaN' too" },
+  { file: METRICS_LOG, mutator: 'StringLiteral', line: "else if (p.value >= Number.MAX_VALUE) v = 'Infinity';", replacement: '""', reason: IDENTITY_CODE },
+  { file: METRICS_LOG, mutator: 'StringLiteral', line: "else if (p.value <= -Number.MAX_VALUE) v = '-Infinity';", replacement: '""', reason: IDENTITY_CODE },
 ];

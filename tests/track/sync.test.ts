@@ -11,19 +11,22 @@ import { FileStore } from '../../src/track/file_store.js';
 import { MlflowApiError, MlflowUnreachableError } from '../../src/track/http.js';
 import { RestStore } from '../../src/track/rest_store.js';
 import { appendSpool, readRunState, writeRunState } from '../../src/track/run_state.js';
-import { isTransient, ParentPendingError, storeFor, syncWorkDir } from '../../src/track/sync.js';
+import { CLIENT_RUN_TAG, isTransient, ParentPendingError, PARENT_TAG, RunLink, storeFor, syncWorkDir, TRIAL_TAG } from '../../src/track/sync.js';
+import type { RunState } from '../../src/track/run_state.js';
+import type { TrackingStore } from '../../src/track/store.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'detlab-sync-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A work dir whose run is not in the store yet, with these metrics.jsonl lines. */
-function workDir(name: string, lines: string[]): { dir: string; root: string } {
+function workDir(name: string, lines: string[], state: Partial<RunState> = {}): { dir: string; root: string } {
   const dir = join(tmp, name);
-  const root = join(tmp, `${name}-store`);
+  const root = state.trackingUri ?? join(tmp, `${name}-store`);
   mkdirSync(dir);
+  const clientRunId = name.padEnd(32, '0');
   writeRunState(dir, {
-    version: 1, trackingUri: root, experimentName: name, clientRunId: name.padEnd(32, '0'), runName: name,
-    startTime: 1000, createTags: { 'mlflow.runName': name }, spoolDone: 0,
+    version: 1, trackingUri: root, experimentName: name, clientRunId, runName: name,
+    startTime: 1000, createTags: { 'mlflow.runName': name, [CLIENT_RUN_TAG]: clientRunId }, spoolDone: 0, ...state,
   });
   writeFileSync(join(dir, 'metrics.jsonl'), lines.map((l) => `${l}\n`).join(''));
   return { dir, root };
@@ -117,5 +120,109 @@ test('transient failures are the ones worth retrying; the store follows the URI'
   assert.ok(storeFor('http://127.0.0.1:5000') instanceof RestStore);
   assert.ok(storeFor('HTTPS://mlflow.example') instanceof RestStore);
   assert.ok(storeFor(join(tmp, 'abs')) instanceof FileStore);
+  assert.ok(storeFor(join(tmp, 'mirror-of-http://host')) instanceof FileStore, 'an absolute path holding http:// is a path');
   assert.throws(() => storeFor('mlruns'), /^Error: tracking location mlruns is neither an http\(s\) URL nor an absolute path$/);
+});
+
+test('the tags detlab finds runs by keep their names: detlab.trial_id, detlab.client_run_id, mlflow.parentRunId', () => {
+  assert.deepEqual([TRIAL_TAG, CLIENT_RUN_TAG, PARENT_TAG], ['detlab.trial_id', 'detlab.client_run_id', 'mlflow.parentRunId']);
+  assert.equal(new ParentPendingError('x').name, 'ParentPendingError');
+});
+
+test('a work dir that lost its run id finds its run again by the client run id, instead of creating another', async () => {
+  const { dir, root } = workDir('lost-id', ['{"step":1,"ts":1001,"metrics":{"loss":0.9}}']);
+  const first = await syncWorkDir(dir);
+  const state = readRunState(dir)!;
+  writeRunState(dir, { ...state, runId: undefined, artifactUri: undefined });
+  const again = await syncWorkDir(dir);
+  assert.deepEqual([again.runId, again.metricsSent, again.metricsPresent], [first.runId, 0, 1]);
+  const store = new FileStore(root);
+  assert.equal((await store.findRunsByTag(state.experimentId!, CLIENT_RUN_TAG, state.clientRunId)).length, 1);
+});
+
+test('a re-run of a trial continues its newest earlier run of the same parent; older ones left RUNNING become KILLED', async () => {
+  const root = join(tmp, 'trials-store');
+  const store = new FileStore(root);
+  const experimentId = await store.getOrCreateExperiment('trials');
+  const make = (startTime: number, tags: Record<string, string>) => store.createRun({ experimentId, runName: 't', startTime, tags: { [TRIAL_TAG]: 'abc123', ...tags } });
+  const abandoned = await make(100, { [PARENT_TAG]: 'p1' });
+  const newest = await make(200, { [PARENT_TAG]: 'p1' });
+  await store.updateRun(newest.runId, 'FAILED', 250);
+  const otherSweep = await make(300, { [PARENT_TAG]: 'p2' });
+  const { dir } = workDir('rerun', ['{"step":1,"ts":1001,"metrics":{"loss":0.5}}'], { trackingUri: root, experimentName: 'trials', trialId: 'abc123', parentRunId: 'p1' });
+  const report = await syncWorkDir(dir);
+  assert.equal(report.runId, newest.runId);
+  assert.deepEqual(
+    await Promise.all([abandoned, newest, otherSweep].map(async (r) => (await store.getRun(r.runId)).status)),
+    ['KILLED', 'RUNNING', 'RUNNING'],
+  );
+  assert.deepEqual(await history(root, newest.runId, 'loss'), [[1, 1001, 0.5]]);
+  // Without a trial id nothing is adopted: a run of its own.
+  const { dir: plain } = workDir('no-trial', [], { trackingUri: root, experimentName: 'trials', parentRunId: 'p1' });
+  const own = await syncWorkDir(plain);
+  assert.ok(![abandoned, newest, otherSweep].map((r) => r.runId).includes(own.runId));
+});
+
+test("a child waits for its parent's run: synced first from the parent's work dir, or refused as pending until it exists", async () => {
+  const root = join(tmp, 'nested-store');
+  const { dir: parent } = workDir('parent', ['{"step":0,"ts":1000,"metrics":{"best":0.4}}'], { trackingUri: root, experimentName: 'nested' });
+  const { dir: child } = workDir('child', ['{"step":1,"ts":1001,"metrics":{"loss":0.5}}'], { trackingUri: root, experimentName: 'nested', parentWorkDir: parent });
+  const link = new RunLink(child, readRunState(child)!, new FileStore(root));
+  await assert.rejects(link.connect(), (err: Error) => err instanceof ParentPendingError && err.message === `parent run in ${parent} is not in ${root} yet`);
+  const report = await syncWorkDir(child);
+  const parentRun = readRunState(parent)!.runId!;
+  const childRun = await new FileStore(root).getRun(report.runId);
+  assert.equal(childRun.tags[PARENT_TAG], parentRun);
+  assert.equal(readRunState(child)!.parentRunId, parentRun);
+  // The link that was refused connects once the parent is there (a failed attempt is not kept).
+  const retried = await link.connect();
+  assert.equal(retried.tags[PARENT_TAG], parentRun);
+  // A parent run id already known (the tracker then tags the run with it) wins over the work dir, which is not read.
+  const tags = { 'mlflow.runName': 'known-parent', [CLIENT_RUN_TAG]: 'known-parent'.padEnd(32, '0'), [PARENT_TAG]: parentRun };
+  const { dir: known } = workDir('known-parent', [], { trackingUri: root, experimentName: 'nested', parentRunId: parentRun, parentWorkDir: join(tmp, 'gone'), createTags: tags });
+  const knownRun = await new FileStore(root).getRun((await syncWorkDir(known)).runId);
+  assert.equal(knownRun.tags[PARENT_TAG], parentRun);
+});
+
+/** A FileStore that counts the entries of each batch, and fails logBatch with `fail()`'s error while it gives one. */
+function flakyStore(root: string, fail: () => Error | undefined): { store: TrackingStore; batches: number[] } {
+  const store = new FileStore(root);
+  const batches: number[] = [];
+  const logBatch = store.logBatch.bind(store);
+  store.logBatch = async (runId, batch) => {
+    const err = fail();
+    if (err !== undefined) throw err;
+    batches.push(batch.metrics.length + Object.keys(batch.params).length + Object.keys(batch.tags).length);
+    return logBatch(runId, batch);
+  };
+  return { store, batches };
+}
+
+test('replaying the spool stops at a transient failure, keeping the event for the next attempt; artifacts are replayed too', async () => {
+  const { dir, root } = workDir('flaky', []);
+  const file = join(tmp, 'flaky-report.txt');
+  writeFileSync(file, 'report');
+  appendSpool(dir, { op: 'artifact', path: file, artifactPath: 'eval' });
+  appendSpool(dir, { op: 'params', params: { lr: '0.01' } });
+  let down = true;
+  const { store } = flakyStore(root, () => (down ? new MlflowUnreachableError('server down') : undefined));
+  const link = new RunLink(dir, readRunState(dir)!, store);
+  await assert.rejects(link.replaySpool(), MlflowUnreachableError);
+  assert.equal(readRunState(dir)!.spoolDone, 1, 'the artifact went; the params wait');
+  assert.deepEqual(link.problems, []);
+  down = false;
+  assert.equal(await link.replaySpool(), 1);
+  const run = await store.getRun(link.run!.runId);
+  assert.equal(readFileSync(join(root, run.experimentId, run.runId, 'artifacts', 'eval', 'flaky-report.txt'), 'utf8'), 'report');
+  assert.equal(readFileSync(join(root, run.experimentId, run.runId, 'params', 'lr'), 'utf8'), '0.01');
+});
+
+test('points sent from memory land in the store; a reconcile with nothing missing sends no request', async () => {
+  const { dir, root } = workDir('direct', ['{"step":1,"ts":1001,"metrics":{"loss":0.7}}']);
+  const { store, batches } = flakyStore(root, () => undefined);
+  const link = new RunLink(dir, readRunState(dir)!, store);
+  await link.sendPoints([{ key: 'loss', value: 0.7, timestamp: 1001, step: 1 }]);
+  assert.deepEqual(await history(root, link.run!.runId, 'loss'), [[1, 1001, 0.7]]);
+  assert.deepEqual(await link.reconcileMetrics(), { sent: 0, present: 1 });
+  assert.deepEqual(batches, [1], 'only the points sent from memory');
 });
