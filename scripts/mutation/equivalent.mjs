@@ -26,6 +26,7 @@ const TWO_STABLE_SORTS = 'both branches sort stably by descending score, and a s
 const METRICS_LOG = 'src/track/metrics_log.ts';
 const APPEND = "appendFileSync's flag defaults to 'a', and an empty flag falls back to that default too";
 const IDENTITY_CODE = 'the code only has to differ from every other value\'s: no number prints as "", and both sides of a comparison use the same code';
+const FCOS = 'src/detection/assigners/fcos_targets.ts';
 const IOU_LOSS = 'src/detection/losses/iou_loss.ts';
 const BOXES_2D = 'the IoU losses take [N, 4] boxes (their contract, and every caller passes them), whose axis 1 is the last axis';
 const FSYNC = 'an fsync only matters when the machine loses power before the data reaches the disk, which no test process can bring about';
@@ -105,4 +106,12 @@ export const EQUIVALENT = [
   { file: METRICS_LOG, mutator: 'ConditionalExpression', line: 'if (Number.isNaN(p.value)) v = \'NaN\';', replacement: 'false', reason: "String(NaN) is 'NaN' too" },
   { file: METRICS_LOG, mutator: 'StringLiteral', line: "else if (p.value >= Number.MAX_VALUE) v = 'Infinity';", replacement: '""', reason: IDENTITY_CODE },
   { file: METRICS_LOG, mutator: 'StringLiteral', line: "else if (p.value <= -Number.MAX_VALUE) v = '-Infinity';", replacement: '""', reason: IDENTITY_CODE },
+  { file: 'src/detection/losses/cross_entropy.ts', mutator: 'UnaryOperator', line: 'return tf.tidy(() => tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1, true)));', replacement: '+1', reason: 'softmaxCrossEntropy takes [N, C] logits (its contract, and every caller passes them), whose axis 1 is the last axis' },
+  ...[['ConditionalExpression', 'false', '!(beta > 0)'], ['ConditionalExpression', 'true', 'beta > 0'], ['EqualityOperator', 'beta >= 0', 'beta > 0']].map(([mutator, replacement, original]) => ({ file: 'src/detection/losses/regression_losses.ts', mutator, line: 'if (!(beta > 0)) return l1Loss(pred, target);', original, replacement, reason: 'at β = 0 the smooth form is d − 0 everywhere, which is L1, and the option schema refuses β < 0' })),
+  { file: FCOS, mutator: 'ConditionalExpression', line: 'if (m === 0) return { labels, distances, gtIndex };', replacement: 'false', reason: 'without gts the loop over points finds no gt and leaves the background targets it would return' },
+  { file: FCOS, mutator: 'EqualityOperator', line: 'for (let g = 0; g < m; g++) areas[g] = (gts[4 * g + 2] - gts[4 * g]) * (gts[4 * g + 3] - gts[4 * g + 1]);', replacement: 'g <= m', reason: 'areas[m] is past the end of a typed array: the write is dropped' },
+  { file: FCOS, mutator: 'EqualityOperator', line: 'for (let g = 0; g < m; g++) {', replacement: 'g <= m', reason: 'gt m reads undefined coordinates: every comparison with NaN is false, so it is never inside' },
+  { file: FCOS, mutator: 'ArithmeticOperator', line: 'const n = distances.length / 4;', replacement: 'distances.length * 4', reason: 'the points past the n-th read undefined distances and write past the end of the output, where writes are dropped' },
+  { file: FCOS, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) {', original: 'i < n', replacement: 'i <= n', reason: 'point n writes past the end of the output (dropped)' },
+  ...[['MethodExpression', '[...byLevel.keys()]'], ['ArrowFunction', '() => undefined'], ['ArithmeticOperator', 'a + b']].map(([mutator, replacement]) => ({ file: 'src/detection/assigners/paa_reassign.ts', mutator, line: 'for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {', replacement, reason: 'the chosen candidates are sorted by cost (then prior) just after, a total order, so the order levels are visited in is lost' })),
 ];

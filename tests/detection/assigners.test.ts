@@ -113,3 +113,40 @@ test('FCOS targets: regress ranges, smallest area, centre sampling', () => {
   assert.deepEqual([...cs.labels], [2, 2, 1, 2, 2, 2]);
   assert.ok(Math.abs(centerness(Float32Array.of(2, 3, 8, 5))[0] - Math.sqrt((2 / 8) * (3 / 5))) < 1e-7);
 });
+
+test('FCOS targets: range bounds are inclusive, equal areas go to the first gt, areas are w·h, distances are from the point', () => {
+  const opts = { regressRanges: [[8, 16]] as [number, number][], centerSampling: false, centerSampleRadius: 1.5 };
+  // Point (20, 20) in a gt whose farthest side is exactly 8 (lo) and in one exactly 16 (hi) away.
+  const at = Float32Array.of(20, 20);
+  assert.deepEqual([...fcosTargets(at, [1], [8], Float32Array.of(12, 14, 26, 26), Int32Array.of(1), 3, opts).distances], [8, 6, 6, 6]);
+  assert.deepEqual([...fcosTargets(at, [1], [8], Float32Array.of(4, 10, 30, 30), Int32Array.of(2), 3, opts).labels], [2]);
+  assert.deepEqual([...fcosTargets(at, [1], [8], Float32Array.of(3, 10, 30, 30), Int32Array.of(2), 3, opts).labels], [3], 'just past hi: background');
+  const wide = { ...opts, regressRanges: [[-1, 1e8]] as [number, number][] };
+  // Equal areas (20×20 each): the first gt in the list wins.
+  const tie = fcosTargets(at, [1], [8], Float32Array.of(10, 10, 30, 30, 15, 12, 35, 32), Int32Array.of(0, 1), 3, wide);
+  assert.deepEqual([[...tie.labels], [...tie.gtIndex]], [[0], [0]]);
+  // A 40×10 gt (area 400) and a 30×30 one (area 900): the smaller area wins, not the smaller w/h or w + h.
+  const areas = fcosTargets(at, [1], [8], Float32Array.of(5, 5, 35, 35, 0, 15, 40, 25), Int32Array.of(0, 1), 3, wide);
+  assert.deepEqual([[...areas.labels], [...areas.gtIndex], [...areas.distances]], [[1], [1], [20, 5, 20, 5]]);
+  // Centre sampling clips the centre region to the gt on every side: a tall gt near the top edge.
+  const centre = { regressRanges: [[-1, 1e8]] as [number, number][], centerSampling: true, centerSampleRadius: 1 };
+  const points = Float32Array.of(20, 2, 20, 9, 20, 11);
+  // gt y ∈ [1, 17], centre 9, radius 8 → y ∈ (max(1, 1), min(17, 17)) = (1, 17): all three inside; a gt y ∈ [5, 13]: (5, 13).
+  assert.deepEqual([...fcosTargets(points, [3], [8], Float32Array.of(10, 1, 30, 17), Int32Array.of(0), 1, centre).labels], [0, 0, 0]);
+  assert.deepEqual([...fcosTargets(points, [3], [8], Float32Array.of(10, 5, 30, 13), Int32Array.of(0), 1, centre).labels], [1, 0, 0]);
+});
+
+test('FCOS targets: without gts every point is background with gt index −1; inconsistent inputs are refused by name', () => {
+  const opts = { regressRanges: [[-1, 64], [64, 1e8]] as [number, number][], centerSampling: false, centerSampleRadius: 1.5 };
+  const points = Float32Array.of(4, 4, 12, 4, 8, 8);
+  const empty = fcosTargets(points, [2, 1], [8, 16], new Float32Array(0), new Int32Array(0), 4, opts);
+  assert.deepEqual([[...empty.labels], [...empty.gtIndex], [...empty.distances]], [[4, 4, 4], [-1, -1, -1], new Array(12).fill(0)]);
+  const one = fcosTargets(points, [2, 1], [8, 16], Float32Array.of(0, 0, 10, 10), Int32Array.of(3), 4, opts);
+  assert.deepEqual([[...one.labels], [...one.gtIndex]], [[3, 4, 4], [0, -1, -1]]);
+  const gts = Float32Array.of(0, 0, 10, 10);
+  assert.throws(() => fcosTargets(points, [2, 1], [8, 16], gts, Int32Array.of(0), 4, { ...opts, regressRanges: [[-1, 1e8]] }), /^Error: fcosTargets: 2 levels but 1 regress ranges and 2 strides$/);
+  assert.throws(() => fcosTargets(points, [2, 1], [8], gts, Int32Array.of(0), 4, opts), /^Error: fcosTargets: 2 levels but 2 regress ranges and 1 strides$/);
+  assert.throws(() => fcosTargets(points, [2, 1], [8, 16], gts, Int32Array.of(0, 1), 4, opts), /^Error: fcosTargets: 1 boxes but 2 labels$/);
+  assert.throws(() => fcosTargets(points, [2, 1], [8, 16], gts, Int32Array.of(4), 4, opts), /^Error: fcosTargets: box 0 has label 4, outside \[0, 4\)$/);
+  assert.throws(() => fcosTargets(points, [2, 1], [8, 16], gts, Int32Array.of(-1), 4, opts), /^Error: fcosTargets: box 0 has label -1, outside \[0, 4\)$/);
+});

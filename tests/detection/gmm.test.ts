@@ -45,3 +45,23 @@ test('PAA reassignment keeps the low-cost component per gt, top-k per level, and
   const two = paaReassign(cands, 2);
   assert.ok(two.has(0) && !two.has(2) && !two.has(20));
 });
+
+test('PAA reassignment: the top-k of each level by cost whatever the input order, a gt with two candidates is split, equal costs go by prior index', () => {
+  const cands: PaaCandidate[] = [
+    // gt 0: level 0 costlier than level 1, neither given in cost order.
+    { prior: 0, gt: 0, level: 0, cost: 1.3 }, { prior: 1, gt: 0, level: 0, cost: 0.9 }, { prior: 2, gt: 0, level: 0, cost: 1.2 },
+    { prior: 10, gt: 0, level: 1, cost: 0.3 }, { prior: 11, gt: 0, level: 1, cost: 0.25 }, { prior: 12, gt: 0, level: 1, cost: 0.2 },
+    // gt 1: two candidates are enough for the mixture, which keeps the cheaper.
+    { prior: 20, gt: 1, level: 0, cost: 0.5 }, { prior: 21, gt: 1, level: 0, cost: 0.1 },
+  ];
+  // top-2: level 0 keeps costs 0.9 and 1.2, level 1 keeps 0.2 and 0.25; the low component is {0.2, 0.25}.
+  assert.deepEqual([...paaReassign(cands, 2)].sort((a, b) => a - b), [11, 12, 21]);
+  assert.deepEqual([...paaReassign(cands, 9)].sort((a, b) => a - b), [10, 11, 12, 21]);
+  // Three candidates of equal cost on a level cut to two: the lowest prior indices, 3 and 5. Their mixture scores
+  // are equal too, and the first of the likeliest ends the positives (mmdet's topk(1) on a tie), so only 3 stays.
+  const tied: PaaCandidate[] = [
+    { prior: 5, gt: 0, level: 0, cost: 0.2 }, { prior: 3, gt: 0, level: 0, cost: 0.2 }, { prior: 9, gt: 0, level: 0, cost: 0.2 },
+    { prior: 12, gt: 0, level: 1, cost: 1.1 }, { prior: 11, gt: 0, level: 1, cost: 1.0 },
+  ];
+  assert.deepEqual([...paaReassign(tied, 2)], [3]);
+});
