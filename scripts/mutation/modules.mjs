@@ -18,7 +18,7 @@ export const MODULES = [
   {
     name: 'assigners',
     mutate: ['src/detection/assigners/**/*.ts', '!src/detection/assigners/max_iou_assigner.ts', '!src/detection/assigners/assign_result.ts'],
-    tests: ['detection/assigners', 'detection/gmm'],
+    tests: ['detection/assigners', 'detection/atss_oracle', 'detection/gmm'],
   },
   {
     name: 'config',
