@@ -27,6 +27,7 @@ const METRICS_LOG = 'src/track/metrics_log.ts';
 const APPEND = "appendFileSync's flag defaults to 'a', and an empty flag falls back to that default too";
 const IDENTITY_CODE = 'the code only has to differ from every other value\'s: no number prints as "", and both sides of a comparison use the same code';
 const FCOS = 'src/detection/assigners/fcos_targets.ts';
+const STATS = 'src/sweep/stats.ts';
 const IOU_LOSS = 'src/detection/losses/iou_loss.ts';
 const BOXES_2D = 'the IoU losses take [N, 4] boxes (their contract, and every caller passes them), whose axis 1 is the last axis';
 const FSYNC = 'an fsync only matters when the machine loses power before the data reaches the disk, which no test process can bring about';
@@ -114,4 +115,8 @@ export const EQUIVALENT = [
   { file: FCOS, mutator: 'ArithmeticOperator', line: 'const n = distances.length / 4;', replacement: 'distances.length * 4', reason: 'the points past the n-th read undefined distances and write past the end of the output, where writes are dropped' },
   { file: FCOS, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) {', original: 'i < n', replacement: 'i <= n', reason: 'point n writes past the end of the output (dropped)' },
   ...[['MethodExpression', '[...byLevel.keys()]'], ['ArrowFunction', '() => undefined'], ['ArithmeticOperator', 'a + b']].map(([mutator, replacement]) => ({ file: 'src/detection/assigners/paa_reassign.ts', mutator, line: 'for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {', replacement, reason: 'the chosen candidates are sorted by cost (then prior) just after, a total order, so the order levels are visited in is lost' })),
+  { file: STATS, mutator: 'EqualityOperator', line: 'if (x <= 0) return 0;', replacement: 'x < 0', reason: 'at x = 0 the series gives exp(−∞) · 1 / a = 0 as well' },
+  { file: STATS, mutator: 'EqualityOperator', line: 'if (x >= 1) return 1;', replacement: 'x > 1', reason: 'at x = 1 the symmetric form gives 1 − exp(−∞) · 1 / b = 1 as well' },
+  { file: STATS, mutator: 'ConditionalExpression', line: 'if (Number.isNaN(t)) return NaN;', replacement: 'false', reason: 'a NaN t reaches incompleteBeta as x = NaN, which returns NaN through every branch' },
+  { file: STATS, mutator: 'EqualityOperator', line: 'return t > 0 ? 1 - tail : tail;', replacement: 't >= 0', reason: 'at t = 0 the tail is 1/2, and 1 − 1/2 = 1/2' },
 ];

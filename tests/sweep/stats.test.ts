@@ -91,3 +91,13 @@ test('quantiles between 0.5 and 0.75 (solved on the central mass), log Γ below 
   assert.equal(incompleteBeta(2, 3, 1.5), 1);
   assert.throws(() => studentTQuantile(0, 3), /p must be in \(0, 1\), got 0$/);
 });
+
+test('a quantile a hair above the median keeps its digits: t = (p − 1/2) / f(0) to 1e-12 relative', () => {
+  // Student's t density at 0 for 10 df: Γ(11/2) / (√(10π) Γ(5)) = (945/32)√π / (24 √(10π)) = 945 / (768 √10).
+  // Near 0 the CDF is 1/2 + f(0) t + O(t³), so t = e / f(0) for p = 1/2 + e (e = 2^-34, exact in binary).
+  const e = 2 ** -34;
+  const t = studentTQuantile(0.5 + e, 10);
+  const want = e / (945 / (768 * Math.sqrt(10)));
+  assert.ok(Math.abs(t / want - 1) < 1e-12, `t ${t} vs ${want}`);
+  assert.ok(Math.abs(studentTQuantile(0.5 - e, 10) / -want - 1) < 1e-12);
+});
