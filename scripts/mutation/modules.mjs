@@ -23,7 +23,7 @@ export const MODULES = [
   {
     name: 'config',
     mutate: ['src/config/**/*.ts', '!src/config/merge.ts', '!src/config/overrides.ts'],
-    tests: ['config/load', 'config/parse_yaml', 'config/references', 'config/dump_diff', 'config/overrides', 'config/merge', 'config/limits', 'config/secrets', 'registry/validate'],
+    tests: ['config/load', 'config/parse_yaml', 'config/references', 'config/dump_diff', 'config/overrides', 'config/merge', 'config/limits', 'config/secrets', 'config/bad_configs_inproc', 'registry/validate'],
   },
   { name: 'eval', mutate: ['src/eval/**/*.ts', '!src/eval/match_cell.ts', '!src/eval/stable_argsort.ts'], tests: ['eval/matching', 'eval/options', 'eval/errors', 'eval/vector'] },
   { name: 'supervision', mutate: ['src/supervision/*.ts', 'src/supervision/lgd/**/*.ts', 'src/supervision/labelenc/**/*.ts'], tests: ['supervision/lgd', 'supervision/lgd_values', 'supervision/labelenc', 'supervision/labelenc_values', 'supervision/labelenc_fpn'] },
