@@ -33,6 +33,15 @@ const BOXES_2D = 'the IoU losses take [N, 4] boxes (their contract, and every ca
 const FSYNC = 'an fsync only matters when the machine loses power before the data reaches the disk, which no test process can bring about';
 const INDEX_CHECK = "if (!Number.isInteger(index) || index < 0 || index > container.length - (op === 'force' ? 0 : 1)) {";
 
+const DID_YOU_MEAN = 'src/config/did_you_mean.ts';
+const SWAP = 'if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2][j - 2] + 1);';
+const SWAP_EDGE = 'at i = 1 or j = 1 the swapped pair reads index −1, which is undefined and equals no character, so the branch is not taken either way';
+const PARSE_YAML = 'src/config/parse_yaml.ts';
+const READ_ONCE = "a regular file's readSync returns every byte asked for in one call (the file is under the 4 MB limit), so the loop body runs once whatever its bounds";
+const HAS_RANGE = 'every node the parser returns, keys included (an empty key is a null scalar), has a range';
+const ONE_LINE = "the text is the first line of the parser's message, which starts with this phrase, and .* runs to its end";
+const REFERENCES = 'src/config/references.ts';
+
 /** @type {{ file: string, mutator: string, line: string, original?: string, replacement: string, reason: string }[]} */
 export const EQUIVALENT = [
   { file: 'src/config/merge.ts', mutator: 'ConditionalExpression', line: 'if (origin !== undefined) origins.set(key, origin);', replacement: 'true', reason: 'origins are only read through get() (copies too), which answers undefined alike for a missing entry and one holding undefined' },
@@ -121,4 +130,20 @@ export const EQUIVALENT = [
   { file: STATS, mutator: 'EqualityOperator', line: 'return t > 0 ? 1 - tail : tail;', replacement: 't >= 0', reason: 'at t = 0 the tail is 1/2, and 1 − 1/2 = 1/2' },
   { file: 'src/track/sync.ts', mutator: 'ConditionalExpression', line: 'if (this.run !== undefined) return this.run;', replacement: 'false', reason: 'open() runs once per successful connect (connect keeps its promise) and sets run only on success, so run is undefined whenever it starts' },
   ...[['ConditionalExpression', 'false', 'm === 0 || n === 0'], ['LogicalOperator', 'm === 0 && n === 0', 'm === 0 || n === 0'], ['ConditionalExpression', 'false', 'm === 0'], ['ConditionalExpression', 'false', 'n === 0']].map(([mutator, replacement, original]) => ({ file: 'src/detection/assigners/atss_assigner.ts', mutator, line: 'if (m === 0 || n === 0) return { numGts: m, gtInds, maxOverlaps };', original, replacement, reason: 'without gts or priors the loops run over nothing and return the same all-negative, zero-overlap result' })),
+  { file: DID_YOU_MEAN, mutator: 'ConditionalExpression', line: 'if (a === b) return 0;', replacement: 'false', reason: 'a shortcut: the table gives 0 for equal strings too' },
+  ...[['ConditionalExpression', 'true', 'i > 1 && j > 1'], ['LogicalOperator', 'i > 1 || j > 1', 'i > 1 && j > 1'], ['ConditionalExpression', 'true', 'i > 1'], ['EqualityOperator', 'i >= 1', 'i > 1'], ['ConditionalExpression', 'true', 'j > 1'], ['EqualityOperator', 'j >= 1', 'j > 1']].map(([mutator, replacement, original]) => ({ file: DID_YOU_MEAN, mutator, line: SWAP, original, replacement, reason: SWAP_EDGE })),
+  { file: 'src/config/dump.ts', mutator: 'EqualityOperator', line: "if (!Number.isFinite(value)) return value > 0 ? '.inf' : '-.inf';", replacement: 'value >= 0', reason: 'only ±Infinity get here, and neither is 0' },
+  { file: PARSE_YAML, mutator: 'EqualityOperator', line: 'for (let done = 0; done < size; ) {', replacement: 'done <= size', reason: READ_ONCE },
+  { file: PARSE_YAML, mutator: 'ArithmeticOperator', line: 'const n = readSync(fd, bytes, done, size - done, null);', replacement: 'size + done', reason: READ_ONCE },
+  ...[['ConditionalExpression', 'true'], ['ConditionalExpression', 'false'], ['EqualityOperator', 'n !== 0']].map(([mutator, replacement]) => ({ file: PARSE_YAML, mutator, line: 'if (n === 0) break;', replacement, reason: READ_ONCE })),
+  { file: PARSE_YAML, mutator: 'ConditionalExpression', line: 'if (isSeq(node)) return node.items.map((item, i) => (item === null ? null : this.toValue(item as Node, [...path, i])));', replacement: 'false', reason: 'the parser gives an empty item as a null scalar node, never as null' },
+  { file: PARSE_YAML, mutator: 'ConditionalExpression', line: 'if (!this.origins.has(pathKey(path))) this.origins.set(pathKey(path), origin);', replacement: 'true', reason: "a path is met twice only when an alias expands, and the expansion is given the alias's own origin, the one already set" },
+  { file: PARSE_YAML, mutator: 'OptionalChaining', line: 'const origin = place ?? this.originAt(node.range?.[0] ?? 0);', replacement: 'node.range[0]', reason: HAS_RANGE },
+  { file: PARSE_YAML, mutator: 'OptionalChaining', line: 'this.issues.push({ origin: this.originAt(node.range?.[0] ?? 0), message: tagMessage(node.tag) });', replacement: 'node.range[0]', reason: HAS_RANGE },
+  ...['keyNode?.range[0]', 'keyNode.range'].map((replacement) => ({ file: PARSE_YAML, mutator: 'OptionalChaining', line: 'const keyOrigin = this.originAt(keyNode?.range?.[0] ?? 0);', replacement, reason: HAS_RANGE })),
+  { file: PARSE_YAML, mutator: 'StringLiteral', line: "schema: 'core',", replacement: '""', reason: "with version 1.2 the yaml library's default schema is core" },
+  ...['/Unresolved tag: (.*)$/', '/^Unresolved tag: (.*)/'].map((replacement) => ({ file: PARSE_YAML, mutator: 'Regex', line: 'const tag = /^Unresolved tag: (.*)$/.exec(text);', replacement, reason: ONE_LINE })),
+  { file: REFERENCES, mutator: 'StringLiteral', line: "return typeof value === 'string' && value.includes('${');", replacement: '""', reason: 'a string without ${ goes through the replacement unchanged and is stored back as itself' },
+  { file: REFERENCES, mutator: 'ConditionalExpression', line: 'if (path.length === 0) return;', replacement: 'false', reason: 'the root is always a map (loading refuses anything else), so no string is ever stored at the root' },
+  { file: 'src/config/secrets.ts', mutator: 'ConditionalExpression', line: 'for (const s of secrets) if (out.includes(s)) out = out.split(s).join(\'***\');', replacement: 'true', reason: 'a shortcut: splitting on a value that does not occur and joining gives the text back' },
 ];

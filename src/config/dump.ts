@@ -92,7 +92,7 @@ export function formatScalar(value: unknown): string {
     return Object.is(value, -0) ? '-0.0' : String(value);
   }
   const text = String(value);
-  // Plain only when it cannot read back as anything but this string.
-  if (PLAIN_SAFE.test(text) && !text.endsWith(' ') && !text.includes(' #') && parse(text) === text) return text;
+  // Plain only when it cannot read back as anything but this string (a trailing space or ` #` reads back shorter).
+  if (PLAIN_SAFE.test(text) && parse(text) === text) return text;
   return JSON.stringify(text);
 }

@@ -4,7 +4,7 @@
  * code, and an unknown tag is an error at its line instead of a silent string.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isAlias, isMap as isYamlMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node, type Pair } from 'yaml';
 import { ConfigError, fileOrigin, type ConfigIssue } from './errors.js';
 import { LIMITS, limitOf, overLimit } from './limits.js';
 import { pathKey, type Origin, type OriginMap } from './origin.js';
@@ -83,22 +83,17 @@ export function readYamlText(file: string): string {
   }
 }
 
-/** The offset of the first byte that does not decode as UTF-8. */
+/** The offset of the first byte that is not part of valid UTF-8. */
 function firstInvalidUtf8(bytes: Buffer): number {
-  let lo = 0;
-  let hi = bytes.length;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  // The longest valid prefix, by bisection (a prefix that ends inside a character is invalid only at its end).
-  while (hi - lo > 4) {
-    const mid = (lo + hi) >> 1;
-    try {
-      decoder.decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid;
-    }
+  // The lenient decoder writes one U+FFFD per invalid sequence; the first one the bytes do not spell (EF BF BD) is the place.
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+  let offset = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) as number;
+    if (code === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) return offset;
+    offset += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
   }
-  return lo;
+  return offset;
 }
 
 /** Parses a config file's text; the file name is used for origins. */
@@ -110,14 +105,18 @@ export function parseYamlFile(text: string, file: string): ParsedYaml {
 /** The parser's message, reworded where it speaks of the parser's API rather than of the config. */
 function problemMessage(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return "a config file holds one YAML document (found a second '---')";
-  const text = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const text = message.split('\n')[0];
   const tag = /^Unresolved tag: (.*)$/.exec(text);
-  if (tag !== null) return tagMessage(tag[1]);
+  if (tag !== null) return CORE_TAGS.has(tag[1]) ? `the value does not fit its tag '${shortTag(tag[1])}'` : tagMessage(tag[1]);
   return text;
 }
 
 function tagMessage(tag: string): string {
-  return `tag '${tag.replace(/^tag:yaml\.org,2002:/, '!!')}' is not allowed (configs use plain YAML 1.2 core values only)`;
+  return `tag '${shortTag(tag)}' is not allowed (configs use plain YAML 1.2 core values only)`;
+}
+
+function shortTag(tag: string): string {
+  return tag.replace(/^tag:yaml\.org,2002:/, '!!');
 }
 
 class Walker {
@@ -154,9 +153,7 @@ class Walker {
       return node.value;
     }
     if (isSeq(node)) return node.items.map((item, i) => (item === null ? null : this.toValue(item as Node, [...path, i])));
-    if (isYamlMap(node)) return this.mapValue(node.items as Pair<unknown, unknown>[], path);
-    this.issues.push({ origin, message: 'unsupported YAML node' });
-    return null;
+    return this.mapValue(node.items as Pair<unknown, unknown>[], path);
   }
 
   private mapValue(pairs: Pair<unknown, unknown>[], path: (string | number)[]): ConfigMap {
@@ -166,6 +163,10 @@ class Walker {
       const keyOrigin = this.originAt(keyNode?.range?.[0] ?? 0);
       if (!isScalar(keyNode) || (keyNode.tag !== undefined && !CORE_TAGS.has(keyNode.tag))) {
         this.issues.push({ origin: keyOrigin, message: 'map keys must be plain scalars' });
+        continue;
+      }
+      if (keyNode.value === null) {
+        this.issues.push({ origin: keyOrigin, message: 'a map key is empty or null (quote it, "null", if that is its name)' });
         continue;
       }
       const key = String(keyNode.value);
@@ -187,8 +188,7 @@ class Walker {
     return map;
   }
 
-  private resolveAlias(node: Node, path: (string | number)[], origin: Origin): unknown {
-    if (!isAlias(node)) return null;
+  private resolveAlias(node: Alias, path: (string | number)[], origin: Origin): unknown {
     this.aliases += 1;
     const target = node.resolve(this.doc);
     if (this.aliases > MAX_ALIASES) {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
+import { loadConfigFile } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { formatOrigin } from '../../src/config/origin.js';
 import { writeTree } from './files.js';
@@ -99,4 +101,43 @@ test('an empty config is an error at its line 1 (an empty base is not), a missin
   assert.throws(() => loadConfig(join(dir, 'empty.yaml')), /empty\.yaml:1: the config is empty: it sets no keys/);
   assert.deepEqual(loadConfig(join(dir, 'leaf.yaml')).config, { seed: 3 });
   assert.throws(() => loadConfig(join(dir, 'nope.yaml')), /config file .*nope\.yaml not found/);
+});
+
+test('a base shared by two parents is read once; an empty or non-string _base_ is refused at its line', () => {
+  const dir = writeTree({
+    'shared.yaml': 'k: 1\n',
+    'left.yaml': '_base_: shared.yaml\nleft: true\n',
+    'right.yaml': '_base_: shared.yaml\nright: true\n',
+    'leaf.yaml': '_base_: [left.yaml, right.yaml]\n',
+    'empty_base.yaml': 'seed: 1\n_base_: ""\n',
+    'list_base.yaml': 'seed: 1\n_base_:\n  - shared.yaml\n  - 3\n',
+  });
+  assert.deepEqual(loadConfig(join(dir, 'leaf.yaml')).files, ['leaf.yaml', 'left.yaml', 'shared.yaml', 'right.yaml'].map((f) => join(dir, f)));
+  assert.throws(() => loadConfig(join(dir, 'empty_base.yaml')), (err: Error) => err.message === `${join(dir, 'empty_base.yaml')}:2: _base_ must be a file path or a list of file paths, got ""`);
+  assert.throws(() => loadConfig(join(dir, 'list_base.yaml')), (err: Error) => err.message === `${join(dir, 'list_base.yaml')}:4: _base_ must be a file path or a list of file paths, got 3`);
+});
+
+test('a base that exists but cannot be read says so with the reason, at the line naming it', () => {
+  const dir = writeTree({ 'folder/placeholder': '', 'leaf.yaml': 'seed: 1\n_base_: ./folder\n' });
+  assert.throws(
+    () => loadConfig(join(dir, 'leaf.yaml')),
+    (err: Error) => err.message.startsWith(`${join(dir, 'leaf.yaml')}:2: base file ${join(dir, 'folder')} cannot be read (EISDIR`) && err.message.endsWith(`(chain: ${join(dir, 'leaf.yaml')})`),
+  );
+});
+
+test('a config loaded once is reused as loaded (a sweep reads its file once), and each use gets its own copy', () => {
+  const dir = writeTree({ 'exp.yaml': 'seed: 1\nmodel: {depth: 18}\n' });
+  const file = join(dir, 'exp.yaml');
+  const loaded = loadConfigFile(file);
+  writeFileSync(file, 'seed: 2\nmodel: {depth: 50}\n');
+  const first = loadConfig(file, { loaded, overrides: ['model.depth=34'] });
+  assert.deepEqual(first.config, { seed: 1, model: { depth: 34 } });
+  assert.deepEqual(first.files, [file]);
+  assert.deepEqual(loadConfig(file, { loaded }).config, { seed: 1, model: { depth: 18 } });
+});
+
+test('plugin folders are made absolute against the file that names them, or the working directory for --set', () => {
+  const dir = writeTree({ 'sub/base.yaml': 'plugins: [./mine, "", /opt/abs]\n', 'leaf.yaml': '_base_: sub/base.yaml\nseed: 1\n' });
+  assert.deepEqual(loadConfig(join(dir, 'leaf.yaml')).config.plugins, [join(dir, 'sub', 'mine'), '', '/opt/abs']);
+  assert.deepEqual(loadConfig(join(dir, 'leaf.yaml'), { overrides: ['plugins=[./here]'] }).config.plugins, [resolve(process.cwd(), 'here')]);
 });

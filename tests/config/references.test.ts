@@ -67,3 +67,14 @@ test('a referenced map keeps the origins of its items; the reference keeps its o
   assert.match(formatOrigin(origins.get('copy')!), /leaf\.yaml:2$/);
   assert.match(formatOrigin(origins.get('copy.lr')!), /base\.yaml:2$/);
 });
+
+test('references inside lists resolve, and a reference to a reference resolves whichever comes first', () => {
+  const { config } = load({ 'leaf.yaml': 'a: ${b}\nb: ${c}\nc: 4\nsizes:\n  - ${c}\n  - ${c}px\n  - ["${b}"]\nunit: ${c}px\n' });
+  assert.deepEqual(config, { a: 4, b: 4, c: 4, sizes: [4, '4px', [4]], unit: '4px' });
+});
+
+test('a null interpolates as null; a list cannot be interpolated; an unknown key far from every other has no suggestion', () => {
+  assert.equal(load({ 'leaf.yaml': 'n: null\ns: x-${n}\n' }).config.s, 'x-null');
+  assert.throws(() => load({ 'leaf.yaml': 'l: [1]\ns: "x-${l}"\n' }), (err: Error) => err.message.endsWith('leaf.yaml:2: ${l} names a list, which cannot be interpolated into a string; use it as the whole value'));
+  assert.throws(() => load({ 'leaf.yaml': 'model: {depth: 1}\nx: ${model.zzzzzzzz}\n' }), (err: Error) => err.message.endsWith('leaf.yaml:2: unknown reference ${model.zzzzzzzz}: no key model.zzzzzzzz'));
+});

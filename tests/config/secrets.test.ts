@@ -49,3 +49,9 @@ test('a guarded stream redacts the strings written to it and passes other chunks
   stream.write(bytes);
   assert.deepEqual(written, ['key ***\n', 'utf8', bytes]);
 });
+
+test('an environment without credentials registers nothing: ordinary words stay readable', () => {
+  registerEnvironmentSecrets({ REDIS_URL: 'redis://localhost:6379', MLFLOW_TRACKING_URI: 'http://mlflow:5000/' });
+  registerEnvironmentSecrets({});
+  assert.equal(redactSecrets('value undefined at localhost:6379 (null)'), 'value undefined at localhost:6379 (null)');
+});

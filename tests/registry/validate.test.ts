@@ -8,6 +8,7 @@ import { discoverRegistry } from '../../src/registry/discover.js';
 import { loadValidatedConfig } from '../../src/registry/load_validated.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { Validator } from '../../src/registry/validate.js';
+import { editorSchema } from '../../src/registry/editor_schema.js';
 import { writeTree } from '../config/files.js';
 import { ROOT, TEST_PLUGINS } from './paths.js';
 
@@ -91,4 +92,32 @@ test('plugins: in a config load relative to the file that names them, and defaul
   assert.deepEqual(loaded.config.plugins, [join(ROOT, 'tests/fixtures/plugins_js/extra')]);
   assert.equal((loaded.config.model as { score_thr: number }).score_thr, 0.05);
   assert.equal(loaded.config.seed, 0);
+});
+
+test('the top-level sections check their values and fill their defaults', () => {
+  const bad = { model: { type: 'TinyDetector', head: { type: 'TinyHead' } }, work_dir: '', plugins: [''], evaluation: { interval: -1, save_best: 3, teacher: 'yes' }, hooks: [{ type: 'Nope' }], optimizer: { type: 'Nope' }, schedule: { type: 'Nope' } };
+  assert.deepEqual(messages(bad), [
+    'plugins.0: plugins.0 must not be empty',
+    'work_dir: work_dir must not be empty',
+    'evaluation.interval: evaluation.interval must be >= 0 (got integer -1)',
+    'evaluation.save_best: evaluation.save_best must be a string or null (got integer 3)',
+    'evaluation.teacher: evaluation.teacher must be a boolean (got string "yes")',
+    "hooks.0.type: unknown hook type 'Nope': no hook components are registered",
+    "optimizer.type: unknown optimizer type 'Nope' (known: AdamW, SGD)",
+    "schedule.type: unknown lr_schedule type 'Nope' (known: ConstantLR, CosineLR, MultiStepLR)",
+  ]);
+  const good: Record<string, unknown> = { model: { type: 'TinyDetector', head: { type: 'TinyHead' } }, evaluation: {} };
+  assert.deepEqual(messages(good), []);
+  assert.deepEqual([good.evaluation, good.plugins, good.hooks, good.seed], [{ interval: 0, save_best: null, teacher: true }, [], [], 0]);
+});
+
+test('every section and list item in the editor schema carries the description an editor shows on hover', () => {
+  type Property = { description?: string; anyOf?: { items?: { description?: string; anyOf?: unknown[] } }[] };
+  const schema = editorSchema(registry) as { properties: Record<string, Property> };
+  for (const [name, property] of Object.entries(schema.properties)) {
+    assert.ok((property.description ?? '').length >= 8, `${name}: '${property.description}'`);
+    // A list of components: each item is a component with its own description.
+    for (const { items } of property.anyOf ?? []) if (items?.anyOf !== undefined) assert.ok((items.description ?? '').length >= 6, `${name} items: '${items.description}'`);
+  }
+  assert.equal(schema.properties.hooks.anyOf?.[0].items?.description, 'a hook');
 });
