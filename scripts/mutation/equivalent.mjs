@@ -1,7 +1,9 @@
 // Mutants that no test can kill because the mutated program behaves the same for every input it can get,
 // each with the reason. A mutant is named by its file, its mutator, the trimmed source line it sits on and
 // the replacement (and the text it replaces, where one line holds several alike), so the entry survives
-// edits elsewhere in the file. They count apart from the score.
+// edits elsewhere in the file. A line the file holds more than once also names which of its occurrences
+// (1-based, top to bottom) were read, so an entry never covers a twin line nobody checked. They count apart
+// from the score.
 
 const EXPAND = 'src/sweep/expand.ts';
 const EXPAND_PARAMS = "const params = Object.fromEntries(Object.entries(point).map(([k, v]) => [k.replace(/^\\+\\+?/, ''), v]));";
@@ -42,7 +44,7 @@ const HAS_RANGE = 'every node the parser returns, keys included (an empty key is
 const ONE_LINE = "the text is the first line of the parser's message, which starts with this phrase, and .* runs to its end";
 const REFERENCES = 'src/config/references.ts';
 
-/** @type {{ file: string, mutator: string, line: string, original?: string, replacement: string, reason: string }[]} */
+/** @type {{ file: string, mutator: string, line: string, occurrences?: number[], original?: string, replacement: string, reason: string }[]} */
 export const EQUIVALENT = [
   { file: 'src/config/merge.ts', mutator: 'ConditionalExpression', line: 'if (origin !== undefined) origins.set(key, origin);', replacement: 'true', reason: 'origins are only read through get() (copies too), which answers undefined alike for a missing entry and one holding undefined' },
   { file: OVERRIDES, mutator: 'EqualityOperator', line: "if (eq >= 0) fail('a deletion takes no value: write ~a.b');", replacement: 'eq > 0', reason: "eq = 0 leaves the key '', which the key-path check has refused already" },
@@ -59,7 +61,7 @@ export const EQUIVALENT = [
   { file: EXPAND, mutator: 'EqualityOperator', line: EXPAND_SOURCE, replacement: 'i <= sources.length', reason: 'the one override text without a spec source is ++seed=<int>, which always applies' },
   { file: MAX_IOU, mutator: 'UnaryOperator', line: 'export const RETINANET_ASSIGNER: MaxIoUAssignerOptions = { posIouThr: 0.5, negIouThr: 0.4, minPosIou: 0, matchLowQuality: true, ignoreIofThr: -1 };', replacement: '+1', reason: 'an IoF never exceeds 1, so a threshold of 1 ignores nothing either' },
   { file: MAX_IOU, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) {', replacement: 'i <= n', reason: PAST_END },
-  { file: MAX_IOU, mutator: 'EqualityOperator', line: 'for (let g = 0; g < m; g++) {', replacement: 'g <= m', reason: 'row m of the overlaps is undefined: it never beats the best, and its NaN maximum claims no prior' },
+  { file: MAX_IOU, mutator: 'EqualityOperator', line: 'for (let g = 0; g < m; g++) {', occurrences: [1, 2], replacement: 'g <= m', reason: 'row m of the overlaps is undefined: it never beats the best, and its NaN maximum claims no prior' },
   { file: MAX_IOU, mutator: 'ConditionalExpression', line: 'if (best >= 0 && best < opts.negIouThr) gtInds[i] = 0;', replacement: 'true', original: 'best >= 0', reason: 'with at least one gt the best IoU is at least 0' },
   { file: MAX_IOU, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) if (ov[g * n + i] === gtMax) gtInds[i] = g + 1;', replacement: 'i <= n', reason: PAST_END },
   { file: MAX_IOU, mutator: 'ConditionalExpression', line: 'if (ignore !== undefined && ignore.length > 0) {', original: 'ignore.length > 0', replacement: 'true', reason: 'applyIgnore returns at once without ignore boxes' },
@@ -75,7 +77,7 @@ export const EQUIVALENT = [
   { file: NMS, mutator: 'EqualityOperator', line: NMS_SHIFT, replacement: 'k <= 4', reason: "k = 4 writes the next box's x1, which that box's own k = 0 then overwrites (past the end it is dropped)" },
   { file: NMS, mutator: 'ArithmeticOperator', line: NMS_SHIFT, replacement: 'boxes[4 * i + k] - off', reason: 'boxes reach batchedNms clipped to the image (non-negative), so shifting classes down separates them as well as shifting up' },
   { file: CHECKPOINT, mutator: 'BlockStatement', line: 'function fsyncDir(dir: string): void {', replacement: '{}', reason: FSYNC },
-  { file: CHECKPOINT, mutator: 'BlockStatement', line: 'try {', original: '{\n    fsyncSync(fd);\n  }', replacement: '{}', reason: FSYNC },
+  { file: CHECKPOINT, mutator: 'BlockStatement', line: 'try {', occurrences: [7], original: '{\n    fsyncSync(fd);\n  }', replacement: '{}', reason: FSYNC },
   { file: IOU_LOSS, mutator: 'UnaryOperator', line: 'const [px1, py1, px2, py2] = tf.split(pred, 4, -1);', replacement: '+1', reason: BOXES_2D },
   { file: IOU_LOSS, mutator: 'UnaryOperator', line: 'const [tx1, ty1, tx2, ty2] = tf.split(target, 4, -1);', replacement: '+1', reason: BOXES_2D },
   { file: IOU_LOSS, mutator: 'StringLiteral', line: "export function iouLoss(pred: Tensor, target: Tensor, mode: IoULossMode = 'log', eps = 1e-6): Tensor {", replacement: '""', reason: "any mode other than 'linear' and 'square' takes the log branch, so an empty default is the log loss too" },
@@ -88,12 +90,12 @@ export const EQUIVALENT = [
   { file: EXPAND, mutator: 'UpdateOperator', line: 'if (++calls % TRIALS_PER_TURN !== 0) return;', replacement: '--calls', reason: 'counting down, the count is a multiple of 100 (−100, −200, …) at the same calls as counting up' },
   { file: EXPAND, mutator: 'StringLiteral', line: "const sources = [...common, ...stageSet, ...from(overrides, ['variants', variant ?? '']), ...Object.entries(point).map(([key, value]) => ({ key, value, at: paramPath(spec, key) }))];", replacement: '"Stryker was here!"', reason: 'the variant is null only for a spec without variants, whose one variant has no overrides, so the path is never used' },
   { file: MATCH, mutator: 'ArithmeticOperator', line: 'const MAX_IOU_THRESHOLD = 1 - 1e-10;', replacement: '1 + 1e-10', reason: "the IoU thresholds are pycocotools' fixed 0.50:0.05:0.95 (not an option), and none reaches the cap" },
-  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let d = 0; d < nd; d++) {', replacement: 'd <= nd', reason: MATCH_PAST_END },
-  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let g = 0; g < ng; g++) {', replacement: 'g <= ng', reason: "the extra column writes the next row's first IoU, which that row then overwrites (past the last row the buffer's spare room is never read)" },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let d = 0; d < nd; d++) {', occurrences: [1, 2], replacement: 'd <= nd', reason: MATCH_PAST_END },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let g = 0; g < ng; g++) {', occurrences: [1], replacement: 'g <= ng', reason: "the extra column writes the next row's first IoU, which that row then overwrites (past the last row the buffer's spare room is never read)" },
   { file: MATCH, mutator: 'EqualityOperator', line: 'for (let g = 0, j = nRegular; g < ng; g++) if (ign[g]) gtOrder[j++] = g;', replacement: 'g <= ng', reason: MATCH_PAST_END },
   { file: MATCH, mutator: 'ArithmeticOperator', line: 'const A = areaRanges.length / 2;', replacement: 'areaRanges.length * 2', reason: EXTRA_AREAS },
   { file: MATCH, mutator: 'EqualityOperator', line: 'for (let a = 0; a < A; a++) {', replacement: 'a <= A', reason: EXTRA_AREAS },
-  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let t = 0; t < T; t++) {', replacement: 't <= T', reason: "the extra threshold writes the next area's codes for threshold 0, which that area's own pass then overwrites (after the last area, the buffer's spare room); its recorded match lands past the match arrays" },
+  { file: MATCH, mutator: 'EqualityOperator', line: 'for (let t = 0; t < T; t++) {', occurrences: [1, 2], replacement: 't <= T', reason: "the extra threshold writes the next area's codes for threshold 0, which that area's own pass then overwrites (after the last area, the buffer's spare room); its recorded match lands past the match arrays" },
   { file: MATCH, mutator: 'ConditionalExpression', line: 'const record = data.matchGtId.length > 0;', replacement: 'true', reason: EMPTY_MATCHES },
   { file: MATCH, mutator: 'EqualityOperator', line: 'const record = data.matchGtId.length > 0;', replacement: 'data.matchGtId.length >= 0', reason: EMPTY_MATCHES },
   ...['true', 'nd > 0 || ng > 0', 'nd >= 0', 'ng >= 0'].map((replacement) => ({ file: MATCH, mutator: replacement.includes('||') ? 'LogicalOperator' : replacement === 'true' ? 'ConditionalExpression' : 'EqualityOperator', line: 'if (nd > 0 && ng > 0) {', replacement, reason: NO_PAIRS })),
@@ -122,7 +124,7 @@ export const EQUIVALENT = [
   { file: FCOS, mutator: 'EqualityOperator', line: 'for (let g = 0; g < m; g++) areas[g] = (gts[4 * g + 2] - gts[4 * g]) * (gts[4 * g + 3] - gts[4 * g + 1]);', replacement: 'g <= m', reason: 'areas[m] is past the end of a typed array: the write is dropped' },
   { file: FCOS, mutator: 'EqualityOperator', line: 'for (let g = 0; g < m; g++) {', replacement: 'g <= m', reason: 'gt m reads undefined coordinates: every comparison with NaN is false, so it is never inside' },
   { file: FCOS, mutator: 'ArithmeticOperator', line: 'const n = distances.length / 4;', replacement: 'distances.length * 4', reason: 'the points past the n-th read undefined distances and write past the end of the output, where writes are dropped' },
-  { file: FCOS, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) {', original: 'i < n', replacement: 'i <= n', reason: 'point n writes past the end of the output (dropped)' },
+  { file: FCOS, mutator: 'EqualityOperator', line: 'for (let i = 0; i < n; i++) {', occurrences: [2], original: 'i < n', replacement: 'i <= n', reason: 'point n writes past the end of the output (dropped)' },
   ...[['MethodExpression', '[...byLevel.keys()]'], ['ArrowFunction', '() => undefined'], ['ArithmeticOperator', 'a + b']].map(([mutator, replacement]) => ({ file: 'src/detection/assigners/paa_reassign.ts', mutator, line: 'for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {', replacement, reason: 'the chosen candidates are sorted by cost (then prior) just after, a total order, so the order levels are visited in is lost' })),
   { file: STATS, mutator: 'EqualityOperator', line: 'if (x <= 0) return 0;', replacement: 'x < 0', reason: 'at x = 0 the series gives exp(−∞) · 1 / a = 0 as well' },
   { file: STATS, mutator: 'EqualityOperator', line: 'if (x >= 1) return 1;', replacement: 'x > 1', reason: 'at x = 1 the symmetric form gives 1 − exp(−∞) · 1 / b = 1 as well' },

@@ -6,18 +6,25 @@ import { EQUIVALENT } from './equivalent.mjs';
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
-/** The source text a mutant replaces, and the trimmed line it starts on. */
+/** The source text a mutant replaces, the trimmed line it starts on, and which occurrence of that line in the file it is (1-based). */
 function original(source, { start, end }) {
   const lines = source.split('\n');
   const text = start.line === end.line
     ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
     : [lines[start.line - 1].slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1].slice(0, end.column - 1)].join('\n');
-  return { text, line: lines[start.line - 1].trim() };
+  const line = lines[start.line - 1].trim();
+  const same = (l) => l.trim() === line;
+  return { text, line, occurrence: lines.slice(0, start.line).filter(same).length, repeated: lines.filter(same).length > 1 };
 }
 
-function equivalentReason(file, mutant, line, text) {
+/**
+ * The reason an entry of EQUIVALENT gives for this mutant. A line that the file holds more than once
+ * matches only when the entry names its occurrences, so that an entry never covers a twin line unread.
+ */
+function equivalentReason(file, mutant, { line, text, occurrence, repeated }) {
   return EQUIVALENT.find(
-    (e) => e.file === file && e.mutator === mutant.mutatorName && e.line === line && e.replacement === mutant.replacement && (e.original === undefined || e.original === text),
+    (e) => e.file === file && e.mutator === mutant.mutatorName && e.line === line && e.replacement === mutant.replacement && (e.original === undefined || e.original === text)
+      && (repeated ? e.occurrences?.includes(occurrence) === true : true),
   )?.reason;
 }
 
@@ -30,11 +37,12 @@ export function summarizeModule(reportFile) {
     const row = { file, killed: 0, survived: 0, equivalent: 0, ignored: 0, errors: 0, survivors: [], equivalents: [] };
     const byPlace = (a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column;
     for (const m of [...mutants].sort(byPlace)) {
-      const { text, line } = original(source, m.location);
+      const place = original(source, m.location);
+      const { text } = place;
       const described = { at: `${file}:${m.location.start.line}:${m.location.start.column}`, mutator: m.mutatorName, text, replacement: m.replacement, status: m.status };
       if (DETECTED.has(m.status)) row.killed++;
       else if (UNDETECTED.has(m.status)) {
-        const reason = equivalentReason(file, m, line, text);
+        const reason = equivalentReason(file, m, place);
         if (reason === undefined) {
           row.survived++;
           row.survivors.push(described);

@@ -180,11 +180,9 @@ test('params are named by their config path, without the + or ++ of the override
 
 test('planning in turns: the event loop is given a turn every 100 trials, and an abort stops planning with exit code 130', async () => {
   let turns = 0;
-  const waiting = (): void => {
-    setImmediate(() => turns++);
-  };
   const turn = planningTurns(undefined);
-  waiting();
+  // Counts once the event loop gets a turn.
+  setImmediate(() => turns++);
   for (let i = 0; i < 99; i++) await turn();
   assert.equal(turns, 0, 'no turn before the 100th trial');
   await turn();

@@ -5,19 +5,16 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../../src/engine/tf.js';
-import { CHECKPOINT_FORMAT, latestCheckpoint, listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type CheckpointState } from '../../src/train/checkpoint.js';
-
-function state(iter: number): CheckpointState {
-  return { format: CHECKPOINT_FORMAT, iter, maxIters: 100, rng: [1, 2, 3, 4], loader: { position: iter * 2, iter }, optimizers: {}, schedules: {}, hooks: { eval: { best: null } }, savedAt: 'now' };
-}
+import { CHECKPOINT_FORMAT, latestCheckpoint, listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { checkpointState } from './checkpoint_state.js';
 
 test('checkpoints round-trip tensors and state; half-written ones are never listed; pruning keeps the newest and best', () => {
   const dir = mkdtempSync(join(tmpdir(), 'detlab-ckpt-'));
   try {
     const w = tf.tensor2d([[1, 2], [3, 4]]);
     const idx = tf.tensor1d([7, 8], 'int32');
-    for (const iter of [10, 20, 30]) saveCheckpoint(dir, `iter_${String(iter).padStart(6, '0')}`, new Map<string, Tensor>([['model/w', w], ['optim/main/w#momentum', idx]]), state(iter));
-    saveCheckpoint(dir, 'best', new Map([['model/w', w]]), state(20));
+    for (const iter of [10, 20, 30]) saveCheckpoint(dir, `iter_${String(iter).padStart(6, '0')}`, new Map<string, Tensor>([['model/w', w], ['optim/main/w#momentum', idx]]), checkpointState(iter));
+    saveCheckpoint(dir, 'best', new Map([['model/w', w]]), checkpointState(20));
     // The leftovers of a save killed midway: a temporary directory, and a directory without state.json.
     mkdirSync(join(dir, '.iter_000040.tmp-123-abcdef'));
     mkdirSync(join(dir, 'iter_000050'));
@@ -25,12 +22,12 @@ test('checkpoints round-trip tensors and state; half-written ones are never list
     assert.deepEqual(listCheckpoints(dir).map((d) => d.slice(dir.length + 1)), ['iter_000010', 'iter_000020', 'iter_000030']);
     assert.equal(latestCheckpoint(dir), join(dir, 'iter_000030'));
 
-    saveCheckpoint(dir, 'iter_000030', new Map([['model/w', tf.tensor2d([[5, 6], [7, 8]])]]), state(30));
+    saveCheckpoint(dir, 'iter_000030', new Map([['model/w', tf.tensor2d([[5, 6], [7, 8]])]]), checkpointState(30));
     const loaded = loadCheckpoint(join(dir, 'iter_000030'));
     assert.deepEqual(Array.from(loaded.tensors.get('model/w')!.dataSync()), [5, 6, 7, 8], 'a re-save replaces the checkpoint whole');
     assert.equal(loaded.tensors.size, 1);
     const { files, ...recorded } = loaded.state;
-    assert.deepEqual(recorded, state(30));
+    assert.deepEqual(recorded, checkpointState(30));
     const bytes = readFileSync(join(dir, 'iter_000030', 'tensors.safetensors'));
     assert.deepEqual(files, { 'tensors.safetensors': { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length } }, 'state.json records the digest of the tensors file');
     tf.dispose([...loaded.tensors.values()]);
@@ -53,8 +50,8 @@ test('pruning: keep 0 keeps every checkpoint, keep k the newest k; best and half
   const dir = mkdtempSync(join(tmpdir(), 'detlab-ckpt-'));
   try {
     const w = tf.tensor1d([1, 2]);
-    for (const iter of [5, 10, 15, 20]) saveCheckpoint(dir, `iter_${String(iter).padStart(6, '0')}`, new Map([['model/w', w]]), state(iter));
-    saveCheckpoint(dir, 'best', new Map([['model/w', w]]), state(10));
+    for (const iter of [5, 10, 15, 20]) saveCheckpoint(dir, `iter_${String(iter).padStart(6, '0')}`, new Map([['model/w', w]]), checkpointState(iter));
+    saveCheckpoint(dir, 'best', new Map([['model/w', w]]), checkpointState(10));
     mkdirSync(join(dir, 'iter_000025'));
     const names = () => readdirSync(dir).sort();
     const all = ['best', 'iter_000005', 'iter_000010', 'iter_000015', 'iter_000020', 'iter_000025'];
@@ -78,7 +75,7 @@ test('a checkpoint of another format is refused with its path and both formats',
   const dir = mkdtempSync(join(tmpdir(), 'detlab-ckpt-'));
   try {
     const w = tf.tensor1d([1]);
-    const saved = saveCheckpoint(dir, 'iter_000001', new Map([['model/w', w]]), { ...state(1), format: 'detlab-checkpoint/0' as typeof CHECKPOINT_FORMAT });
+    const saved = saveCheckpoint(dir, 'iter_000001', new Map([['model/w', w]]), { ...checkpointState(1), format: 'detlab-checkpoint/0' as typeof CHECKPOINT_FORMAT });
     assert.throws(() => loadCheckpoint(saved), (err: Error) => {
       assert.equal(err.message, `${join(saved, 'state.json')}: format 'detlab-checkpoint/0', expected 'detlab-checkpoint/1'`);
       return true;

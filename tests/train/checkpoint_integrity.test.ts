@@ -18,12 +18,8 @@ import {
   removeUnfinishedSaves,
   saveCheckpoint,
   verifyCheckpoint,
-  type CheckpointState,
 } from '../../src/train/checkpoint.js';
-
-function state(iter: number): CheckpointState {
-  return { format: CHECKPOINT_FORMAT, iter, maxIters: 100, rng: [1, 2, 3, 4], loader: { iter }, optimizers: {}, schedules: {}, hooks: {}, savedAt: 'now' };
-}
+import { checkpointState } from './checkpoint_state.js';
 
 function withDir(body: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'detlab-ckpt-integrity-'));
@@ -37,7 +33,7 @@ function withDir(body: (dir: string) => void): void {
 function save(dir: string, iter: number, value = iter): string {
   const w = tf.tensor1d([value, value + 1]);
   try {
-    return saveCheckpoint(dir, checkpointName(iter), new Map<string, Tensor>([['model/w', w]]), state(iter));
+    return saveCheckpoint(dir, checkpointName(iter), new Map<string, Tensor>([['model/w', w]]), checkpointState(iter));
   } finally {
     w.dispose();
   }
@@ -74,7 +70,7 @@ test('a save that fails midway leaves neither a checkpoint nor its temporary dir
   withDir((dir) => {
     const w = tf.tensor1d([1, 2]);
     w.dispose();
-    assert.throws(() => saveCheckpoint(dir, 'iter_000001', new Map([['model/w', w]]), state(1)), /disposed/);
+    assert.throws(() => saveCheckpoint(dir, 'iter_000001', new Map([['model/w', w]]), checkpointState(1)), /disposed/);
     assert.deepEqual(readdirSync(dir), []);
   });
 });
