@@ -63,14 +63,21 @@ function parseMetricLine(line: string, key: string): MetricPoint {
 
 /** The first [leaf, nested] pair of keys (`lr`, `lr/x`) among `keys` and those already under `root`. */
 function keyPathClash(root: string, keys: string[]): [string, string] | undefined {
-  const isFile = (key: string): boolean => existsSync(join(root, key)) && statSync(join(root, key)).isFile();
+  // Missing, or under a file (ENOTDIR): nothing is there, as existsSync would say.
+  const stat = (key: string) => {
+    try {
+      return statSync(join(root, key));
+    } catch {
+      return undefined;
+    }
+  };
   const batch = new Set(keys);
   for (const key of keys) {
-    if (existsSync(join(root, key)) && !isFile(key)) return [key, `${key}/…`];
+    if (stat(key)?.isFile() === false) return [key, `${key}/…`];
     const parts = key.split('/');
     for (let i = 1; i < parts.length; i++) {
       const folder = parts.slice(0, i).join('/');
-      if (batch.has(folder) || isFile(folder)) return [folder, key];
+      if (batch.has(folder) || stat(folder)?.isFile() === true) return [folder, key];
     }
   }
   return undefined;
