@@ -23,7 +23,7 @@ export const MODULES = [
   {
     name: 'config',
     mutate: ['src/config/**/*.ts', '!src/config/merge.ts', '!src/config/overrides.ts'],
-    tests: ['config/load', 'config/parse_yaml', 'config/references', 'config/dump_diff', 'config/overrides', 'config/merge', 'config/limits', 'config/secrets', 'config/bad_configs_inproc', 'registry/validate'],
+    tests: ['config/load', 'config/parse_yaml', 'config/references', 'config/dump_diff', 'config/overrides', 'config/merge', 'config/limits', 'config/secrets', 'config/bad_configs_inproc', 'config/tree_origin', 'registry/validate'],
   },
   { name: 'eval', mutate: ['src/eval/**/*.ts', '!src/eval/match_cell.ts', '!src/eval/stable_argsort.ts'], tests: ['eval/matching', 'eval/options', 'eval/errors', 'eval/vector'] },
   // Supervision in three modules: each runs for the better part of an hour, and a run only keeps its report when it ends.
