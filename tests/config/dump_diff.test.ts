@@ -145,3 +145,8 @@ test('did-you-mean: a transposition needs both characters swapped, and ties go t
   assert.equal(closest('abcx', ['abcy', 'abcz']), 'abcy');
   assert.equal(closest('abcx', ['abcz', 'abcy']), 'abcz');
 });
+
+test('a top-level list carries the origins of its items', () => {
+  const origins = new Map([['1', { kind: 'set' as const, text: '1=b' }]]);
+  assert.equal(dumpYaml(['a', 'b'], origins), '- a\n- b  # --set 1=b\n');
+});

@@ -89,3 +89,18 @@ test('a limit variable must be a whole number from 1; empty or unset means the d
   assert.equal(overLimit(limit, 20_000, {}), '20000 trials in one sweep, more than the limit of 10000 (raise it with DETLAB_MAX_TRIALS=N if this is intended)');
   assert.equal(overLimit(limit, undefined, { DETLAB_MAX_TRIALS: '5' }), 'more than 5 trials in one sweep (raise it with DETLAB_MAX_TRIALS=N if this is intended)');
 });
+
+test('the place of invalid UTF-8 stays exact after characters of every length and around a real U+FFFD', () => {
+  const dir = writeTree({});
+  const place = (bytes: Buffer): string => {
+    writeFileSync(join(dir, 'bytes.yaml'), bytes);
+    return refusal(join(dir, 'bytes.yaml')).replace(`${join(dir, 'bytes.yaml')}:`, '').replace(': not valid UTF-8 text (save the file as UTF-8)', '');
+  };
+  const tail = Buffer.from('x: 1\n'.repeat(10));
+  // One character at each boundary of the UTF-8 lengths (U+0080, U+0800, U+10000) and two of two bytes, then the bad byte alone on line 2.
+  assert.equal(place(Buffer.concat([Buffer.from('a: "\u0080\u0800\u{10000}üü"\n'), Buffer.from([0xff]), Buffer.from('\n'), tail])), '2');
+  // Bad sequences that share bytes with U+FFFD's own EF BF BD: a truncated four-byte F0 BF BD, EF then a newline, EF BF then a newline.
+  assert.equal(place(Buffer.concat([Buffer.from('a: 1\n'), Buffer.from([0xf0, 0xbf, 0xbd]), Buffer.from('\n'), tail])), '2');
+  assert.equal(place(Buffer.concat([Buffer.from('a: 1\n'), Buffer.from([0xef, 0x0a, 0xbd]), Buffer.from('\n'), tail])), '2');
+  assert.equal(place(Buffer.concat([Buffer.from('a: 1\n'), Buffer.from([0xef, 0xbf, 0x0a]), tail])), '2');
+});
