@@ -4,7 +4,7 @@
 // tests/track/file_store is left out of track: it spawns processes and takes 16 s or more a run, so with
 // mutants that hang until the timeout the module did not finish in half an hour.
 
-const EVAL_TESTS = ['eval/matching', 'eval/errors', 'eval/vector', 'eval/options'];
+const EVAL_TESTS = ['eval/stored_reference', 'eval/matching', 'eval/errors', 'eval/vector', 'eval/options'];
 
 /** @type {{ name: string, mutate: string[], tests: string[] }[]} */
 export const MODULES = [

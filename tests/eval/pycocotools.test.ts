@@ -5,52 +5,19 @@
  * pycocotools in one Python run and by us in-process and with a worker.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { evaluateCocoFiles, numpyMean, type DetectionMatches, type EvalOptions } from '../../src/eval/index.js';
+import { evaluateCocoFiles, numpyMean, type DetectionMatches } from '../../src/eval/index.js';
 import { findPython } from '../helpers/python.js';
-import { arrayHash, runPycocotools, type ReferenceCase, type ReferenceOutput } from './reference.js';
-import { generateCoco, randomOptions, seededRandom } from './synthetic_coco.js';
+import { storedReferenceFile } from './paths.js';
+import { buildCases, meanInputs, type Case } from './pycocotools_cases.js';
+import { arrayHash, runPycocotools, storedReference, type ReferenceOutput } from './reference.js';
 
 const probe = findPython(['pycocotools', 'numpy']);
 const dir = mkdtempSync(join(tmpdir(), 'detlab-cocoeval-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Case {
-  label: string;
-  ref: ReferenceCase;
-  options: EvalOptions;
-}
-
-function buildCases(): Case[] {
-  const cases: Case[] = [];
-  const write = (seed: number) => {
-    const coco = generateCoco(seed, randomOptions(seed));
-    const gt = join(dir, `gt_${seed}.json`);
-    const dt = join(dir, `dt_${seed}.json`);
-    writeFileSync(gt, JSON.stringify(coco.gt));
-    writeFileSync(dt, JSON.stringify(coco.dt));
-    return { gt, dt, coco };
-  };
-  for (let seed = 1; seed <= 24; seed++) {
-    const { gt, dt } = write(seed);
-    const matches = seed % 3 === 0;
-    cases.push({ label: `seed ${seed}`, ref: { gt, dt, matches }, options: { workers: seed % 4 === 0 ? 1 : 0, detectionMatches: matches } });
-  }
-  const special = write(101);
-  cases.push({ label: 'maxDets [1, 5, 20]', ref: { ...special, maxDets: [1, 5, 20] }, options: { maxDets: [1, 5, 20] } });
-  cases.push({ label: 'maxDets [1, 10, 300] (stats[0] is -1)', ref: { ...special, maxDets: [1, 10, 300] }, options: { maxDets: [1, 10, 300] } });
-  cases.push({ label: 'useCats 0 (pooled)', ref: { ...special, useCats: 0, matches: true }, options: { useCats: false, detectionMatches: true } });
-  const pooled = write(102);
-  cases.push({ label: 'useCats 0, worker', ref: { ...pooled, useCats: 0 }, options: { useCats: false, workers: 1 } });
-  const subset = write(103);
-  const imgIds = subset.coco.gt.images.filter((_, i) => i % 2 === 0).map((im) => im.id);
-  const catIds = subset.coco.gt.categories.slice(1).map((c) => c.id);
-  cases.push({ label: 'imgIds/catIds subsets', ref: { gt: subset.gt, dt: subset.dt, imgIds, catIds }, options: { imgIds, catIds } });
-  return cases;
-}
 
 /** Every detection pycocotools evaluated has its GT id and ignore flag; the others are NaN. */
 function compareMatches(label: string, ours: DetectionMatches, theirs: Record<string, [number[], number[]]>): void {
@@ -76,18 +43,11 @@ function compareMatches(label: string, ours: DetectionMatches, theirs: Record<st
   assert.ok(matched > 0, `${label}: some detection matched`);
 }
 
-/** Arrays for np.mean: lengths around numpy's 8-wide unrolling and 128-element blocks. */
-function meanInputs(): number[][] {
-  const rnd = seededRandom(7);
-  const lengths = [1, 5, 7, 8, 9, 15, 16, 17, 127, 128, 129, 130, 255, 256, 257, 1000, 4040, 12345];
-  return lengths.map((n) => Array.from({ length: n }, () => (rnd() < 0.3 ? 0 : rnd() * 10 ** Math.floor(rnd() * 6 - 3))));
-}
-
 // Every reference number comes from one Python run, shared by the tests below.
 let batch: { cases: Case[]; means: number[][]; reference: ReferenceOutput } | undefined;
 function reference() {
   if (!batch) {
-    const cases = buildCases();
+    const cases = buildCases(dir);
     const means = meanInputs();
     batch = { cases, means, reference: runPycocotools(probe.python as string, cases.map((c) => c.ref), means) };
   }
@@ -132,4 +92,13 @@ test('pairwise summation equals np.mean bit for bit', { skip: probe.skip }, () =
     if (a.reduce((s, v) => s + v, 0) / a.length !== ref.means[i]) differsFromNaive++;
   });
   assert.ok(differsFromNaive > 0, 'some case separates pairwise from left-to-right summation');
+});
+
+// DETLAB_WRITE_REFERENCE=1 rewrites the stored reference from this Python run (after changing the cases).
+test('the stored reference, which checks evaluation without Python, is what pycocotools computes today', { skip: probe.skip }, () => {
+  const { cases, means, reference: ref } = reference();
+  const live = storedReference(cases.map((c) => c.label), ref);
+  if (process.env.DETLAB_WRITE_REFERENCE === '1') writeFileSync(storedReferenceFile, JSON.stringify(live, null, 1) + '\n');
+  assert.deepEqual(JSON.parse(readFileSync(storedReferenceFile, 'utf8')), live, 'stale: rerun with DETLAB_WRITE_REFERENCE=1');
+  assert.equal(means.length, live.means.length);
 });

@@ -37,3 +37,13 @@ export function runPycocotools(python: string, cases: ReferenceCase[], means: nu
 export function arrayHash(a: Float64Array): string {
   return createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 }
+
+/** What the Python-free test compares with: per case its label, the 12 stats and the array hashes; the np.mean values. */
+export interface StoredReference {
+  cases: { label: string; stats: number[]; arrays: { precision: string; recall: string; scores: string } }[];
+  means: number[];
+}
+
+export function storedReference(labels: string[], ref: ReferenceOutput): StoredReference {
+  return { cases: labels.map((label, i) => ({ label, stats: ref.stats[i], arrays: ref.arrays[i] })), means: ref.means };
+}
