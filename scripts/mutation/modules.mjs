@@ -36,7 +36,7 @@ export const MODULES = [
     tests: EVAL_TESTS,
   },
   // Supervision in three modules: each runs for the better part of an hour, and a run only keeps its report when it ends.
-  { name: 'supervision-lgd', mutate: ['src/supervision/lgd/**/*.ts'], tests: ['supervision/lgd_objects', 'supervision/lgd_values', 'supervision/lgd'] },
+  { name: 'supervision-lgd', mutate: ['src/supervision/lgd/**/*.ts'], tests: ['supervision/lgd_objects', 'supervision/lgd_options', 'supervision/lgd_values', 'supervision/lgd'] },
   { name: 'supervision-labelenc', mutate: ['src/supervision/labelenc/**/*.ts'], tests: ['supervision/labelenc_values', 'supervision/labelenc_fpn', 'supervision/labelenc'] },
   {
     name: 'supervision',
