@@ -1,10 +1,12 @@
 /**
- * The objects LGD's teacher is built from, by hand: descriptors of several images (a dummy object where an
- * image has none, labels checked), inside masks at the level's edges, and the masks split per image.
+ * What LGD's teacher is built from, by hand: descriptors of several images (a dummy object where an image
+ * has none, labels checked), inside masks at the level's edges, the masks split per image, the label encoder.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initEngine } from '../../src/engine/init.js';
+import { tf, type Tensor2D } from '../../src/engine/tf.js';
+import { PointNetLabelEncoder, splitRows } from '../../src/supervision/lgd/label_encoder.js';
 import { insideMasks, teacherObjects } from '../../src/supervision/lgd/objects.js';
 import { DynamicTeacher } from '../../src/supervision/lgd/teacher.js';
 
@@ -56,4 +58,14 @@ test("the teacher's level masks are each image's own objects", () => {
   assert.deepEqual(masks[0], Array.from(insideMasks(objects.boxes, 0, 1, 4, 4, 16, 16)));
   assert.deepEqual(masks[1], Array.from(insideMasks(objects.boxes, 1, 2, 4, 4, 16, 16)));
   assert.notDeepEqual(masks[1].slice(0, 16), masks[0]);
+});
+
+test('the label encoder normalises without affine parameters (official LayerNorm(elementwise_affine=False)) and splits rows by exact object counts', () => {
+  const encoder = new PointNetLabelEncoder(7, 8);
+  const names = encoder.namedParameters().map(([n]) => n);
+  assert.ok(names.some((n) => n.endsWith('fc.weight')));
+  assert.deepEqual(names.filter((n) => n.includes('.ln.')), []);
+  const rows = tf.zeros([3, 2]) as Tensor2D;
+  assert.deepEqual(splitRows(rows, [2, 1]).map((t) => t.shape), [[2, 2], [1, 2]]);
+  assert.throws(() => splitRows(rows, [2, 2]), /^Error: object counts sum to 4 but there are 3 rows$/);
 });
