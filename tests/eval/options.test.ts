@@ -95,6 +95,33 @@ test('PR curves: per class monotone, and the class mean matches AP50', async () 
   assert.throws(() => prCurve(result, { categoryId: 12345 }), /category 12345 was not evaluated/);
 });
 
+test('a PR curve reads the [T, R, K, A, M] arrays at its IoU threshold, area and maxDets; unknown ones are refused by name', async () => {
+  const result = await evaluateCocoFiles(gtFile, dtFile);
+  const [T, R, K, A, M] = result.shape;
+  const t = IOU_THRESHOLDS.indexOf(0.75), a = 2, m = 1;
+  const k = result.perClass.findIndex((c) => c.categoryId === 1);
+  const index = (r: number, kk: number): number => (((t * R + r) * K + kk) * A + a) * M + m;
+  assert.deepEqual([T, A, M, result.params.areaLabels[a], result.params.maxDets[m]], [10, 4, 3, 'medium', 10]);
+  const one = prCurve(result, { categoryId: 1, iouThr: 0.75, area: 'medium', maxDets: 10 });
+  assert.deepEqual(Array.from(one.precision), Array.from({ length: R }, (_, r) => result.precision[index(r, k)]));
+  assert.deepEqual(Array.from(one.scores ?? []), Array.from({ length: R }, (_, r) => result.scores[index(r, k)]));
+  assert.ok(one.precision.some((v) => v > 0), 'a curve with something on it');
+  // The mean over classes with GT (precision -1 marks a class without) at each recall threshold.
+  const mean = prCurve(result, { iouThr: 0.75, area: 'medium', maxDets: 10 });
+  for (const r of [0, 50, 100]) {
+    const valid = Array.from({ length: K }, (_, kk) => result.precision[index(r, kk)]).filter((v) => v > -1);
+    assert.ok(Math.abs(mean.precision[r] - valid.reduce((x, y) => x + y, 0) / valid.length) < 1e-12);
+  }
+  // Each curve has its own recall array.
+  one.recall[0] = 5;
+  mean.recall[1] = 5;
+  assert.deepEqual([prCurve(result, { categoryId: 1 }).recall[0], prCurve(result).recall[1]], [0, 0.01]);
+  assert.equal(prCurve(result, { maxDets: 1 }).precision.length, R, 'the first maxDets is a valid choice');
+  assert.throws(() => prCurve(result, { area: 'huge' as never }), (err: Error) => err.message === 'prCurve: unknown area "huge"');
+  assert.throws(() => prCurve(result, { maxDets: 7 }), (err: Error) => err.message === 'prCurve: maxDets 7 is not one of 1, 10, 100');
+  assert.throws(() => prCurve(result, { iouThr: 0.9 }), (err: Error) => err.message.startsWith('prCurve: IoU threshold 0.9 is not one of 0.5, 0.55, 0.6'));
+});
+
 test('per-class stats average to the summary over classes with GT', async () => {
   const result = await evaluateCocoFiles(gtFile, dtFile);
   const present = result.perClass.filter((c) => c.stats[1] >= 0);

@@ -39,12 +39,34 @@ export function buildCases(dir: string): Case[] {
   const imgIds = subset.coco.gt.images.filter((_, i) => i % 2 === 0).map((im) => im.id);
   const catIds = subset.coco.gt.categories.slice(1).map((c) => c.id);
   cases.push({ label: 'imgIds/catIds subsets', ref: { gt: subset.gt, dt: subset.dt, imgIds, catIds }, options: { imgIds, catIds } });
+  const exact = writeRecallEdge(dir);
+  cases.push({ label: 'recall 0.95 of 20 GT needs all 20; a category without detections', ref: exact, options: {} });
   return cases;
+}
+
+/**
+ * 20 GT of one category where recall threshold 0.95 (the double 0.9500000000000001) needs the 20th TP,
+ * which comes after a false positive, so its precision differs from the 19th's; and a category whose 3 GT
+ * have no detection at all.
+ */
+function writeRecallEdge(dir: string): { gt: string; dt: string } {
+  const grid = Array.from({ length: 20 }, (_, i) => [10 + 40 * (i % 5), 10 + 40 * Math.floor(i / 5), 30, 30]);
+  const annotations = grid.map((bbox, i) => ({ id: i + 1, image_id: 1, category_id: 1, bbox, area: 900, iscrowd: 0 }));
+  for (let j = 0; j < 3; j++) annotations.push({ id: 21 + j, image_id: 1, category_id: 2, bbox: [220, 10 + 40 * j, 30, 30], area: 900, iscrowd: 0 });
+  const gt = { images: [{ id: 1, width: 300, height: 200 }], annotations, categories: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }] };
+  const dets = grid.slice(0, 19).map((bbox, i) => ({ image_id: 1, category_id: 1, bbox, score: 0.99 - 0.01 * i }));
+  dets.push({ image_id: 1, category_id: 1, bbox: [250, 150, 20, 20], score: 0.7 }, { image_id: 1, category_id: 1, bbox: grid[19], score: 0.6 });
+  const files = { gt: join(dir, 'gt_recall_edge.json'), dt: join(dir, 'dt_recall_edge.json') };
+  writeFileSync(files.gt, JSON.stringify(gt));
+  writeFileSync(files.dt, JSON.stringify(dets));
+  return files;
 }
 
 /** Arrays for np.mean: lengths around numpy's 8-wide unrolling and 128-element blocks. */
 export function meanInputs(): number[][] {
   const rnd = seededRandom(7);
   const lengths = [1, 5, 7, 8, 9, 15, 16, 17, 127, 128, 129, 130, 255, 256, 257, 1000, 4040, 12345];
-  return lengths.map((n) => Array.from({ length: n }, () => (rnd() < 0.3 ? 0 : rnd() * 10 ** Math.floor(rnd() * 6 - 3))));
+  const random = lengths.map((n) => Array.from({ length: n }, () => (rnd() < 0.3 ? 0 : rnd() * 10 ** Math.floor(rnd() * 6 - 3))));
+  // Eight values whose left-to-right sum (1e16: each 1 rounds away) differs from numpy's eight-way one (1e16 + 6).
+  return [...random, [1e16, 1, 1, 1, 1, 1, 1, 1]];
 }
