@@ -43,11 +43,9 @@ function flag(value: unknown, where: string, field: string): number {
   throw new UserError(`${where}: ${field} must be 0, 1 or a boolean, got ${JSON.stringify(value)}`);
 }
 
-function sortedDistinct(values: number[]): Float64Array {
-  const sorted = Float64Array.from(values).sort();
-  let n = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i];
-  return sorted.slice(0, n);
+/** The ids in ascending order (they are distinct: a repeated id is refused while loading). */
+function sortedIds(values: number[]): Float64Array {
+  return Float64Array.from(values).sort();
 }
 
 /** Validates a parsed COCO GT document; `source` names it in errors (usually the file path). */
@@ -109,8 +107,8 @@ export function loadGroundTruth(doc: unknown, source: string): GroundTruth {
   }
   return {
     source,
-    imageIds: sortedDistinct(imageIdList),
-    categoryIds: sortedDistinct(categoryIdList),
+    imageIds: sortedIds(imageIdList),
+    categoryIds: sortedIds(categoryIdList),
     categoryNames,
     annotations: out,
   };

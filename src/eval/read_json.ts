@@ -28,7 +28,7 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
     const message = err instanceof Error ? err.message : String(err);
     const at = /position (\d+)/.exec(message);
     const place = at ? `${path}:${lineAndColumn(text, Number(at[1]))}` : path;
-    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
+    const reason = message.replace(/ in JSON at position \d+.*$/, '');
     throw new UserError(`${place}: invalid JSON in the ${what} file (${reason})`);
   }
 }

@@ -95,3 +95,63 @@ test('options are validated', async () => {
   await assert.rejects(evaluateCoco(gt, dt, { maxDets: [1, 10] }), /maxDets must be three positive integers/);
   await assert.rejects(evaluateCoco(gt, dt, { workers: -1 }), /workers must be a non-negative integer/);
 });
+
+test('each malformed GT or results entry is refused with its place and what was expected', () => {
+  const gt = (extra: Record<string, unknown>) => ({ images: [{ id: 1 }, { id: 2 }], categories: [{ id: 1, name: 'cat' }], annotations: [], ...extra });
+  const ann = (extra: Record<string, unknown>) => ({ annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 1, 1], area: 1, iscrowd: 0, ...extra }] });
+  const refused: [unknown, string][] = [
+    [gt({ images: [{ id: 1 }, 7] }), 'g.json: images[1] must be an object'],
+    [gt({ categories: 'x' }), 'g.json: "categories" must be an array, got "x"'],
+    [gt({ categories: [null] }), 'g.json: categories[0] must be an object'],
+    [gt({ categories: [{ name: 'a' }] }), 'g.json: categories[0].id must be a finite number, got nothing'],
+    [gt({ annotations: 'x' }), 'g.json: "annotations" must be an array, got "x"'],
+    [gt({ annotations: [3] }), 'g.json: annotations[0] must be an object'],
+    [gt({ annotations: [{ image_id: 1 }] }), 'g.json: annotations[0].id must be a finite number, got nothing'],
+    [gt(ann({ category_id: '1' })), 'g.json: annotations[0].category_id must be a finite number, got "1"'],
+    [gt(ann({ iscrowd: 2 })), 'g.json: annotations[0]: iscrowd must be 0, 1 or a boolean, got 2'],
+    [gt(ann({ ignore: 'yes' })), 'g.json: annotations[0]: ignore must be 0, 1 or a boolean, got "yes"'],
+  ];
+  for (const [doc, message] of refused) assert.throws(() => loadGroundTruth(doc, 'g.json'), (err: Error) => err instanceof UserError && err.message === message, message);
+});
+
+test('GT flags may be booleans; ids come out sorted; a category without a name is named ""; without annotations the GT is empty', () => {
+  const g = loadGroundTruth(
+    {
+      images: [{ id: 3 }, { id: 1 }, { id: 2 }],
+      categories: [{ id: 5, name: 'b' }, { id: 2 }],
+      annotations: [
+        { id: 1, image_id: 1, category_id: 5, bbox: [0, 0, 1, 1], area: 1, iscrowd: true, ignore: false },
+        { id: 2, image_id: 1, category_id: 5, bbox: [0, 0, 1, 1], area: 1, iscrowd: false, ignore: true },
+      ],
+    },
+    'g.json',
+  );
+  assert.deepEqual([Array.from(g.imageIds), Array.from(g.categoryIds), [...g.categoryNames]], [[1, 2, 3], [2, 5], [[5, 'b'], [2, '']]]);
+  assert.deepEqual([Array.from(g.annotations.iscrowd), Array.from(g.annotations.ignore)], [[1, 0], [0, 1]]);
+  assert.equal(loadGroundTruth({ images: [{ id: 1 }], categories: [{ id: 1 }] }, 'g.json').annotations.count, 0);
+  assert.throws(() => loadResults([1], g, 'd.json'), (err: Error) => err.message === 'd.json: result [0] must be an object, got 1');
+  // Long values are cut at 60 characters in messages.
+  assert.throws(
+    () => loadResults([{ image_id: 1, category_id: 5, bbox: [0, 0, 1, 1], score: 'x'.repeat(100) }], g, 'd.json'),
+    (err: Error) => err.message === `d.json: result [0].score must be a finite number, got "${'x'.repeat(56)}...`,
+  );
+  assert.throws(
+    () => loadResults([{ image_id: 1, category_id: 5, bbox: [0, 0, 1, 1], score: 'x'.repeat(57) }], g, 'd.json'),
+    (err: Error) => err.message === `d.json: result [0].score must be a finite number, got "${'x'.repeat(57)}"`,
+  );
+  assert.throws(() => loadResults([{ image_id: 1, category_id: 5, bbox: [0, 0, '1', 1], score: 1 }], g, 'd.json'), (err: Error) => err.message === 'd.json: result [0].bbox must hold 4 finite numbers, got [0,0,"1",1]');
+  assert.throws(() => loadResults([{ image_id: 1, category_id: 5, bbox: null, score: 1 }], g, 'd.json'), (err: Error) => err.message === 'd.json: result [0].bbox must be [x, y, w, h], got null');
+  // In-process results can hold what JSON cannot.
+  assert.throws(() => loadResults([{ image_id: 1, category_id: 5, bbox: [0, 0, 1, 1], score: NaN }], g, 'd.json'), (err: Error) => err.message === 'd.json: result [0].score must be a finite number, got null');
+});
+
+test('invalid JSON is placed at its line and column, with the parser reason and nothing of its position text', async () => {
+  // The bad comma sits past offset 100, so the parser's position has three digits.
+  const text = `[\n  {"image_id": 1, "note": "${'x'.repeat(90)}"},\n  {"image_id": 2,, "score": 1}\n]`;
+  const { gtPath, dtPath } = files('json_place', goodGt, text);
+  await assert.rejects(evaluateCocoFiles(gtPath, dtPath), (err: Error) => {
+    assert.match(err.message, new RegExp(`^${dtPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:18: invalid JSON in the COCO results file \\(`));
+    assert.ok(err.message.endsWith(' file (Expected double-quoted property name)'), err.message);
+    return true;
+  });
+});
