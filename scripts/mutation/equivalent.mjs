@@ -171,4 +171,16 @@ export const EQUIVALENT = [
   ...['/ in JSON at position \\d.*$/', '/ in JSON at position \\d+.*/'].map((replacement) => ({ file: 'src/eval/read_json.ts', mutator: 'Regex', line: "const reason = message.replace(/ in JSON at position \\d+.*$/, '');", replacement, reason: "the parser's message is one line ending in its position text, and .* takes whatever digits \\d left" })),
   { file: 'src/eval/validate.ts', mutator: 'ConditionalExpression', line: "if (typeof value !== 'number' || !Number.isFinite(value)) {", original: "typeof value !== 'number'", replacement: 'false', reason: 'Number.isFinite is false for every non-number (it does not convert), so the typeof test only narrows the type' },
   { file: 'src/eval/validate.ts', mutator: 'ConditionalExpression', line: "if (typeof v !== 'number' || !Number.isFinite(v)) {", original: "typeof v !== 'number'", replacement: 'false', reason: 'Number.isFinite is false for every non-number (it does not convert), so the typeof test only narrows the type' },
+  ...[
+    ['for (let i = 0; i < order.length; i++) start[key[order[i]] + 1]++;', 'i <= order.length', 'the extra pass reads past the end of order (undefined), and a typed array ignores the NaN index it increments'],
+    ['for (let k = 0; k < nKeys; k++) start[k + 1] += start[k];', 'k <= nKeys', 'start[nKeys + 1] is past the end of the typed array: the write is dropped'],
+    ['for (let i = 0; i < order.length; i++) next[start[key[order[i]]]++] = order[i];', 'i <= order.length', 'the extra pass reads past the end of order (undefined): start[undefined] and next[NaN] are not indices of their typed arrays, so nothing is written'],
+    ['for (let i = 0; i < order.length; i++) bucketStart[category[i] + 1]++;', 'i <= order.length', 'category is a subarray of the selected rows, so the extra read is undefined and the NaN index is ignored'],
+    ['for (let k = 0; k < nCats; k++) bucketStart[k + 1] += bucketStart[k];', 'k <= nCats', 'bucketStart[nCats + 1] is past the end of the typed array: the write is dropped'],
+    ['for (let i = 0; i < imageIds.length; i++) {', 'i <= imageIds.length', 'the extra id is undefined, which no image index holds, so the row is skipped'],
+    ['for (let j = 0; j < nG; j++) {', 'j <= nG', 'the extra pass reads past the group order (undefined) and writes past the end of every GT typed array (dropped)'],
+    ['for (let c = 0; c < 4; c++) gtBox[4 * j + c] = ga.bbox[4 * row + c];', 'c <= 4', "the fifth value lands on the next box's x, which that box's pass overwrites (past the last box the write is dropped)"],
+    ['for (let j = 0; j < nD; j++) {', 'j <= nD', 'the extra pass reads past the group order (undefined) and writes past the end of every detection typed array (dropped)'],
+    ['for (let c = 0; c < 4; c++) dtBox[4 * j + c] = dt.bbox[4 * row + c];', 'c <= 4', "the fifth value lands on the next box's x, which that box's pass overwrites (past the last box the write is dropped)"],
+  ].map(([line, replacement, reason]) => ({ file: 'src/eval/prepared.ts', mutator: 'EqualityOperator', line, replacement, reason })),
 ];
