@@ -46,6 +46,7 @@ const REFERENCES = 'src/config/references.ts';
 
 const ACCUMULATE = 'src/eval/accumulate_bucket.ts';
 const GUESS = "the guess and the downward loop can only start v lower; the upward loop then stops at the least v with v/npig ≥ recThrs[r] whatever the start below it (a guess below the answer is what recall-edge case exercises)";
+const SCHEDULE = 'how many threads run and in which order they take the buckets changes only who evaluates a bucket: each writes its own slots of the shared arrays, so the results are the same (the worker tests compare 0 and 1 workers bit for bit)';
 const SCRATCH_NAME = 'a scratch buffer is found by its name, and no other buffer of the scratch is named "" either';
 
 /** @type {{ file: string, mutator: string, line: string, occurrences?: number[], original?: string, replacement: string, reason: string }[]} */
@@ -183,4 +184,27 @@ export const EQUIVALENT = [
     ['for (let j = 0; j < nD; j++) {', 'j <= nD', 'the extra pass reads past the group order (undefined) and writes past the end of every detection typed array (dropped)'],
     ['for (let c = 0; c < 4; c++) dtBox[4 * j + c] = dt.bbox[4 * row + c];', 'c <= 4', "the fifth value lands on the next box's x, which that box's pass overwrites (past the last box the write is dropped)"],
   ].map(([line, replacement, reason]) => ({ file: 'src/eval/prepared.ts', mutator: 'EqualityOperator', line, replacement, reason })),
+  ...[
+    ["codes: scratch.get('codes', Uint8Array, A * T * stride),", 'codes'], ["kept: scratch.get('kept', Int32Array, stride),", 'kept'], ["outCode: scratch.get('outCode', Uint8Array, stride),", 'outCode'],
+    ["ign: scratch.get('ign', Uint8Array, nGt),", 'ign'], ["gtOrder: scratch.get('gtOrder', Int32Array, nGt),", 'gtOrder'], ["taken: scratch.get('taken', Uint8Array, nGt),", 'taken'],
+    ["const rank = scratch.get('rank', Int32Array, stride);", 'rank'], ["const keptScore = scratch.get('keptScore', Float64Array, stride);", 'keptScore'], ["const detOrder = scratch.get('detOrder', Int32Array, stride);", 'detOrder'],
+    ["const order = scratch.get('order', Int32Array, nKept);", 'order'],
+  ].map(([line]) => ({ file: 'src/eval/evaluate_bucket.ts', mutator: 'StringLiteral', line, replacement: '""', reason: SCRATCH_NAME })),
+  ...[
+    ['ArrowFunction', '() => undefined'], ['ArithmeticOperator', 'data.dtStart[k + 1] - data.dtStart[k] + data.gtStart[k + 1] + data.gtStart[k]'], ['ArithmeticOperator', 'data.dtStart[k + 1] - data.dtStart[k] - data.gtStart[k + 1]'],
+    ['ArithmeticOperator', 'data.dtStart[k + 1] + data.dtStart[k]'], ['ArithmeticOperator', 'k - 1'],
+  ].map(([mutator, replacement]) => ({ file: 'src/eval/bucket_queue.ts', mutator, line: 'const sizes = Array.from({ length: data.buckets }, (_, k) => data.dtStart[k + 1] - data.dtStart[k] + data.gtStart[k + 1] - data.gtStart[k]);', replacement, reason: SCHEDULE })),
+  ...[
+    ['MethodExpression', 'sizes.map((_, k) => k)'], ['ArrowFunction', '() => undefined'], ['ConditionalExpression', 'true'], ['ConditionalExpression', 'false'], ['LogicalOperator', 'sizes[b] - sizes[a] && a - b'],
+    ['ArithmeticOperator', 'sizes[b] + sizes[a]'], ['ArithmeticOperator', 'a + b'],
+  ].map(([mutator, replacement]) => ({ file: 'src/eval/bucket_queue.ts', mutator, line: 'queue.set(sizes.map((_, k) => k).sort((a, b) => sizes[b] - sizes[a] || a - b));', replacement, reason: SCHEDULE })),
+  { file: 'src/eval/bucket_queue.ts', mutator: 'ArithmeticOperator', line: 'const workers = Math.min(threads, data.buckets) - 1;', replacement: 'Math.min(threads, data.buckets) + 1', reason: SCHEDULE },
+  ...[['ConditionalExpression', 'false'], ['EqualityOperator', 'w <= workers']].map(([mutator, replacement]) => ({ file: 'src/eval/bucket_queue.ts', mutator, line: 'for (let w = 0; w < workers; w++) {', replacement, reason: SCHEDULE })),
+  { file: 'src/eval/bucket_queue.ts', mutator: 'BlockStatement', line: 'for (let w = 0; w < workers; w++) {', replacement: '{}', reason: SCHEDULE },
+  { file: 'src/eval/bucket_queue.ts', mutator: 'EqualityOperator', line: 'if (at >= job.queue.length) return;', replacement: 'at > job.queue.length', reason: 'queue[length] is undefined: the bucket it names has no rows (its start and end read undefined), so evaluating it writes nothing' },
+  { file: 'src/eval/bucket_queue.ts', mutator: 'BlockStatement', line: 'export function defaultThreads(data: PreparedData): number {', replacement: '{}', reason: SCHEDULE },
+  { file: 'src/eval/bucket_queue.ts', mutator: 'ArithmeticOperator', line: 'const rows = data.gtImage.length + data.dtImage.length;', replacement: 'data.gtImage.length - data.dtImage.length', reason: SCHEDULE },
+  ...[['ConditionalExpression', 'true'], ['ConditionalExpression', 'false'], ['EqualityOperator', 'rows <= IN_PROCESS_LIMIT'], ['EqualityOperator', 'rows >= IN_PROCESS_LIMIT']].map(([mutator, replacement]) => ({ file: 'src/eval/bucket_queue.ts', mutator, line: 'if (rows < IN_PROCESS_LIMIT) return 1;', replacement, reason: SCHEDULE })),
+  ...[['MethodExpression', 'Math.min(1, Math.min(availableParallelism(), data.buckets, 8))'], ['MethodExpression', 'Math.max(availableParallelism(), data.buckets, 8)']].map(([mutator, replacement]) => ({ file: 'src/eval/bucket_queue.ts', mutator, line: 'return Math.max(1, Math.min(availableParallelism(), data.buckets, 8));', replacement, reason: SCHEDULE })),
+  { file: 'src/eval/coco_eval.ts', mutator: 'ConditionalExpression', line: "const data = prepare(gt, dt, { ...params, honourIgnoreFlag: deviations.honourIgnoreFlag === true, detectionMatches: options.detectionMatches === true });", replacement: 'true', reason: 'preparing the match arrays only costs memory: the result carries them only when detectionMatches is asked for' },
 ];

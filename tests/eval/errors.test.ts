@@ -94,6 +94,38 @@ test('options are validated', async () => {
   const dt = loadResults([det()], gt, 'd.json');
   await assert.rejects(evaluateCoco(gt, dt, { maxDets: [1, 10] }), /maxDets must be three positive integers/);
   await assert.rejects(evaluateCoco(gt, dt, { workers: -1 }), /workers must be a non-negative integer/);
+  for (const maxDets of [[0, 10, 100], [1, 1.5, 100]]) {
+    await assert.rejects(evaluateCoco(gt, dt, { maxDets }), (err: Error) => err.message === `maxDets must be three positive integers (summarize() reads maxDets[0..2]), got ${JSON.stringify(maxDets)}`);
+  }
+  await assert.rejects(evaluateCoco(gt, dt, { imgIds: [1, 'x' as never] }), (err: Error) => err.message === 'imgIds: "x" is not a number');
+  await assert.rejects(evaluateCoco(gt, dt, { catIds: [Infinity] }), (err: Error) => err.message === 'catIds: null is not a number');
+});
+
+test('the evaluated ids are sorted and distinct, its parameters copies: changing them leaves the next evaluation alone', async () => {
+  const gt = loadGroundTruth(goodGt, 'g.json');
+  const dt = loadResults([det()], gt, 'd.json');
+  const picked = await evaluateCoco(gt, dt, { imgIds: [2, 1, 2], catIds: [1, 1] });
+  assert.deepEqual([Array.from(picked.params.imgIds), Array.from(picked.params.catIds)], [[1, 2], [1]]);
+  const first = await evaluateCoco(gt, dt);
+  first.params.imgIds.fill(0);
+  first.params.catIds.fill(0);
+  first.params.iouThrs.fill(0);
+  first.params.recThrs.fill(0);
+  const again = await evaluateCoco(gt, dt);
+  assert.deepEqual(Array.from(again.params.imgIds), [1, 2]);
+  assert.deepEqual(Array.from(again.params.catIds), [1]);
+  assert.equal(again.params.iouThrs[0], 0.5);
+  assert.equal(again.params.recThrs[100], 1);
+  assert.deepEqual(Array.from(again.stats), Array.from((await evaluateCoco(gt, dt)).stats));
+});
+
+test('pooled categories (useCats off) report one class named "all categories" with id -1; no detection matches unless asked', async () => {
+  const gt = loadGroundTruth(goodGt, 'g.json');
+  const dt = loadResults([det()], gt, 'd.json');
+  const pooled = await evaluateCoco(gt, dt, { useCats: false });
+  assert.deepEqual(pooled.perClass.map((c) => [c.categoryId, c.name]), [[-1, 'all categories']]);
+  assert.equal((await evaluateCoco(gt, dt)).matches, undefined);
+  assert.ok((await evaluateCoco(gt, dt, { detectionMatches: true })).matches !== undefined);
 });
 
 test('each malformed GT or results entry is refused with its place and what was expected', () => {

@@ -6,6 +6,7 @@ import {
   evaluateCoco,
   evaluateCocoFiles,
   formatFixed3,
+  formatPerClass,
   formatSummary,
   IOU_THRESHOLDS,
   jsonReport,
@@ -120,6 +121,60 @@ test('a PR curve reads the [T, R, K, A, M] arrays at its IoU threshold, area and
   assert.throws(() => prCurve(result, { area: 'huge' as never }), (err: Error) => err.message === 'prCurve: unknown area "huge"');
   assert.throws(() => prCurve(result, { maxDets: 7 }), (err: Error) => err.message === 'prCurve: maxDets 7 is not one of 1, 10, 100');
   assert.throws(() => prCurve(result, { iouThr: 0.9 }), (err: Error) => err.message.startsWith('prCurve: IoU threshold 0.9 is not one of 0.5, 0.55, 0.6'));
+});
+
+test("the summary prints pycocotools' 12 lines for the shared vector, character for character", async () => {
+  const result = await evaluateCocoFiles(gtFile, dtFile);
+  assert.deepEqual(formatSummary(result), [
+    ' Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.505',
+    ' Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = 0.697',
+    ' Average Precision  (AP) @[ IoU=0.75      | area=   all | maxDets=100 ] = 0.573',
+    ' Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = 0.586',
+    ' Average Precision  (AP) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = 0.519',
+    ' Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.501',
+    ' Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 0.387',
+    ' Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets= 10 ] = 0.594',
+    ' Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.595',
+    ' Average Recall     (AR) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = 0.640',
+    ' Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = 0.566',
+    ' Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.564',
+  ]);
+  assert.deepEqual([-0.0625, -0.5, -0.1234].map(formatFixed3), ['-0.062', '-0.500', '-0.123']);
+});
+
+test('the per-class table: AP, AP50, AP75, APs, APm, APl and AR100 per category, "-" where it has no GT there', async () => {
+  const gt = loadGroundTruth(
+    {
+      images: [{ id: 1 }],
+      categories: [{ id: 1, name: 'cat' }, { id: 7, name: 'a longer name' }],
+      annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0 }],
+    },
+    'g.json',
+  );
+  const dt = loadResults([{ image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], score: 0.9 }], gt, 'd.json');
+  const lines = formatPerClass(await evaluateCoco(gt, dt));
+  assert.deepEqual(lines, [
+    'category             AP   AP50   AP75    APs    APm    APl  AR100',
+    '1 cat             1.000  1.000  1.000  1.000      -      -  1.000',
+    '7 a longer name       -      -      -      -      -      -      -',
+  ]);
+});
+
+test('the JSON report names what was evaluated and how: stats by name, parameters, per-class rows and PR curves at 0.5 and 0.75', async () => {
+  const gt = loadGroundTruth({ images: [{ id: 1 }], categories: [{ id: 1, name: 'cat' }], annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0 }] }, 'g.json');
+  const result = await evaluateCoco(gt, loadResults([{ image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], score: 0.9 }], gt, 'd.json'));
+  const report = jsonReport(result);
+  assert.equal(report.evaluator, 'detlab cocoeval (pycocotools bbox algorithm)');
+  assert.ok(result.stats[0] > 0.999);
+  assert.equal(report.stats.AP, result.stats[0]);
+  assert.deepEqual(report.params.areaRanges, { all: [0, 1e10], small: [0, 1024], medium: [1024, 9216], large: [9216, 1e10] });
+  assert.deepEqual([report.params.maxDets, report.params.iouThrs.length, report.params.recThrs.length, report.params.images, report.params.categories], [[1, 10, 100], 10, 101, 1, [1]]);
+  assert.deepEqual(report.perClass.map((c) => [c.categoryId, c.name, c.AP]), [[1, 'cat', result.stats[0]]]);
+  assert.deepEqual(report.prCurves.map((c) => c.iouThr), [0.5, 0.75]);
+  const at75 = report.prCurves[1];
+  // A lone TP's precision is tp / (tp + fp + eps), pycocotools' eps being np.spacing(1).
+  const one = 1 / (1 + Number.EPSILON);
+  assert.deepEqual([at75.mean[100], at75.perClass[0].categoryId, at75.perClass[0].precision[100], at75.perClass[0].scores[100]], [one, 1, one, 0.9]);
 });
 
 test('per-class stats average to the summary over classes with GT', async () => {
