@@ -7,14 +7,12 @@ const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
 /** The source text a mutant replaces, the trimmed line it starts on, and which occurrence of that line in the file it is (1-based). */
-function original(source, { start, end }) {
-  const lines = source.split('\n');
+function original(lines, counts, { start, end }) {
   const text = start.line === end.line
     ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
     : [lines[start.line - 1].slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1].slice(0, end.column - 1)].join('\n');
   const line = lines[start.line - 1].trim();
-  const same = (l) => l.trim() === line;
-  return { text, line, occurrence: lines.slice(0, start.line).filter(same).length, repeated: lines.filter(same).length > 1 };
+  return { text, line, occurrence: lines.slice(0, start.line).filter((l) => l.trim() === line).length, repeated: counts.get(line) > 1 };
 }
 
 /**
@@ -36,8 +34,11 @@ export function summarizeModule(reportFile) {
   for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
     const row = { file, killed: 0, survived: 0, equivalent: 0, ignored: 0, errors: 0, survivors: [], equivalents: [] };
     const byPlace = (a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column;
+    const lines = source.split('\n');
+    const counts = new Map();
+    for (const l of lines) counts.set(l.trim(), (counts.get(l.trim()) ?? 0) + 1);
     for (const m of [...mutants].sort(byPlace)) {
-      const place = original(source, m.location);
+      const place = original(lines, counts, m.location);
       const { text } = place;
       const described = { at: `${file}:${m.location.start.line}:${m.location.start.column}`, mutator: m.mutatorName, text, replacement: m.replacement, status: m.status };
       if (DETECTED.has(m.status)) row.killed++;
